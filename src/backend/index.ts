@@ -1,0 +1,116 @@
+/**
+ * Tensor backend selection: tfjs-node-gpu → tfjs-node → wasm (threaded SIMD, with our training
+ * kernels) → plain cpu. `KTG_BACKEND` forces one (`tensorflow`, `wasm`, `cpu`), `KTG_THREADS` sets
+ * the wasm thread count (default: all cores). The choice is printed once.
+ */
+import * as os from 'os';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { registerTrainingGradients, registerTrainingKernels } from './kernels';
+import { registerThreadedWasm } from './threaded_wasm';
+
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+
+export interface BackendOptions {
+  /** force a backend (default: env KTG_BACKEND, else the best available) */
+  backend?: BackendName;
+  /** wasm threads (default: env KTG_THREADS, else the number of cores) */
+  threads?: number;
+  /** do not print the chosen backend */
+  quiet?: boolean;
+}
+
+export interface BackendInfo {
+  name: BackendName;
+  /** human-readable details, e.g. "threaded SIMD, 2 threads" */
+  detail: string;
+  threads: number;
+}
+
+let current: BackendInfo | null = null;
+let announced = false;
+
+/** Loads tfjs-node(-gpu) if it is installed; false when the native addon is absent or broken. */
+function loadNativeBindings(): string | null {
+  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    try {
+      require(pkg);
+      return pkg;
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code !== 'MODULE_NOT_FOUND' && process.env.KTG_DEBUG) console.warn(`[ktg] ${pkg} failed to load: ${String(err)}`);
+    }
+  }
+  return null;
+}
+
+function requestedBackend(options: BackendOptions): BackendName | undefined {
+  const name = options.backend ?? (process.env.KTG_BACKEND as BackendName | undefined);
+  if (name != null && name !== ('' as BackendName) && !BACKEND_NAMES.includes(name)) {
+    throw new Error(`KTG_BACKEND=${name} is not a backend; use one of ${BACKEND_NAMES.join(', ')}`);
+  }
+  return name || undefined;
+}
+
+function requestedThreads(options: BackendOptions): number {
+  const raw = options.threads ?? (process.env.KTG_THREADS ? Number(process.env.KTG_THREADS) : os.cpus().length);
+  if (!Number.isInteger(raw) || raw < 1) throw new Error(`thread count must be a positive integer, got ${raw}`);
+  return Math.min(raw, 8); // the wasm module pre-creates 8 pthread workers
+}
+
+async function tryBackend(name: BackendName): Promise<boolean> {
+  try {
+    return await tf.setBackend(name);
+  } catch {
+    return false;
+  }
+}
+
+/** Chooses and initialises the tensor backend; safe to call many times. */
+export async function initBackend(options: BackendOptions = {}): Promise<BackendInfo> {
+  const forced = requestedBackend(options);
+  if (current != null && (forced == null || forced === current.name)) return current;
+  const threads = requestedThreads(options);
+  registerTrainingGradients();
+  registerThreadedWasm(threads);
+  registerTrainingKernels('wasm');
+  registerTrainingKernels('cpu');
+
+  const candidates: BackendName[] = forced != null ? [forced] : ['tensorflow', 'wasm', 'cpu'];
+  let native: string | null = null;
+  for (const name of candidates) {
+    if (name === 'tensorflow') {
+      native = loadNativeBindings();
+      if (native == null) continue;
+    }
+    if (await tryBackend(name)) {
+      await tf.ready();
+      current = describe(name, threads, native);
+      break;
+    }
+  }
+  if (current == null) throw new Error(`no tensor backend could be initialised (tried ${candidates.join(', ')})`);
+  if (!announced && !options.quiet) {
+    console.log(`[ktg] tensor backend: ${current.name} (${current.detail})`);
+    announced = true;
+  }
+  return current;
+}
+
+function describe(name: BackendName, requested: number, native: string | null): BackendInfo {
+  if (name === 'wasm') {
+    const threads = getThreadsCount();
+    return { name, threads, detail: `threaded SIMD XNNPACK, ${threads} thread${threads === 1 ? '' : 's'}, ktg training kernels` };
+  }
+  if (name === 'tensorflow') return { name, threads: requested, detail: `${native ?? 'tfjs-node'} (libtensorflow)` };
+  return { name, threads: 1, detail: 'plain JavaScript, slow; for checks only' };
+}
+
+/** The backend chosen by initBackend, or null before it ran. */
+export function backendInfo(): BackendInfo | null {
+  return current;
+}
