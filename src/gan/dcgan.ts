@@ -1,0 +1,104 @@
+/**
+ * DCGAN generator and discriminator (Radford et al. 2016) for 28×28 grey, 32×32 and 64×64 RGB:
+ * the generator projects z to a 4×4 (7×7 for 28×28) map and doubles the resolution with 4×4
+ * stride-2 transposed convolutions (BN + ReLU, tanh output); the discriminator halves it with 4×4
+ * stride-2 convolutions (LeakyReLU 0.2, BN after the first) and ends in a linear layer with
+ * `outputs` logits (1 for a plain GAN, k+1 for co-training with k generators).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { batchNorm, dense, ParamStore } from '../models/layers';
+
+export type ImageSize = 28 | 32 | 64;
+
+export interface DcganOptions {
+  imageSize: ImageSize;
+  channels: number;
+  zDim?: number;
+  /** width of the last generator / first discriminator feature map */
+  baseWidth?: number;
+  seed?: number;
+}
+
+function plan(imageSize: ImageSize): { start: number; ups: number } {
+  if (imageSize === 28) return { start: 7, ups: 2 };
+  return { start: 4, ups: Math.log2(imageSize / 4) };
+}
+
+export interface GeneratorOutput {
+  images: tf.Tensor4D;
+  /** feature maps after each up-sampling stage, input side first */
+  features: tf.Tensor4D[];
+}
+
+export class DcganGenerator {
+  readonly params: ParamStore;
+  readonly zDim: number;
+  readonly baseWidth: number;
+
+  constructor(readonly options: DcganOptions) {
+    this.zDim = options.zDim ?? 100;
+    this.baseWidth = options.baseWidth ?? 64;
+    this.params = new ParamStore(options.seed ?? 0, 'generator/');
+  }
+
+  apply(z: tf.Tensor2D, training: boolean): GeneratorOutput {
+    const p = this.params;
+    const { start, ups } = plan(this.options.imageSize);
+    let width = this.baseWidth * 2 ** (ups - 1);
+    let h = tf.reshape(dense(p, 'project', z, start * start * width, false), [-1, start, start, width]) as tf.Tensor4D;
+    h = tf.relu(batchNorm(p, 'project/bn', h, training));
+    const features: tf.Tensor4D[] = [h];
+    for (let i = 0; i < ups; i++) {
+      const last = i === ups - 1;
+      const outC = last ? this.options.channels : width / 2;
+      const [n, hh, ww, inC] = h.shape;
+      const w = p.normal(`up${i + 1}/kernel`, [4, 4, outC, inC], 0.02);
+      h = tf.conv2dTranspose(h, w as tf.Tensor4D, [n, hh * 2, ww * 2, outC], 2, 'same');
+      if (last) h = tf.tanh(h);
+      else {
+        h = tf.relu(batchNorm(p, `up${i + 1}/bn`, h, training));
+        features.push(h);
+        width /= 2;
+      }
+    }
+    return { images: h, features };
+  }
+
+  sample(n: number, seed?: number): tf.Tensor2D {
+    return tf.randomNormal([n, this.zDim], 0, 1, 'float32', seed);
+  }
+}
+
+export interface DiscriminatorOutput {
+  logits: tf.Tensor2D;
+  features: tf.Tensor4D[];
+}
+
+export class DcganDiscriminator {
+  readonly params: ParamStore;
+  readonly baseWidth: number;
+
+  constructor(
+    readonly options: DcganOptions & { outputs?: number },
+  ) {
+    this.baseWidth = options.baseWidth ?? 64;
+    this.params = new ParamStore((options.seed ?? 0) + 1, 'discriminator/');
+  }
+
+  apply(x: tf.Tensor4D, training: boolean): DiscriminatorOutput {
+    const p = this.params;
+    const { ups } = plan(this.options.imageSize);
+    let h = x;
+    const features: tf.Tensor4D[] = [];
+    for (let i = 0; i < ups; i++) {
+      const outC = this.baseWidth * 2 ** i;
+      const w = p.normal(`down${i + 1}/kernel`, [4, 4, h.shape[3], outC], 0.02);
+      h = tf.conv2d(h, w as tf.Tensor4D, 2, 'same');
+      if (i > 0) h = batchNorm(p, `down${i + 1}/bn`, h, training);
+      h = tf.leakyRelu(h, 0.2);
+      features.push(h);
+    }
+    const flat = tf.reshape(h, [h.shape[0], -1]) as tf.Tensor2D;
+    return { logits: dense(p, 'out', flat, this.options.outputs ?? 1), features };
+  }
+}
