@@ -23,6 +23,7 @@ async function main(): Promise<void> {
   times.sort((a, b) => a - b);
   const median = times[Math.floor(times.length / 2)];
   console.log(JSON.stringify({ backend: info.name, threads: info.threads, model, msPerStep: median, steps: times.length, tensors: tf.memory().numTensors }));
+  process.exit(0);
 }
 
 main().catch((err) => {

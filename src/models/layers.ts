@@ -4,7 +4,7 @@
  * intermediate feature map, which knowledge-transfer losses need.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { stopGradient } from '../tensor/stop_gradient';
+import { trainingBatchNorm } from './batch_norm';
 
 export class ParamStore {
   readonly trainable = new Map<string, tf.Variable>();
@@ -96,16 +96,11 @@ export function batchNorm<T extends tf.Tensor>(p: ParamStore, name: string, x: T
   const beta = p.constant(`${name}/beta`, [c], 0);
   const runningMean = p.constant(`${name}/moving_mean`, [c], 0, false);
   const runningVar = p.constant(`${name}/moving_variance`, [c], 1, false);
-  const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
   if (!training) return tf.batchNorm(x, runningMean, runningVar, beta, gamma, eps) as T;
-  const { mean, variance } = tf.moments(x, axes);
-  tf.tidy(() => {
-    const m = stopGradient(mean);
-    const v = stopGradient(variance);
-    runningMean.assign(tf.add(tf.mul(runningMean, momentum), tf.mul(m, 1 - momentum)));
-    runningVar.assign(tf.add(tf.mul(runningVar, momentum), tf.mul(v, 1 - momentum)));
+  return trainingBatchNorm(x, gamma as tf.Tensor1D, beta as tf.Tensor1D, eps, ({ mean, variance }) => {
+    runningMean.assign(tf.add(tf.mul(runningMean, momentum), tf.mul(mean, 1 - momentum)));
+    runningVar.assign(tf.add(tf.mul(runningVar, momentum), tf.mul(variance, 1 - momentum)));
   });
-  return tf.batchNorm(x, mean, variance, beta, gamma, eps) as T;
 }
 
 export function dense(p: ParamStore, name: string, x: tf.Tensor2D, units: number, bias = true): tf.Tensor2D {

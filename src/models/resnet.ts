@@ -16,12 +16,18 @@ export interface CifarResNetOptions {
   seed?: number;
 }
 
+/**
+ * Option-A shortcut: x[:, ::s, ::s, :] with zero-padded channels, written as one fixed 1×1
+ * convolution whose kernel is an identity with zero columns (fast on XNNPACK, differentiable).
+ */
 function shortcutA(x: tf.Tensor4D, filters: number, stride: number): tf.Tensor4D {
-  let y = x;
-  if (stride > 1) y = tf.stridedSlice(y, [0, 0, 0, 0], y.shape, [1, stride, stride, 1]) as tf.Tensor4D;
-  const extra = filters - y.shape[3];
-  if (extra > 0) y = tf.pad(y, [[0, 0], [0, 0], [0, 0], [Math.floor(extra / 2), extra - Math.floor(extra / 2)]]);
-  return y;
+  const inC = x.shape[3];
+  if (stride === 1 && inC === filters) return x;
+  return tf.tidy(() => {
+    const offset = Math.floor((filters - inC) / 2);
+    const kernel = tf.reshape(tf.pad(tf.eye(inC), [[0, 0], [offset, filters - inC - offset]]), [1, 1, inC, filters]) as tf.Tensor4D;
+    return tf.conv2d(x, kernel, stride, 'valid');
+  });
 }
 
 export class CifarResNet implements Classifier {

@@ -36,6 +36,27 @@ function planPhase(phase: number, stride: number, pad: number, kernel: number, i
   return { first, taps, size, lead, trail };
 }
 
+/**
+ * Taps first, first + s, ... of the filter [kh, kw, ci, co] for one (row, column) phase, reversed
+ * in both spatial axes, with in/out channels swapped: [taps_r, taps_c, co, ci].
+ */
+function phaseFilter(w: Float32Array, shape: [number, number, number, number], r: PhasePlan, c: PhasePlan, sh: number, sw: number): Float32Array {
+  const [, kw, ci, co] = shape;
+  const out = new Float32Array(r.taps * c.taps * co * ci);
+  let o = 0;
+  for (let t = 0; t < r.taps; t++) {
+    const y = r.first + sh * (r.taps - 1 - t);
+    for (let u = 0; u < c.taps; u++) {
+      const x = c.first + sw * (c.taps - 1 - u);
+      const base = (y * kw + x) * ci * co;
+      for (let j = 0; j < co; j++) {
+        for (let i = 0; i < ci; i++) out[o++] = w[base + i * co + j];
+      }
+    }
+  }
+  return out;
+}
+
 export function conv2dBackpropInputKernel(backendName: string): KernelConfig {
   const kernelFunc: KernelFunc = ({ inputs, backend, attrs }) => {
     const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
@@ -53,19 +74,13 @@ export function conv2dBackpropInputKernel(backendName: string): KernelConfig {
     try {
       const rows = Array.from({ length: sh }, (_, a) => planPhase(a, sh, info.padInfo.top, kh, oh, h));
       const cols = Array.from({ length: sw }, (_, b) => planPhase(b, sw, info.padInfo.left, kw, ow, w));
+      // the filter is small: its per-phase rearrangement runs in JS (wasm's StridedSlice/Reverse are scalar loops)
+      const weights = scope.values(filter);
       const phaseRows = Math.ceil(h / sh);
       const phaseCols = Math.ceil(w / sw);
       const phase = (r: PhasePlan, c: PhasePlan): TensorInfo => {
         if (r.taps === 0 || c.taps === 0 || r.size <= 0 || c.size <= 0) return scope.zeros([n, phaseRows, phaseCols, ci]);
-        // taps r.first, r.first + s, ... of W, reversed, with in/out channels swapped
-        let taps = filter;
-        if (sh > 1 || sw > 1) {
-          taps = scope.run('StridedSlice', { x: filter }, {
-            begin: [r.first, c.first, 0, 0], end: [kh, kw, filter.shape[2], filter.shape[3]], strides: [sh, sw, 1, 1],
-            beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0,
-          });
-        }
-        const flipped = scope.transpose(scope.run('Reverse', { x: taps }, { dims: [0, 1] }), [0, 1, 3, 2]);
+        const flipped = scope.fromValues(phaseFilter(weights, filter.shape as [number, number, number, number], r, c, sh, sw), [r.taps, c.taps, co, ci]);
         // negative padding = rows of dy that this phase never reads
         const dropTop = Math.max(-r.lead, 0);
         const dropLeft = Math.max(-c.lead, 0);

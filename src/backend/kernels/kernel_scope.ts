@@ -44,6 +44,18 @@ export class KernelScope {
     return this.run('Fill', {}, { shape, value: 0, dtype: 'float32' });
   }
 
+  /** the values of a float32 tensor (synchronous read; meant for small tensors such as filters) */
+  values(x: TensorInfo): Float32Array {
+    return this.backend.readSync(x.dataId) as Float32Array;
+  }
+
+  /** a new float32 tensor owned by this scope */
+  fromValues(values: Float32Array, shape: number[]): TensorInfo {
+    const t: TensorInfo = { dataId: this.backend.write(values, shape, 'float32'), shape, dtype: 'float32' };
+    this.temps.push(t);
+    return t;
+  }
+
   /** Removes `t` from the disposal list and returns it. */
   keep(t: TensorInfo): TensorInfo {
     for (let i = this.temps.length - 1; i >= 0; i--) if (this.temps[i] === t) this.temps.splice(i, 1);
