@@ -10,7 +10,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { registerTrainingGradients, registerTrainingKernels } from './kernels';
-import { registerThreadedWasm } from './threaded_wasm';
+import { registerThreadedWasm, unrefWasmThreads } from './threaded_wasm';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -85,10 +85,14 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
   for (const name of candidates) {
     if (name === 'tensorflow') {
       native = loadNativeBindings();
+      if (native == null && forced === 'tensorflow') {
+        throw new Error('backend "tensorflow" requested, but neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node is installed (they need libtensorflow: npm i @tensorflow/tfjs-node on a machine with internet)');
+      }
       if (native == null) continue;
     }
     if (await tryBackend(name)) {
       await tf.ready();
+      if (name === 'wasm') unrefWasmThreads();
       current = describe(name, threads, native);
       break;
     }

@@ -17,7 +17,12 @@ import { BackendWasm, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 const WASM_PACKAGE = '@tensorflow/tfjs-backend-wasm';
 const THREADED_BASENAME = 'tfjs-backend-wasm-threaded-simd';
 
+interface NodeWorker {
+  unref(): void;
+}
+
 interface EmscriptenModule {
+  PThread?: { runningWorkers: NodeWorker[]; unusedWorkers: NodeWorker[] };
   cwrap(name: string, returnType: string | null, argTypes: string[]): (...args: number[]) => number;
   tfjs?: unknown;
 }
@@ -57,6 +62,18 @@ async function withReportedCores<T>(count: number, fn: () => Promise<T>): Promis
   }
 }
 
+let threadedModule: EmscriptenModule | undefined;
+
+/**
+ * Lets the process exit while the thread pool is alive: emscripten ref()s every running pthread,
+ * and XNNPACK's pool threads never end, so without this `node script.js` would hang at the end.
+ */
+export function unrefWasmThreads(): void {
+  const pool = threadedModule?.PThread;
+  if (!pool) return;
+  for (const w of [...pool.runningWorkers, ...pool.unusedWorkers]) w.unref();
+}
+
 export async function createThreadedWasmBackend(threads: number): Promise<BackendWasm> {
   const dir = wasmOutDir();
   const factory = require(path.join(dir, `${THREADED_BASENAME}.js`)) as ModuleFactory;
@@ -76,6 +93,7 @@ export async function createThreadedWasmBackend(threads: number): Promise<Backen
     dispose: module.cwrap('dispose', null, []),
   };
   setThreadsCount(threads);
+  threadedModule = module;
   return new BackendWasm(module as unknown as ConstructorParameters<typeof BackendWasm>[0]);
 }
 
