@@ -5,7 +5,10 @@
  */
 import * as os from 'os';
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+// tfjs-core's CommonJS bundle registers no gradients, and its ESM register_all_gradients cannot be
+// loaded by Node's ESM resolver (extension-less imports). The union package's CommonJS bundle
+// registers every gradient into tfjs's global registry, shared with tfjs-core.
+import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';

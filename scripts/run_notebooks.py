@@ -1,0 +1,62 @@
+"""Executes notebooks headless with nbclient and writes them back with their outputs.
+
+tslab reports a failing cell to nbconvert without its error text; this runner prints the failing
+cell's source, its stderr stream and the error fields so that CI logs show what went wrong.
+Usage: run_notebooks.py <timeout-seconds-per-cell> <notebook>...
+"""
+import sys
+import time
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+
+def describe_failure(nb):
+    executed = [c for c in nb.cells if c.get("cell_type") == "code" and c.get("execution_count")]
+    last_run = max(executed, key=lambda c: c.execution_count) if executed else None
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        outputs = cell.get("outputs", [])
+        errors = [o for o in outputs if o.get("output_type") == "error"]
+        if not errors and cell is not last_run:
+            continue
+        print("---- failing cell ----", file=sys.stderr)
+        print(cell.source, file=sys.stderr)
+        for o in outputs:
+            if o.get("output_type") == "stream":
+                print(f"[{o.get('name')}] {o.get('text')}", file=sys.stderr)
+        for e in errors:
+            print(f"{e.get('ename')}: {e.get('evalue')}", file=sys.stderr)
+            print("\n".join(e.get("traceback", [])), file=sys.stderr)
+        return
+
+
+def main():
+    timeout = int(sys.argv[1])
+    failed = []
+    for path in sys.argv[2:]:
+        nb = nbformat.read(path, as_version=4)
+        start = time.time()
+        client = NotebookClient(nb, timeout=timeout, kernel_name="tslab", resources={"metadata": {"path": "notebooks"}})
+        try:
+            client.execute()
+            status = "ok"
+        except CellExecutionError:
+            status = "FAILED"
+            failed.append(path)
+            describe_failure(nb)
+        except Exception as err:  # kernel died, timeout, ...
+            status = f"FAILED ({type(err).__name__}: {err})"
+            failed.append(path)
+            describe_failure(nb)
+        nbformat.write(nb, path)
+        print(f"[notebooks] {path}: {status} in {time.time() - start:.0f} s", flush=True)
+    if failed:
+        print(f"[notebooks] {len(failed)} failed: {', '.join(failed)}", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,3 @@
+export * from './image_grid';
+export * from './plotly';
+export * from './graphviz';
