@@ -7,3 +7,5 @@ export { CifarResNet } from './models/resnet';
 export { SmallCnn } from './models/small_cnn';
 export { DcganGenerator, DcganDiscriminator } from './gan/dcgan';
 export { stopGradient } from './tensor/stop_gradient';
+export * as gates from './gates';
+export * as losses from './losses';

@@ -1,0 +1,2 @@
+export * from './probability';
+export * from './attention';
