@@ -9,3 +9,4 @@ export { DcganGenerator, DcganDiscriminator } from './gan/dcgan';
 export { stopGradient } from './tensor/stop_gradient';
 export * as gates from './gates';
 export * as losses from './losses';
+export * as graph from './graph';

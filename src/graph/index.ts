@@ -1,0 +1,5 @@
+export * from './spec';
+export * from './dot';
+export * from './presets';
+export * from './edge_loss';
+export * from './trainer';

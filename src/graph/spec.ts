@@ -1,0 +1,116 @@
+/**
+ * Knowledge transfer graph spec: JSON-serialisable, validated with zod for its shape and by hand
+ * for its meaning. Node 0 is the labels; nodes 1..M are models (`nodes[i]` is node i + 1). Edge
+ * s→t carries a per-sample loss of t's output against s's (stop-gradient) output, through a gate.
+ */
+import { z } from 'zod';
+import { gateProblems } from '../gates';
+import { modelFactories } from '../models/registry';
+
+export const gateSchema = z.object({
+  name: z.enum(['through', 'cutoff', 'linear', 'negativeLinear', 'correct', 'sine', 'threshold']),
+  f: z.number().optional(),
+  phi: z.number().optional(),
+  tau: z.number().optional(),
+});
+
+export const nodeSchema = z.object({
+  model: z.string(),
+  role: z.enum(['target', 'auxiliary']).default('auxiliary'),
+  /** start from (and, when every incoming edge is cut, stay frozen at) a label-only pretrained model */
+  pretrained: z.boolean().default(false),
+  seed: z.number().int().optional(),
+});
+
+export const edgeSchema = z.object({
+  source: z.number().int(),
+  target: z.number().int(),
+  loss: z.enum(['kl', 'ce', 'kd', 'dist', 'at']).default('kl'),
+  temperature: z.number().positive().optional(),
+  gate: gateSchema.default({ name: 'through' }),
+});
+
+export const graphSchema = z.object({
+  numClasses: z.number().int().min(2),
+  inputShape: z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]),
+  nodes: z.array(nodeSchema).min(1),
+  edges: z.array(edgeSchema),
+});
+
+export type GraphSpec = z.infer<typeof graphSchema>;
+export type GraphSpecInput = z.input<typeof graphSchema>;
+export type NodeSpec = z.infer<typeof nodeSchema>;
+export type EdgeSpec = z.infer<typeof edgeSchema>;
+
+export class GraphSpecError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid knowledge transfer graph:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'GraphSpecError';
+  }
+}
+
+export function nodeLabel(spec: GraphSpec, index: number): string {
+  return index === 0 ? 'node 0 (labels)' : `node ${index} (${spec.nodes[index - 1]?.model ?? '?'})`;
+}
+
+export function edgeLabel(spec: GraphSpec, e: EdgeSpec, i: number): string {
+  return `edge ${i} (${e.source}→${e.target}${e.target >= 1 && e.target <= spec.nodes.length ? `, ${spec.nodes[e.target - 1].model}` : ''})`;
+}
+
+/** Nodes whose every incoming edge is cut (or that have none): they never learn. */
+export function frozenNodes(spec: GraphSpec): number[] {
+  const frozen: number[] = [];
+  spec.nodes.forEach((_, i) => {
+    const incoming = spec.edges.filter((e) => e.target === i + 1);
+    if (incoming.every((e) => e.gate.name === 'cutoff')) frozen.push(i + 1);
+  });
+  return frozen;
+}
+
+/** Parses and validates; throws GraphSpecError naming each offending node or edge. */
+export function parseGraphSpec(input: unknown): GraphSpec {
+  const parsed = graphSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new GraphSpecError(parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : 'spec'}: ${i.message}`));
+  }
+  const spec = parsed.data;
+  const problems: string[] = [];
+  const m = spec.nodes.length;
+  spec.nodes.forEach((n, i) => {
+    if (!modelFactories[n.model]) problems.push(`${nodeLabel(spec, i + 1)}: unknown model "${n.model}" (known: ${Object.keys(modelFactories).join(', ')})`);
+  });
+  const targets = spec.nodes.filter((n) => n.role === 'target').length;
+  if (targets !== 1) problems.push(`exactly one node must have role "target", found ${targets}`);
+  const seen = new Set<string>();
+  spec.edges.forEach((e, i) => {
+    const label = edgeLabel(spec, e, i);
+    if (e.source < 0 || e.source > m) problems.push(`${label}: source ${e.source} does not exist (nodes 0..${m})`);
+    if (e.target === 0) problems.push(`${label}: edges cannot point to node 0 (the labels)`);
+    else if (e.target < 0 || e.target > m) problems.push(`${label}: target ${e.target} does not exist (nodes 1..${m})`);
+    if (e.source === e.target) problems.push(`${label}: self-loops are not allowed in a knowledge transfer graph`);
+    if (e.source === 0 && e.loss !== 'ce' && e.loss !== 'kl') problems.push(`${label}: the label node only supports loss "ce"/"kl", got "${e.loss}"`);
+    if (e.loss === 'kd' && e.temperature == null) problems.push(`${label}: loss "kd" needs a temperature`);
+    for (const p of gateProblems(e.gate)) problems.push(`${label}: ${p}`);
+    if (e.gate.name === 'correct' && e.source !== 0 && e.loss === 'at') problems.push(`${label}: gate "correct" needs a probability output`);
+    const key = `${e.source}->${e.target}`;
+    if (seen.has(key)) problems.push(`${label}: duplicate edge ${key}`);
+    seen.add(key);
+  });
+  if (problems.length) throw new GraphSpecError(problems);
+  return spec;
+}
+
+/** A readable multi-line summary. */
+export function describeGraph(spec: GraphSpec): string {
+  const frozen = new Set(frozenNodes(spec));
+  const lines = [`knowledge transfer graph: ${spec.nodes.length} model node(s), ${spec.edges.length} edge(s), ${spec.numClasses} classes, input ${spec.inputShape.join('×')}`];
+  spec.nodes.forEach((n, i) => {
+    const tags = [n.role, n.pretrained || frozen.has(i + 1) ? 'pretrained' : '', frozen.has(i + 1) ? 'frozen' : ''].filter(Boolean);
+    lines.push(`  node ${i + 1}: ${n.model} [${tags.join(', ')}]`);
+  });
+  spec.edges.forEach((e) => {
+    const gate = e.gate.name === 'sine' ? `sine(f=${e.gate.f?.toFixed(2)}, φ=${e.gate.phi?.toFixed(2)})` : e.gate.name === 'threshold' ? `threshold(τ=${e.gate.tau ?? 0.95})` : e.gate.name;
+    lines.push(`  ${e.source} → ${e.target}: ${e.loss}${e.temperature ? `(T=${e.temperature})` : ''} · ${gate}`);
+  });
+  return lines.join('\n');
+}

@@ -1,0 +1,174 @@
+/**
+ * Algorithm 1 of the thesis: every node sees the same mini-batch, one forward pass per node per
+ * step, source outputs are stop-gradient, and all learning nodes are updated at once from
+ * L_t = Σ_s G_{s,t}(L_{s,t}). Nodes whose incoming edges are all cut are label-only pretrained
+ * models (trained on demand and cached in memory for the process) and stay frozen.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { ImageDataset } from '../data/dataset';
+import { batches, toTensor } from '../data/batches';
+import { Augmentation } from '../data/augment';
+import { build, Classifier, ForwardOutput, trainableVariables } from '../models/model';
+import { createModel } from '../models/registry';
+import { stopGradient } from '../tensor/stop_gradient';
+import { gatedEdgeLoss } from './edge_loss';
+import { frozenNodes, GraphSpec, GraphSpecInput, parseGraphSpec, vanillaSpecFor } from './spec_helpers';
+
+export interface TrainOptions {
+  epochs: number;
+  batchSize: number;
+  learningRate?: number;
+  momentum?: number;
+  weightDecay?: number;
+  schedule?: 'cosine' | 'step' | 'constant';
+  /** step schedule: epochs at which lr is divided by 10 */
+  milestones?: number[];
+  seed?: number;
+  augmentation?: Augmentation;
+  /** called after each epoch with that epoch's metrics */
+  onEpoch?: (metrics: EpochMetrics) => void | Promise<void>;
+  /** epochs for on-demand label-only pretraining of frozen nodes (default: same as epochs) */
+  pretrainEpochs?: number;
+}
+
+export interface EpochMetrics {
+  epoch: number;
+  /** accuracy on the evaluation set per node (index 0 = node 1) */
+  accuracy: number[];
+  /** mean training loss per node */
+  nodeLoss: number[];
+  /** mean gated loss per edge (in spec order) */
+  edgeLoss: number[];
+  learningRate: number;
+  seconds: number;
+}
+
+export type TrainStatus = 'completed' | 'diverged';
+
+export interface TrainResult {
+  status: TrainStatus;
+  error?: string;
+  history: EpochMetrics[];
+  /** final evaluation accuracy of the target node */
+  targetAccuracy: number;
+  models: Classifier[];
+}
+
+export function learningRateAt(options: TrainOptions, epoch: number): number {
+  const base = options.learningRate ?? 0.1;
+  const schedule = options.schedule ?? 'cosine';
+  if (schedule === 'constant') return base;
+  if (schedule === 'step') return base * 0.1 ** (options.milestones ?? []).filter((m) => epoch >= m).length;
+  return 0.5 * base * (1 + Math.cos((Math.PI * epoch) / options.epochs));
+}
+
+const pretrainedCache = new Map<string, Classifier>();
+
+/** Label-only model for a frozen node, trained on demand and cached per (model, data, epochs, seed). */
+async function pretrained(spec: GraphSpec, model: string, data: { train: ImageDataset; test: ImageDataset }, options: TrainOptions): Promise<Classifier> {
+  const epochs = options.pretrainEpochs ?? options.epochs;
+  const key = `${model}|${data.train.name}|${data.train.labels.length}|${epochs}|${options.seed ?? 0}`;
+  const hit = pretrainedCache.get(key);
+  if (hit) return hit;
+  const result = await trainGraph(vanillaSpecFor(spec, model), data, { ...options, epochs, onEpoch: undefined });
+  if (result.status !== 'completed') throw new Error(`pretraining ${model} diverged: ${result.error}`);
+  pretrainedCache.set(key, result.models[0]);
+  return result.models[0];
+}
+
+export function evaluate(model: Classifier, ds: ImageDataset, batchSize = 256): number {
+  let correct = 0;
+  for (let start = 0; start < ds.labels.length; start += batchSize) {
+    const idx = Int32Array.from({ length: Math.min(batchSize, ds.labels.length - start) }, (_, i) => start + i);
+    correct += tf.tidy(() => {
+      const x = toTensor(ds, idx);
+      const pred = tf.argMax(model.apply(x, false).logits, 1);
+      return tf.sum(tf.cast(tf.equal(pred, tf.tensor1d(Array.from(idx, (i) => ds.labels[i]), 'int32')), 'int32')).dataSync()[0];
+    });
+  }
+  return correct / ds.labels.length;
+}
+
+export async function trainGraph(input: GraphSpecInput | GraphSpec, data: { train: ImageDataset; test: ImageDataset }, options: TrainOptions): Promise<TrainResult> {
+  const spec = parseGraphSpec(input);
+  const seed = options.seed ?? 0;
+  const frozen = new Set(frozenNodes(spec));
+  const models: Classifier[] = [];
+  for (const [i, n] of spec.nodes.entries()) {
+    if (frozen.has(i + 1)) models.push(await pretrained(spec, n.model, data, options));
+    else models.push(build(createModel(n.model, { numClasses: spec.numClasses, inputShape: spec.inputShape, seed: seed * 1000 + (n.seed ?? i + 1) })));
+  }
+  const learning = spec.nodes.map((_, i) => !frozen.has(i + 1));
+  const varList = models.flatMap((m, i) => (learning[i] ? trainableVariables(m) : []));
+  const decayed = varList.filter((v) => v.shape.length > 1);
+  // Nesterov momentum; MomentumOptimizer inherits SGD's setLearningRate for the schedule
+  const optimizer = tf.train.momentum(options.learningRate ?? 0.1, options.momentum ?? 0.9, true);
+  const stepsPerEpoch = Math.floor(data.train.labels.length / options.batchSize);
+  const totalSteps = stepsPerEpoch * options.epochs;
+  const target = spec.nodes.findIndex((n) => n.role === 'target');
+  const history: EpochMetrics[] = [];
+  let step = 0;
+  try {
+    for (let epoch = 0; epoch < options.epochs; epoch++) {
+      const t0 = Date.now();
+      const lr = learningRateAt(options, epoch);
+      optimizer.setLearningRate(lr);
+      const nodeLoss = new Array<number>(models.length).fill(0);
+      const edgeLoss = new Array<number>(spec.edges.length).fill(0);
+      let count = 0;
+      for (const batch of batches(data.train, { batchSize: options.batchSize, seed, epoch, augmentation: options.augmentation ?? 'none' })) {
+        const parts: tf.Scalar[] = [];
+        const cost = optimizer.minimize(() => {
+          // one forward per node; frozen nodes run in inference mode
+          const outputs: ForwardOutput[] = models.map((m, i) => m.apply(batch.x, learning[i]));
+          const detached = outputs.map((o) => ({ logits: stopGradient(o.logits), features: o.features.map((f) => stopGradient(f)) }));
+          const perNode = models.map(() => [] as tf.Scalar[]);
+          spec.edges.forEach((e) => {
+            const loss = gatedEdgeLoss(e, {
+              source: e.source === 0 ? undefined : detached[e.source - 1],
+              target: outputs[e.target - 1],
+              labels: batch.labels,
+              numClasses: spec.numClasses,
+              step,
+              totalSteps,
+            });
+            parts.push(tf.keep(stopGradient(loss)));
+            if (learning[e.target - 1]) perNode[e.target - 1].push(loss);
+          });
+          const nodeTotals = perNode.map((l) => (l.length ? tf.addN(l) : tf.scalar(0)));
+          nodeTotals.forEach((t) => parts.push(tf.keep(stopGradient(t as tf.Scalar))));
+          let total = tf.addN(nodeTotals) as tf.Scalar;
+          if ((options.weightDecay ?? 5e-4) > 0 && decayed.length) {
+            total = tf.add(total, tf.mul(0.5 * (options.weightDecay ?? 5e-4), tf.addN(decayed.map((v) => tf.sum(tf.square(v)))))) as tf.Scalar;
+          }
+          return total;
+        }, true, varList)!;
+        const values = parts.map((p) => p.dataSync()[0]);
+        const totalValue = cost.dataSync()[0];
+        tf.dispose([cost, ...parts, batch.x, batch.labels]);
+        if (!Number.isFinite(totalValue)) throw new Error(`loss became ${totalValue} at epoch ${epoch}, step ${step}`);
+        values.slice(0, spec.edges.length).forEach((v, i) => (edgeLoss[i] += v));
+        values.slice(spec.edges.length).forEach((v, i) => (nodeLoss[i] += v));
+        count++;
+        step++;
+      }
+      const metrics: EpochMetrics = {
+        epoch: epoch + 1,
+        accuracy: models.map((m) => evaluate(m, data.test)),
+        nodeLoss: nodeLoss.map((v) => v / Math.max(count, 1)),
+        edgeLoss: edgeLoss.map((v) => v / Math.max(count, 1)),
+        learningRate: lr,
+        seconds: (Date.now() - t0) / 1000,
+      };
+      history.push(metrics);
+      await options.onEpoch?.(metrics);
+    }
+  } catch (err) {
+    const message = (err as Error).message;
+    if (!/loss became/.test(message)) throw err;
+    return { status: 'diverged', error: message, history, targetAccuracy: NaN, models };
+  } finally {
+    optimizer.dispose();
+  }
+  return { status: 'completed', history, targetAccuracy: history.length ? history[history.length - 1].accuracy[target] : NaN, models };
+}

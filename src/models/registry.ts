@@ -1,0 +1,28 @@
+/** Model names usable in graph specs → constructors. */
+import { Classifier } from './model';
+import { CifarResNet } from './resnet';
+import { SmallCnn } from './small_cnn';
+
+export interface ModelRequest {
+  numClasses: number;
+  inputShape: [number, number, number];
+  seed: number;
+}
+
+type Factory = (r: ModelRequest) => Classifier;
+
+export const modelFactories: Record<string, Factory> = {
+  resnet20: (r) => new CifarResNet({ depth: 20, ...r }),
+  resnet32: (r) => new CifarResNet({ depth: 32, ...r }),
+  resnet56: (r) => new CifarResNet({ depth: 56, ...r }),
+  resnet110: (r) => new CifarResNet({ depth: 110, ...r }),
+  cnn8: (r) => new SmallCnn({ width: 8, name: 'cnn8', ...r }),
+  cnn16: (r) => new SmallCnn({ width: 16, name: 'cnn16', ...r }),
+  cnn32: (r) => new SmallCnn({ width: 32, name: 'cnn32', ...r }),
+};
+
+export function createModel(name: string, request: ModelRequest): Classifier {
+  const factory = modelFactories[name];
+  if (!factory) throw new Error(`unknown model "${name}"; known: ${Object.keys(modelFactories).join(', ')}`);
+  return factory(request);
+}
