@@ -1,5 +1,5 @@
 /** Classic collaborative-learning methods written as knowledge transfer graphs. */
-import { GraphSpecInput } from './spec';
+import { GraphSpec, GraphSpecInput, parseGraphSpec } from './spec';
 
 interface Base {
   numClasses: number;
@@ -37,4 +37,9 @@ export function dmlGraph(b: Base & { models: string[] }): GraphSpecInput {
 /** A single model trained with labels only. */
 export function vanillaGraph(b: Base & { model: string }): GraphSpecInput {
   return { numClasses: b.numClasses, inputShape: b.inputShape, nodes: [{ model: b.model, role: 'target' }], edges: [{ source: 0, target: 1, loss: 'ce', gate: { name: 'through' } }] };
+}
+
+/** The label-only spec used to pretrain a frozen node of `spec`. */
+export function vanillaSpecFor(spec: GraphSpec, model: string): GraphSpec {
+  return parseGraphSpec(vanillaGraph({ numClasses: spec.numClasses, inputShape: spec.inputShape, model }));
 }

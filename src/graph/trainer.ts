@@ -12,7 +12,8 @@ import { build, Classifier, ForwardOutput, trainableVariables } from '../models/
 import { createModel } from '../models/registry';
 import { stopGradient } from '../tensor/stop_gradient';
 import { gatedEdgeLoss } from './edge_loss';
-import { frozenNodes, GraphSpec, GraphSpecInput, parseGraphSpec, vanillaSpecFor } from './spec_helpers';
+import { frozenNodes, GraphSpec, GraphSpecInput, parseGraphSpec } from './spec';
+import { vanillaSpecFor } from './presets';
 
 export interface TrainOptions {
   epochs: number;
