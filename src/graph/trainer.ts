@@ -63,17 +63,23 @@ export function learningRateAt(options: TrainOptions, epoch: number): number {
   return 0.5 * base * (1 + Math.cos((Math.PI * epoch) / options.epochs));
 }
 
-const pretrainedCache = new Map<string, Classifier>();
+/** A training loss that became NaN or infinite. */
+class DivergedError extends Error {}
 
-/** Label-only model for a frozen node, trained on demand and cached per (model, data, epochs, seed). */
+/** pretrained models per training set (by identity: subsets share names and sizes), then per (model, epochs, seed) */
+const pretrainedCache = new WeakMap<ImageDataset, Map<string, Classifier>>();
+
+/** Label-only model for a frozen node, trained on demand and cached per (training set, model, epochs, seed). */
 async function pretrained(spec: GraphSpec, model: string, data: { train: ImageDataset; test: ImageDataset }, options: TrainOptions): Promise<Classifier> {
   const epochs = options.pretrainEpochs ?? options.epochs;
-  const key = `${model}|${data.train.name}|${data.train.labels.length}|${epochs}|${options.seed ?? 0}`;
-  const hit = pretrainedCache.get(key);
+  const key = `${model}|${epochs}|${options.seed ?? 0}`;
+  let perData = pretrainedCache.get(data.train);
+  if (!perData) pretrainedCache.set(data.train, (perData = new Map()));
+  const hit = perData.get(key);
   if (hit) return hit;
   const result = await trainGraph(vanillaSpecFor(spec, model), data, { ...options, epochs, onEpoch: undefined });
   if (result.status !== 'completed') throw new Error(`pretraining ${model} diverged: ${result.error}`);
-  pretrainedCache.set(key, result.models[0]);
+  perData.set(key, result.models[0]);
   return result.models[0];
 }
 
@@ -102,6 +108,7 @@ export async function trainGraph(input: GraphSpecInput | GraphSpec, data: { trai
   const learning = spec.nodes.map((_, i) => !frozen.has(i + 1));
   const varList = models.flatMap((m, i) => (learning[i] ? trainableVariables(m) : []));
   const decayed = varList.filter((v) => v.shape.length > 1);
+  const weightDecay = options.weightDecay ?? 5e-4;
   // Nesterov momentum; MomentumOptimizer inherits SGD's setLearningRate for the schedule
   const optimizer = tf.train.momentum(options.learningRate ?? 0.1, options.momentum ?? 0.9, true);
   const stepsPerEpoch = Math.floor(data.train.labels.length / options.batchSize);
@@ -139,15 +146,15 @@ export async function trainGraph(input: GraphSpecInput | GraphSpec, data: { trai
           const nodeTotals = perNode.map((l) => (l.length ? tf.addN(l) : tf.scalar(0)));
           nodeTotals.forEach((t) => parts.push(tf.keep(stopGradient(t as tf.Scalar))));
           let total = tf.addN(nodeTotals) as tf.Scalar;
-          if ((options.weightDecay ?? 5e-4) > 0 && decayed.length) {
-            total = tf.add(total, tf.mul(0.5 * (options.weightDecay ?? 5e-4), tf.addN(decayed.map((v) => tf.sum(tf.square(v)))))) as tf.Scalar;
+          if (weightDecay > 0 && decayed.length) {
+            total = tf.add(total, tf.mul(0.5 * weightDecay, tf.addN(decayed.map((v) => tf.sum(tf.square(v)))))) as tf.Scalar;
           }
           return total;
         }, true, varList)!;
         const values = parts.map((p) => p.dataSync()[0]);
         const totalValue = cost.dataSync()[0];
         tf.dispose([cost, ...parts, batch.x, batch.labels]);
-        if (!Number.isFinite(totalValue)) throw new Error(`loss became ${totalValue} at epoch ${epoch}, step ${step}`);
+        if (!Number.isFinite(totalValue)) throw new DivergedError(`loss became ${totalValue} at epoch ${epoch}, step ${step}`);
         values.slice(0, spec.edges.length).forEach((v, i) => (edgeLoss[i] += v));
         values.slice(spec.edges.length).forEach((v, i) => (nodeLoss[i] += v));
         count++;
@@ -165,9 +172,8 @@ export async function trainGraph(input: GraphSpecInput | GraphSpec, data: { trai
       await options.onEpoch?.(metrics);
     }
   } catch (err) {
-    const message = (err as Error).message;
-    if (!/loss became/.test(message)) throw err;
-    return { status: 'diverged', error: message, history, targetAccuracy: NaN, models };
+    if (!(err instanceof DivergedError)) throw err;
+    return { status: 'diverged', error: err.message, history, targetAccuracy: NaN, models };
   } finally {
     optimizer.dispose();
   }

@@ -30,8 +30,3 @@ export function channelSum(x: tf.Tensor): tf.Tensor1D {
     return tf.reshape(tf.matMul(rows, onesColumn(rows.shape[0]), true, false), [rows.shape[1]]);
   });
 }
-
-/** mean over all leading axes → [channels] */
-export function channelMean(x: tf.Tensor): tf.Tensor1D {
-  return tf.tidy(() => tf.div(channelSum(x), x.size / x.shape[x.rank - 1]));
-}
