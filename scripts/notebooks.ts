@@ -6,7 +6,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { jupyterPath, python, root, setupJupyter } from './setup_jupyter';
+import { jupyterPath, python, root, setupJupyter } from './setup_system';
 
 function main(): void {
   setupJupyter();

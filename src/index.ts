@@ -10,3 +10,4 @@ export { stopGradient } from './tensor/stop_gradient';
 export * as gates from './gates';
 export * as losses from './losses';
 export * as graph from './graph';
+export * as search from './search';

@@ -26,8 +26,10 @@ export interface TrainOptions {
   milestones?: number[];
   seed?: number;
   augmentation?: Augmentation;
-  /** called after each epoch with that epoch's metrics */
-  onEpoch?: (metrics: EpochMetrics) => void | Promise<void>;
+  /** called after each epoch with that epoch's metrics; returning "stop" ends training there (status "stopped") */
+  onEpoch?: (metrics: EpochMetrics) => void | 'stop' | Promise<void | 'stop'>;
+  /** aborts between steps (status "aborted"), e.g. on Ctrl-C */
+  signal?: AbortSignal;
   /** epochs for on-demand label-only pretraining of frozen nodes (default: same as epochs) */
   pretrainEpochs?: number;
 }
@@ -36,6 +38,8 @@ export interface EpochMetrics {
   epoch: number;
   /** accuracy on the evaluation set per node (index 0 = node 1) */
   accuracy: number[];
+  /** accuracy of the mean of all nodes' probabilities */
+  ensembleAccuracy: number;
   /** mean training loss per node */
   nodeLoss: number[];
   /** mean gated loss per edge (in spec order) */
@@ -44,7 +48,7 @@ export interface EpochMetrics {
   seconds: number;
 }
 
-export type TrainStatus = 'completed' | 'diverged';
+export type TrainStatus = 'completed' | 'diverged' | 'stopped' | 'aborted';
 
 export interface TrainResult {
   status: TrainStatus;
@@ -54,6 +58,14 @@ export interface TrainResult {
   targetAccuracy: number;
   models: Classifier[];
 }
+
+/** Frees the variables of a result's models, except frozen pretrained ones (cached for reuse). */
+export function disposeModels(result: Pick<TrainResult, 'models'>): void {
+  for (const m of result.models) if (!cachedPretrained.has(m)) m.params.dispose();
+}
+
+/** lets timers (heartbeats, progress bars) and signal handlers run between training steps */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export function learningRateAt(options: TrainOptions, epoch: number): number {
   const base = options.learningRate ?? 0.1;
@@ -68,6 +80,7 @@ class DivergedError extends Error {}
 
 /** pretrained models per training set (by identity: subsets share names and sizes), then per (model, epochs, seed) */
 const pretrainedCache = new WeakMap<ImageDataset, Map<string, Classifier>>();
+const cachedPretrained = new WeakSet<Classifier>();
 
 /** Label-only model for a frozen node, trained on demand and cached per (training set, model, epochs, seed). */
 async function pretrained(spec: GraphSpec, model: string, data: { train: ImageDataset; test: ImageDataset }, options: TrainOptions): Promise<Classifier> {
@@ -80,20 +93,31 @@ async function pretrained(spec: GraphSpec, model: string, data: { train: ImageDa
   const result = await trainGraph(vanillaSpecFor(spec, model), data, { ...options, epochs, onEpoch: undefined });
   if (result.status !== 'completed') throw new Error(`pretraining ${model} diverged: ${result.error}`);
   perData.set(key, result.models[0]);
+  cachedPretrained.add(result.models[0]);
   return result.models[0];
 }
 
 export function evaluate(model: Classifier, ds: ImageDataset, batchSize = 256): number {
-  let correct = 0;
+  return evaluateAll([model], ds, batchSize).accuracy[0];
+}
+
+/** Accuracy of every model and of their ensemble (mean probability) in one pass over `ds`. */
+export function evaluateAll(models: Classifier[], ds: ImageDataset, batchSize = 256): { accuracy: number[]; ensembleAccuracy: number } {
+  const correct = new Array<number>(models.length + 1).fill(0);
   for (let start = 0; start < ds.labels.length; start += batchSize) {
     const idx = Int32Array.from({ length: Math.min(batchSize, ds.labels.length - start) }, (_, i) => start + i);
-    correct += tf.tidy(() => {
+    const counts = tf.tidy(() => {
       const x = toTensor(ds, idx);
-      const pred = tf.argMax(model.apply(x, false).logits, 1);
-      return tf.sum(tf.cast(tf.equal(pred, tf.tensor1d(Array.from(idx, (i) => ds.labels[i]), 'int32')), 'int32')).dataSync()[0];
+      const labels = tf.tensor1d(Array.from(idx, (i) => ds.labels[i]), 'int32');
+      const logits = models.map((m) => m.apply(x, false).logits);
+      const ensemble = tf.addN(logits.map((l) => tf.softmax(l)));
+      return tf.stack([...logits, ensemble].map((l) => tf.sum(tf.cast(tf.equal(tf.argMax(l, 1), labels), 'int32'))));
     });
+    counts.dataSync().forEach((c, i) => (correct[i] += c));
+    counts.dispose();
   }
-  return correct / ds.labels.length;
+  const n = Math.max(ds.labels.length, 1);
+  return { accuracy: correct.slice(0, models.length).map((c) => c / n), ensembleAccuracy: correct[models.length] / n };
 }
 
 export async function trainGraph(input: GraphSpecInput | GraphSpec, data: { train: ImageDataset; test: ImageDataset }, options: TrainOptions): Promise<TrainResult> {
@@ -116,6 +140,7 @@ export async function trainGraph(input: GraphSpecInput | GraphSpec, data: { trai
   const target = spec.nodes.findIndex((n) => n.role === 'target');
   const history: EpochMetrics[] = [];
   let step = 0;
+  let status: TrainStatus = 'completed';
   try {
     for (let epoch = 0; epoch < options.epochs; epoch++) {
       const t0 = Date.now();
@@ -125,6 +150,12 @@ export async function trainGraph(input: GraphSpecInput | GraphSpec, data: { trai
       const edgeLoss = new Array<number>(spec.edges.length).fill(0);
       let count = 0;
       for (const batch of batches(data.train, { batchSize: options.batchSize, seed, epoch, augmentation: options.augmentation ?? 'none' })) {
+        await yieldToEventLoop();
+        if (options.signal?.aborted) {
+          tf.dispose([batch.x, batch.labels]);
+          status = 'aborted';
+          break;
+        }
         const parts: tf.Scalar[] = [];
         const cost = optimizer.minimize(() => {
           // one forward per node; frozen nodes run in inference mode
@@ -160,16 +191,22 @@ export async function trainGraph(input: GraphSpecInput | GraphSpec, data: { trai
         count++;
         step++;
       }
+      if (status === 'aborted') break;
+      const evaluation = evaluateAll(models, data.test);
       const metrics: EpochMetrics = {
         epoch: epoch + 1,
-        accuracy: models.map((m) => evaluate(m, data.test)),
+        accuracy: evaluation.accuracy,
+        ensembleAccuracy: evaluation.ensembleAccuracy,
         nodeLoss: nodeLoss.map((v) => v / Math.max(count, 1)),
         edgeLoss: edgeLoss.map((v) => v / Math.max(count, 1)),
         learningRate: lr,
         seconds: (Date.now() - t0) / 1000,
       };
       history.push(metrics);
-      await options.onEpoch?.(metrics);
+      if ((await options.onEpoch?.(metrics)) === 'stop' && epoch + 1 < options.epochs) {
+        status = 'stopped';
+        break;
+      }
     }
   } catch (err) {
     if (!(err instanceof DivergedError)) throw err;
@@ -177,5 +214,5 @@ export async function trainGraph(input: GraphSpecInput | GraphSpec, data: { trai
   } finally {
     optimizer.dispose();
   }
-  return { status: 'completed', history, targetAccuracy: history.length ? history[history.length - 1].accuracy[target] : NaN, models };
+  return { status, history, targetAccuracy: history.length ? history[history.length - 1].accuracy[target] : NaN, models };
 }

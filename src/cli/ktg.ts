@@ -1,0 +1,124 @@
+#!/usr/bin/env node
+/**
+ * `ktg`: graph search from the command line.
+ *   ktg search  --space spaces/tiny.json --dataset fashion-mnist [--workers 2] [--storage URL] [--study NAME]
+ *   ktg worker  --storage redis://host:6379 --study NAME        (one per machine / GPU)
+ *   ktg status  [--study NAME]      progress and best so far
+ *   ktg show    --study NAME        every trial
+ *   ktg best    --study NAME [--out best.json]
+ *   ktg train   --spec best.json --dataset fashion-mnist [--seeds 5]
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { runBest, runShow, runStatus } from './report_commands';
+import { runSearchCommand } from './search_command';
+import { runTrainCommand } from './train_command';
+import { runWorkerCommand } from './worker_command';
+import { defaultStorageUrl } from '../search/storage/open';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
+  return n;
+}
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected an integer ≥ 0, got "${value}"`);
+  return n;
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!(n > 0)) throw new InvalidArgumentError(`expected a positive number, got "${value}"`);
+  return n;
+}
+
+const storageOption = () => new Option('--storage <url>', 'study storage: sqlite:PATH or redis://host:port').default(process.env.KTG_STORAGE ?? defaultStorageUrl);
+const presetOption = () => new Option('--preset <name>', 'experiment size').choices(['ci', 'paper']).default(process.env.KTG_PRESET ?? 'ci');
+
+export function buildProgram(): Command {
+  const program = new Command('ktg').description('knowledge transfer graphs: search, workers, results').showHelpAfterError().exitOverride();
+
+  program
+    .command('search')
+    .description('run (or resume) a graph search with local worker processes')
+    .option('--space <file>', 'search space JSON (see spaces/); needed to create a study')
+    .option('--dataset <name>', 'dataset name (fashion-mnist, cifar10, cifar100)')
+    .addOption(presetOption())
+    .addOption(storageOption())
+    .option('--study <name>', 'study name (default: the space file name)')
+    .option('--trials <n>', 'number of trials', positiveInt)
+    .option('--workers <n>', 'local worker processes (default: number of cores)', positiveInt)
+    .option('--epochs <n>', 'epochs per trial', positiveInt)
+    .option('--train-size <n>', 'training samples (0 = all after the validation split)', nonNegativeInt)
+    .option('--validation-size <n>', 'validation samples carved out of the training set', positiveInt)
+    .option('--batch-size <n>', 'batch size', positiveInt)
+    .option('--lr <x>', 'learning rate', positiveNumber)
+    .addOption(new Option('--metric <name>', 'objective').choices(['target', 'ensemble']))
+    .option('--eta <n>', 'ASHA reduction factor', positiveNumber)
+    .option('--no-pruning', 'plain random search: every trial trains all epochs')
+    .option('--seed <n>', 'study seed', nonNegativeInt)
+    .option('--lease <seconds>', 'a silent worker loses its trial after this long', positiveNumber, 120)
+    .action(runSearchCommand);
+
+  program
+    .command('worker')
+    .description('run trials of an existing study until it is done (start one per machine)')
+    .addOption(storageOption())
+    .requiredOption('--study <name>', 'study name')
+    .option('--lease <seconds>', 'a silent worker loses its trial after this long', positiveNumber, 120)
+    .option('--max-trials <n>', 'stop after this many trials', positiveInt)
+    .action(runWorkerCommand);
+
+  program.command('status').description('progress and best value of each study (or one)').addOption(storageOption()).option('--study <name>', 'study name').action(runStatus);
+  program.command('show').description('every trial of a study').addOption(storageOption()).requiredOption('--study <name>', 'study name').action(runShow);
+  program
+    .command('best')
+    .description('print the best graph of a study and export its spec')
+    .addOption(storageOption())
+    .requiredOption('--study <name>', 'study name')
+    .option('--out <file>', 'write the graph spec JSON here')
+    .option('--dot <file>', 'write the Graphviz diagram here')
+    .action(runBest);
+
+  program
+    .command('train')
+    .description('train one graph spec on the full training set and evaluate on the test set over several seeds')
+    .requiredOption('--spec <file>', 'graph spec JSON (e.g. from `ktg best --out`)')
+    .requiredOption('--dataset <name>', 'dataset name')
+    .addOption(presetOption())
+    .option('--seeds <n>', 'number of seeds', positiveInt)
+    .option('--epochs <n>', 'epochs', positiveInt)
+    .option('--train-size <n>', 'training samples (0 = all)', nonNegativeInt)
+    .option('--test-size <n>', 'test samples (0 = all)', nonNegativeInt)
+    .option('--batch-size <n>', 'batch size', positiveInt)
+    .option('--lr <x>', 'learning rate', positiveNumber)
+    .option('--out <file>', 'write per-seed results as JSON')
+    .action(runTrainCommand);
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'commander.helpDisplayed' || code === 'commander.version') return 0;
+    if (code?.startsWith('commander.')) return (err as { exitCode?: number }).exitCode ?? 1;
+    console.error(`ktg: ${(err as Error).message}`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv).then(
+    (code) => process.exit(code),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}

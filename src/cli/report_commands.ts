@@ -1,0 +1,67 @@
+/** `ktg status`, `ktg show`, `ktg best`: read a study back. */
+import * as fs from 'fs';
+import { describeGraph } from '../graph/spec';
+import { graphToDot } from '../graph/dot';
+import { readStudy, studyProgress } from '../search/study';
+import { openStorage } from '../search/storage/open';
+import { TrialRow } from '../search/storage/types';
+import { writeJsonFile } from './files';
+import { formatValue, table } from './format';
+
+export async function runStatus(o: { storage: string; study?: string }): Promise<void> {
+  const storage = openStorage(o.storage);
+  try {
+    const studies = o.study ? [await storage.getStudy(o.study)] : await storage.listStudies();
+    if (o.study && !studies[0]) throw new Error(`no study "${o.study}" in ${storage.url}`);
+    if (!studies.length) console.log(`no studies in ${storage.url}`);
+    const rows = [];
+    for (const s of studies) {
+      const p = studyProgress(s!.config, await storage.trials(s!.name));
+      rows.push([
+        s!.name,
+        `${p.finished}/${p.total}`,
+        String(p.byStatus.completed),
+        String(p.byStatus.pruned),
+        String(p.byStatus.failed),
+        String(p.byStatus.running),
+        `${(100 * p.budgetFraction).toFixed(1)}%`,
+        p.best ? `${formatValue(p.best.value)} (trial ${p.best.number})` : '—',
+      ]);
+    }
+    if (rows.length) console.log(table(['study', 'finished', 'completed', 'pruned', 'failed', 'running', 'epochs used', 'best'], rows));
+  } finally {
+    await storage.close();
+  }
+}
+
+function gateSummary(t: TrialRow): string {
+  if (!t.spec) return '';
+  return t.spec.edges.map((e) => `${e.source}→${e.target}:${e.gate.name === 'sine' ? `sine(${e.gate.f!.toFixed(2)},${e.gate.phi!.toFixed(2)})` : e.gate.name}`).join(' ');
+}
+
+export async function runShow(o: { storage: string; study: string }): Promise<void> {
+  const data = await readStudy(o.storage, o.study);
+  console.log(
+    table(
+      ['trial', 'status', 'epochs', 'value', 'attempt', 'models', 'gates'],
+      data.trials.map((t) => [String(t.number), t.status, String(t.lastEpoch ?? 0), formatValue(t.value), String(t.attempt), t.spec?.nodes.map((n) => n.model).join(',') ?? '', gateSummary(t)]),
+    ),
+  );
+  for (const t of data.trials.filter((t) => t.error)) console.log(`trial ${t.number}: ${t.error}`);
+}
+
+export async function runBest(o: { storage: string; study: string; out?: string; dot?: string }): Promise<void> {
+  const data = await readStudy(o.storage, o.study);
+  if (!data.best) throw new Error(`study "${o.study}" has no finished trial with a value yet`);
+  const { trial, spec } = data.best;
+  console.log(`best trial ${trial.number} (${trial.status}, ${trial.lastEpoch} epochs): ${data.study.config.metric} accuracy ${formatValue(trial.value)}`);
+  console.log(describeGraph(spec));
+  if (o.out) {
+    writeJsonFile(o.out, spec);
+    console.log(`graph spec written to ${o.out} (train it with: ktg train --spec ${o.out} --dataset ${data.study.config.dataset})`);
+  }
+  if (o.dot) {
+    fs.writeFileSync(o.dot, graphToDot(spec, { title: `${o.study}: trial ${trial.number}` }));
+    console.log(`diagram written to ${o.dot}`);
+  }
+}

@@ -1,0 +1,149 @@
+/** `ktg search`: create or resume a study, then run local workers with a progress bar. */
+import * as cliProgress from 'cli-progress';
+import * as path from 'path';
+import { loadDataset } from '../data/registry';
+import { PresetName } from '../presets';
+import { runLocalWorkers } from '../search/local_pool';
+import { searchPresets } from '../search/presets';
+import { describeSpaceSize, parseSearchSpace, SearchSpace, spaceSize } from '../search/space';
+import { createOrResumeStudy, readStudy, studyProgress } from '../search/study';
+import { StudyConfigInput } from '../search/study_config';
+import { openStorage } from '../search/storage/open';
+import { readJsonFile } from './files';
+import { formatValue } from './format';
+
+export interface SearchCommandOptions {
+  space?: string;
+  dataset?: string;
+  preset: PresetName;
+  storage: string;
+  study?: string;
+  trials?: number;
+  workers?: number;
+  epochs?: number;
+  trainSize?: number;
+  validationSize?: number;
+  batchSize?: number;
+  lr?: number;
+  metric?: 'target' | 'ensemble';
+  eta?: number;
+  pruning: boolean;
+  seed?: number;
+  lease: number;
+}
+
+function studyName(o: SearchCommandOptions): string {
+  if (o.study) return o.study;
+  if (o.space) return path.basename(o.space).replace(/\.json$/, '');
+  throw new Error('give --study NAME to resume a study, or --space FILE to create one');
+}
+
+function readSpaceFile(file: string): SearchSpace {
+  const raw = readJsonFile(file, 'search space');
+  try {
+    return parseSearchSpace(raw);
+  } catch (err) {
+    throw new Error(`${file}: ${(err as Error).message}`);
+  }
+}
+
+function configFrom(o: SearchCommandOptions): StudyConfigInput {
+  if (!o.space || !o.dataset) throw new Error('creating a study needs --space FILE and --dataset NAME');
+  const preset = searchPresets[o.preset];
+  const given = <T>(v: T | undefined, fallback: T): T => (v === undefined ? fallback : v);
+  return {
+    ...preset,
+    space: readSpaceFile(o.space),
+    dataset: o.dataset,
+    trials: given(o.trials, preset.trials!),
+    epochs: given(o.epochs, preset.epochs!),
+    trainSize: given(o.trainSize, preset.trainSize),
+    validationSize: given(o.validationSize, preset.validationSize!),
+    batchSize: given(o.batchSize, preset.batchSize!),
+    learningRate: given(o.lr, preset.learningRate),
+    metric: o.metric,
+    seed: o.seed,
+    pruner: o.pruning ? { kind: 'asha', reductionFactor: o.eta } : { kind: 'none' },
+  };
+}
+
+export async function runSearchCommand(o: SearchCommandOptions): Promise<void> {
+  const name = studyName(o);
+  const storage = openStorage(o.storage);
+  let study;
+  try {
+    const existing = await storage.getStudy(name);
+    const resumingAsIs = existing && !o.space;
+    study = resumingAsIs ? existing : (await createOrResumeStudy(storage, name, configFrom(o))).study;
+    const resumed = Boolean(existing);
+    const config = study.config;
+    const size = spaceSize(config.space);
+    console.log(`${resumed ? 'resuming' : 'created'} study "${name}" in ${storage.url}`);
+    console.log(`  space: ${config.space.name} — ${describeSpaceSize(size)}`);
+    console.log(`  ${config.trials} trials × ≤${config.epochs} epochs on ${config.dataset} (train ${config.trainSize || 'all'}, validation ${config.validationSize}), objective: ${config.metric} accuracy, ${config.pruner.kind === 'asha' ? `ASHA η=${config.pruner.reductionFactor}` : 'no pruning'}`);
+    const progress = studyProgress(config, await storage.trials(name));
+    if (resumed) console.log(`  kept ${progress.finished} finished trial(s); ${progress.byStatus.running + progress.byStatus.waiting} unfinished will run again`);
+  } finally {
+    await storage.close();
+  }
+  // decode the dataset once here, so the workers only read the cache
+  await loadDataset(study.config.dataset, { progress: true });
+
+  const total = study.config.trials;
+  const bars = new cliProgress.MultiBar({ format: 'trials |{bar}| {value}/{total} | best {best} | running {running}', hideCursor: true, noTTYOutput: true, notTTYSchedule: 30_000 }, cliProgress.Presets.shades_classic);
+  const start = await readStudy(o.storage, name);
+  // MultiBar.log only prints on a terminal
+  const log = (line: string) => (process.stdout.isTTY ? bars.log(`${line}\n`) : console.log(line));
+  const bar = bars.create(total, start.progress.finished, { best: formatValue(start.progress.best?.value), running: 0 });
+  const running = new Set<number>();
+  let finished = start.progress.finished;
+  let best = start.progress.best?.value ?? -Infinity;
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      log('interrupt: stopping workers (their running trials will be run again on resume; Ctrl-C again to force)');
+      controller.abort();
+    } else process.exit(130);
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  let result;
+  try {
+    result = await runLocalWorkers({
+      storageUrl: o.storage,
+      study: name,
+      workers: o.workers,
+      leaseMs: o.lease * 1000,
+      signal: controller.signal,
+      onEvent: (w, e) => {
+        if (e.kind === 'trial-started') running.add(e.number);
+        if (e.kind === 'trial-finished') {
+          running.delete(e.number);
+          finished++;
+          if (e.status !== 'failed' && e.value !== undefined && e.value > best) best = e.value;
+          log(`trial ${e.number} ${e.status} after ${e.epochs} epoch(s)${e.value !== undefined ? `: ${formatValue(e.value)}` : ''}${e.error ? ` — ${e.error}` : ''} [worker ${w}]`);
+        }
+        if (e.kind === 'trial-lost') running.delete(e.number);
+        bar.update(finished, { best: formatValue(Number.isFinite(best) ? best : undefined), running: running.size });
+      },
+    });
+  } finally {
+    bars.stop();
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+  const end = await readStudy(o.storage, name);
+  const p = end.progress;
+  console.log(`study "${name}": ${p.finished}/${p.total} finished (${p.byStatus.completed} completed, ${p.byStatus.pruned} pruned, ${p.byStatus.failed} failed), ${(100 * p.budgetFraction).toFixed(1)}% of a full random search's epochs`);
+  if (p.best) console.log(`best: trial ${p.best.number}, ${end.study.config.metric} accuracy ${formatValue(p.best.value)} — export it with: ktg best --storage ${o.storage} --study ${name} --out best.json`);
+  if (result.aborted) {
+    console.log(`interrupted; resume with: ktg search --storage ${o.storage} --study ${name}`);
+    process.exitCode = 130;
+    return;
+  }
+  const crashed = result.exitCodes.map((c, i) => [i, c] as const).filter(([, c]) => c !== 0);
+  if (crashed.length) throw new Error(`worker(s) ${crashed.map(([i, c]) => `${i} (exit ${c})`).join(', ')} failed`);
+  if (p.finished > 0 && p.byStatus.failed === p.finished) throw new Error(`every trial failed; first error: ${end.trials.find((t) => t.error)?.error}`);
+}

@@ -1,0 +1,81 @@
+/** `ktg train`: one graph spec, full training, test-set evaluation over several seeds, mean ± std. */
+import * as cliProgress from 'cli-progress';
+import { initBackend } from '../backend';
+import { subset } from '../data/dataset';
+import { Rng } from '../data/random';
+import { loadDataset } from '../data/registry';
+import { describeGraph, parseGraphSpec } from '../graph/spec';
+import { disposeModels, trainGraph } from '../graph/trainer';
+import { PresetName } from '../presets';
+import { readJsonFile, writeJsonFile } from './files';
+import { meanStd } from './format';
+
+const trainPresets = {
+  ci: { seeds: 2, epochs: 4, trainSize: 4000, testSize: 2000, batchSize: 64, lr: 0.05, schedule: 'cosine' as const, milestones: [] as number[], augmentation: 'none' as const },
+  paper: { seeds: 5, epochs: 200, trainSize: 0, testSize: 0, batchSize: 64, lr: 0.1, schedule: 'step' as const, milestones: [60, 120, 180], augmentation: 'weak' as const },
+};
+
+export interface TrainCommandOptions {
+  spec: string;
+  dataset: string;
+  preset: PresetName;
+  seeds?: number;
+  epochs?: number;
+  trainSize?: number;
+  testSize?: number;
+  batchSize?: number;
+  lr?: number;
+  out?: string;
+}
+
+export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
+  const spec = parseGraphSpec(readJsonFile(o.spec, 'graph spec'));
+  const p = trainPresets[o.preset];
+  const settings = { seeds: o.seeds ?? p.seeds, epochs: o.epochs ?? p.epochs, trainSize: o.trainSize ?? p.trainSize, testSize: o.testSize ?? p.testSize, batchSize: o.batchSize ?? p.batchSize, lr: o.lr ?? p.lr };
+  const all = await loadDataset(o.dataset, { progress: true });
+  if (all.train.classes.length !== spec.numClasses) throw new Error(`${o.spec} is for ${spec.numClasses} classes but ${o.dataset} has ${all.train.classes.length}`);
+  if (all.train.shape.join('x') !== spec.inputShape.join('x')) throw new Error(`${o.spec} expects ${spec.inputShape.join('×')} inputs but ${o.dataset} has ${all.train.shape.join('×')}`);
+  const pick = (ds: typeof all.train, n: number, seed: number) => (n > 0 && n < ds.labels.length ? subset(ds, new Rng(seed).permutation(ds.labels.length).slice(0, n)) : ds);
+  const data = { train: pick(all.train, settings.trainSize, 1), test: pick(all.test, settings.testSize, 2) };
+  await initBackend();
+  console.log(describeGraph(spec));
+  console.log(`training on ${data.train.labels.length} samples, testing on ${data.test.labels.length}, ${settings.epochs} epochs × ${settings.seeds} seeds`);
+  const bar = new cliProgress.SingleBar({ format: 'epochs |{bar}| {value}/{total} | seed {seed} | target {acc}', noTTYOutput: true, notTTYSchedule: 30_000 }, cliProgress.Presets.shades_classic);
+  bar.start(settings.epochs * settings.seeds, 0, { seed: 0, acc: '—' });
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.on('SIGINT', stop);
+  const target = spec.nodes.findIndex((n) => n.role === 'target');
+  const runs: { seed: number; status: string; accuracy: number[]; targetAccuracy: number }[] = [];
+  try {
+    for (let seed = 0; seed < settings.seeds && !controller.signal.aborted; seed++) {
+      const result = await trainGraph(spec, data, {
+        epochs: settings.epochs,
+        batchSize: settings.batchSize,
+        learningRate: settings.lr,
+        schedule: p.schedule,
+        milestones: p.milestones,
+        augmentation: p.augmentation,
+        seed,
+        signal: controller.signal,
+        onEpoch: (m) => bar.increment(1, { seed, acc: (100 * m.accuracy[target]).toFixed(2) }),
+      });
+      disposeModels(result);
+      if (result.status === 'aborted') break;
+      const last = result.history[result.history.length - 1];
+      runs.push({ seed, status: result.status, accuracy: last?.accuracy ?? [], targetAccuracy: result.targetAccuracy });
+    }
+  } finally {
+    bar.stop();
+    process.off('SIGINT', stop);
+  }
+  for (const r of runs) console.log(`seed ${r.seed}: ${r.status}, target ${(100 * r.targetAccuracy).toFixed(2)}%  (nodes: ${r.accuracy.map((a) => (100 * a).toFixed(2)).join(', ')})`);
+  const ok = runs.filter((r) => r.status === 'completed');
+  if (ok.length) {
+    const { mean, std } = meanStd(ok.map((r) => 100 * r.targetAccuracy));
+    console.log(`target node (${spec.nodes[target].model}) test accuracy: ${mean.toFixed(2)} ± ${std.toFixed(2)} % over ${ok.length} seed(s)`);
+  }
+  if (o.out) writeJsonFile(o.out, { spec, settings, runs });
+  if (controller.signal.aborted) process.exitCode = 130;
+  else if (ok.length < runs.length) throw new Error(`${runs.length - ok.length} of ${runs.length} runs diverged`);
+}

@@ -1,0 +1,129 @@
+/**
+ * Search spaces as data (thesis §3.3): a fixed target node, per auxiliary node a model from a
+ * candidate list, per edge (every ordered pair of model nodes plus the label edge into every node)
+ * a gate from a candidate list — "sine" draws f ∈ [0, 1] and φ ∈ [0, 3/4·2π] — and, where the space
+ * lists several, a loss design per model→model edge. Sampling is seeded: trial n of a study with
+ * seed s always gets the same graph.
+ */
+import { z } from 'zod';
+import { Rng } from '../data/random';
+import { GateName, GateSpec, SINE_PHI_MAX } from '../gates';
+import { EdgeSpec, GraphSpec, gateSchema, edgeSchema, parseGraphSpec } from '../graph/spec';
+import { modelFactories } from '../models/registry';
+
+const gateNames = gateSchema.shape.name.options as readonly GateName[];
+const lossNames = edgeSchema.shape.loss.removeDefault().options;
+
+export const searchSpaceSchema = z.object({
+  name: z.string().default('space'),
+  /** nodes[0..]: node i + 1 of every sampled graph; exactly one has role "target" and one model */
+  nodes: z
+    .array(
+      z.object({
+        models: z.array(z.string()).min(1),
+        role: z.enum(['target', 'auxiliary']).default('auxiliary'),
+      }),
+    )
+    .min(1),
+  /** gate candidates for every edge ("sine" samples its f and φ) */
+  gates: z.array(z.enum(gateNames as [GateName, ...GateName[]])).min(1),
+  /** gate candidates for the label edges 0→t (default: `gates`) */
+  labelGates: z.array(z.enum(gateNames as [GateName, ...GateName[]])).min(1).optional(),
+  /** loss designs for model→model edges (default: KL of probabilities) */
+  losses: z.array(z.enum(lossNames as [EdgeSpec['loss'], ...EdgeSpec['loss'][]])).min(1).default(['kl']),
+  /** temperature for "kd" losses */
+  temperature: z.number().positive().default(2),
+});
+
+export type SearchSpace = z.infer<typeof searchSpaceSchema>;
+export type SearchSpaceInput = z.input<typeof searchSpaceSchema>;
+
+export class SearchSpaceError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid search space:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'SearchSpaceError';
+  }
+}
+
+/** Parses and validates a space; errors name the offending node or field. */
+export function parseSearchSpace(input: unknown): SearchSpace {
+  const parsed = searchSpaceSchema.safeParse(input);
+  if (!parsed.success) throw new SearchSpaceError(parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : 'space'}: ${i.message}`));
+  const space = parsed.data;
+  const problems: string[] = [];
+  space.nodes.forEach((n, i) => {
+    for (const m of n.models) if (!modelFactories[m]) problems.push(`node ${i + 1}: unknown model "${m}" (known: ${Object.keys(modelFactories).join(', ')})`);
+    if (n.role === 'target' && n.models.length !== 1) problems.push(`node ${i + 1}: the target node's model is fixed, give exactly one (got ${n.models.length})`);
+  });
+  const targets = space.nodes.filter((n) => n.role === 'target').length;
+  if (targets !== 1) problems.push(`exactly one node must have role "target", found ${targets}`);
+  if (space.losses.includes('at') && space.gates.includes('correct')) problems.push('losses: "at" edges cannot use gate "correct" (no probability output to check)');
+  if (problems.length) throw new SearchSpaceError(problems);
+  return space;
+}
+
+/** The edges of every graph of the space, in a fixed order: per target t, the label edge then every model source. */
+export function spaceEdges(space: SearchSpace): { source: number; target: number }[] {
+  const n = space.nodes.length;
+  const edges: { source: number; target: number }[] = [];
+  for (let t = 1; t <= n; t++) {
+    edges.push({ source: 0, target: t });
+    for (let s = 1; s <= n; s++) if (s !== t) edges.push({ source: s, target: t });
+  }
+  return edges;
+}
+
+export interface SpaceSize {
+  /** number of distinct discrete choices (models × gates × losses) */
+  discrete: number;
+  /** true when a sine gate makes the space continuous */
+  continuous: boolean;
+  /** the size as a formula, e.g. "3^2 · 4^9" */
+  formula: string;
+}
+
+/** Size of the space: M^(N−1)·G^(N²) for N nodes, M models per auxiliary node, G gates (thesis §3.3). */
+export function spaceSize(space: SearchSpace): SpaceSize {
+  const factors: [number, number][] = [];
+  const add = (base: number, times: number) => {
+    if (base <= 1 || times === 0) return;
+    const hit = factors.find((f) => f[0] === base);
+    if (hit) hit[1] += times;
+    else factors.push([base, times]);
+  };
+  space.nodes.forEach((n) => add(n.models.length, 1));
+  const edges = spaceEdges(space);
+  const labelGates = space.labelGates ?? space.gates;
+  add(labelGates.length, edges.filter((e) => e.source === 0).length);
+  add(space.gates.length, edges.filter((e) => e.source !== 0).length);
+  add(space.losses.length, edges.filter((e) => e.source !== 0).length);
+  const discrete = factors.reduce((p, [b, e]) => p * b ** e, 1);
+  return {
+    discrete,
+    continuous: [...space.gates, ...labelGates].includes('sine'),
+    formula: factors.length ? factors.map(([b, e]) => (e === 1 ? `${b}` : `${b}^${e}`)).join(' · ') : '1',
+  };
+}
+
+export function describeSpaceSize(size: SpaceSize): string {
+  const n = size.discrete.toLocaleString('en-US');
+  return size.continuous ? `${size.formula} = ${n} discrete choices × continuous sine parameters` : `${size.formula} = ${n} graphs`;
+}
+
+function sampleGate(rng: Rng, candidates: GateName[]): GateSpec {
+  const name = candidates[rng.int(candidates.length)];
+  if (name === 'sine') return { name, f: rng.next(), phi: rng.next() * SINE_PHI_MAX };
+  return { name };
+}
+
+/** The graph of one trial: deterministic in (space, seed). */
+export function sampleGraph(space: SearchSpace, seed: number, data: { numClasses: number; inputShape: [number, number, number] }): GraphSpec {
+  const rng = new Rng(seed);
+  const nodes = space.nodes.map((n, i) => ({ model: n.models[rng.int(n.models.length)], role: n.role, seed: i + 1 }));
+  const edges = spaceEdges(space).map(({ source, target }) => {
+    if (source === 0) return { source, target, loss: 'ce' as const, gate: sampleGate(rng, space.labelGates ?? space.gates) };
+    const loss = space.losses[rng.int(space.losses.length)];
+    return { source, target, loss, ...(loss === 'kd' ? { temperature: space.temperature } : {}), gate: sampleGate(rng, space.gates) };
+  });
+  return parseGraphSpec({ numClasses: data.numClasses, inputShape: data.inputShape, nodes, edges });
+}

@@ -1,0 +1,232 @@
+/**
+ * Shared study storage on a Redis server (ioredis), for workers on many machines. Claims and every
+ * write about a trial run as Lua scripts, so they are atomic on the server: a trial is handed to one
+ * worker at a time, and a worker whose lease lapsed (no heartbeat: killed, frozen, cut off) loses
+ * its trial, which the next claim hands out again.
+ *
+ * Keys: ktg:studies (hash name → study), ktg:worker:<id> (lease, expires), and per study
+ * ktg:study:<name>:{count, waiting, running, trial:<n>, epochs:<n>, rung:<k>, rungs:<n>}.
+ */
+import Redis from 'ioredis';
+import type { GraphSpec } from '../../graph/spec';
+import { parseStudyConfig, StudyConfig, trialSeed } from '../study_config';
+import { Claim, ClaimResult, EpochRow, LostTrialError, StudyRow, StudyStorage, TrialRow, TrialStatus, WorkerInfo } from './types';
+
+/** ARGV: study prefix, worker id, budget, now → {number, attempt} | {-1, running} */
+const claimScript = `
+local p, worker, budget, now = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+for _, n in ipairs(redis.call('SMEMBERS', p .. ':running')) do
+  local owner = redis.call('HGET', p .. ':trial:' .. n, 'worker')
+  if (not owner) or redis.call('EXISTS', 'ktg:worker:' .. owner) == 0 then
+    redis.call('SREM', p .. ':running', n)
+    redis.call('ZADD', p .. ':waiting', tonumber(n), n)
+    redis.call('HSET', p .. ':trial:' .. n, 'status', 'waiting')
+    redis.call('HDEL', p .. ':trial:' .. n, 'worker')
+  end
+end
+local n
+local first = redis.call('ZRANGE', p .. ':waiting', 0, 0)
+if #first > 0 then
+  n = first[1]
+  redis.call('ZREM', p .. ':waiting', n)
+else
+  local count = tonumber(redis.call('GET', p .. ':count') or '0')
+  if count >= budget then return {-1, redis.call('SCARD', p .. ':running')} end
+  n = tostring(count)
+  redis.call('SET', p .. ':count', count + 1)
+end
+local key = p .. ':trial:' .. n
+for _, r in ipairs(redis.call('SMEMBERS', p .. ':rungs:' .. n)) do redis.call('HDEL', p .. ':rung:' .. r, n) end
+redis.call('DEL', p .. ':rungs:' .. n, p .. ':epochs:' .. n)
+redis.call('HDEL', key, 'finished', 'value', 'lastEpoch', 'error', 'spec')
+local attempt = redis.call('HINCRBY', key, 'attempt', 1)
+redis.call('HSET', key, 'number', n, 'status', 'running', 'worker', worker, 'started', now)
+redis.call('SADD', p .. ':running', n)
+return {tonumber(n), attempt}
+`;
+
+/** ARGV: trial key, worker id, attempt, JSON list of commands → result of the last command, or error LOST */
+const ownedScript = `
+local key, worker, attempt = ARGV[1], ARGV[2], ARGV[3]
+if redis.call('HGET', key, 'worker') ~= worker or redis.call('HGET', key, 'attempt') ~= attempt or redis.call('HGET', key, 'status') ~= 'running' then
+  return redis.error_reply('LOST')
+end
+local result
+for _, cmd in ipairs(cjson.decode(ARGV[4])) do result = redis.call(unpack(cmd)) end
+return result
+`;
+
+interface KtgRedis extends Redis {
+  ktgClaim(p: string, worker: string, budget: number, now: number): Promise<[number, number]>;
+  ktgOwned(key: string, worker: string, attempt: number, commands: string): Promise<unknown>;
+}
+
+const str = (v: number | undefined): string => (v === undefined ? 'NaN' : String(v));
+
+export class RedisStorage implements StudyStorage {
+  private readonly redis: KtgRedis;
+
+  constructor(readonly url: string) {
+    this.redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 20, retryStrategy: (times) => Math.min(times * 200, 2000) }) as KtgRedis;
+    this.redis.defineCommand('ktgClaim', { numberOfKeys: 0, lua: claimScript });
+    this.redis.defineCommand('ktgOwned', { numberOfKeys: 0, lua: ownedScript });
+    // connection errors surface on the commands that need the server; keep the event quiet
+    this.redis.on('error', () => undefined);
+  }
+
+  private prefix(study: string): string {
+    return `ktg:study:${study}`;
+  }
+
+  private async command<T>(promise: Promise<T>): Promise<T> {
+    try {
+      return await promise;
+    } catch (err) {
+      throw new Error(`study storage ${this.url}: ${(err as Error).message}`);
+    }
+  }
+
+  async createStudy(name: string, config: StudyConfig): Promise<StudyRow> {
+    await this.command(this.redis.hsetnx('ktg:studies', name, JSON.stringify({ config, createdAt: Date.now() })));
+    return (await this.getStudy(name))!;
+  }
+
+  async getStudy(name: string): Promise<StudyRow | undefined> {
+    const raw = await this.command(this.redis.hget('ktg:studies', name));
+    if (!raw) return undefined;
+    const { config, createdAt } = JSON.parse(raw) as { config: unknown; createdAt: number };
+    return { name, config: parseStudyConfig(config), createdAt };
+  }
+
+  async listStudies(): Promise<StudyRow[]> {
+    const all = await this.command(this.redis.hgetall('ktg:studies'));
+    return Object.entries(all)
+      .map(([name, raw]) => {
+        const { config, createdAt } = JSON.parse(raw) as { config: unknown; createdAt: number };
+        return { name, config: parseStudyConfig(config), createdAt };
+      })
+      .sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  async heartbeat(worker: WorkerInfo, leaseMs: number): Promise<void> {
+    await this.command(this.redis.set(`ktg:worker:${worker.id}`, `${worker.host}:${worker.pid}`, 'PX', Math.max(1, Math.round(leaseMs))));
+  }
+
+  async retireWorker(worker: WorkerInfo): Promise<void> {
+    await this.command(this.redis.del(`ktg:worker:${worker.id}`));
+  }
+
+  async claimTrial(study: string, worker: WorkerInfo, leaseMs: number): Promise<ClaimResult> {
+    const row = await this.getStudy(study);
+    if (!row) throw new Error(`no study "${study}" in ${this.url}`);
+    await this.heartbeat(worker, leaseMs);
+    const [n, second] = await this.command(this.redis.ktgClaim(this.prefix(study), worker.id, row.config.trials, Date.now()));
+    if (n >= 0) return { kind: 'trial', claim: { number: n, attempt: second } };
+    return second > 0 ? { kind: 'wait', running: second } : { kind: 'done' };
+  }
+
+  /** runs the commands atomically while the claim still holds; returns the last one's result */
+  private async owned(study: string, claim: Claim, worker: WorkerInfo, commands: (string | number)[][]): Promise<unknown> {
+    try {
+      return await this.redis.ktgOwned(`${this.prefix(study)}:trial:${claim.number}`, worker.id, claim.attempt, JSON.stringify(commands.map((c) => c.map(String))));
+    } catch (err) {
+      if ((err as Error).message.includes('LOST')) throw new LostTrialError(study, claim.number);
+      throw new Error(`study storage ${this.url}: ${(err as Error).message}`);
+    }
+  }
+
+  async setTrialSpec(study: string, claim: Claim, worker: WorkerInfo, spec: GraphSpec): Promise<void> {
+    await this.owned(study, claim, worker, [['HSET', `${this.prefix(study)}:trial:${claim.number}`, 'spec', JSON.stringify(spec)]]);
+  }
+
+  async recordEpoch(study: string, claim: Claim, worker: WorkerInfo, row: Omit<EpochRow, 'study' | 'trial'>): Promise<void> {
+    const p = this.prefix(study);
+    await this.owned(study, claim, worker, [
+      ['HSET', `${p}:epochs:${claim.number}`, row.epoch, JSON.stringify({ ...row, value: str(row.value), ensembleAccuracy: str(row.ensembleAccuracy) })],
+      ['HSET', `${p}:trial:${claim.number}`, 'value', str(row.value), 'lastEpoch', row.epoch],
+    ]);
+  }
+
+  async reportRung(study: string, claim: Claim, worker: WorkerInfo, rung: number, value: number): Promise<number[]> {
+    const p = this.prefix(study);
+    const values = (await this.owned(study, claim, worker, [
+      ['HSET', `${p}:rung:${rung}`, claim.number, str(value)],
+      ['SADD', `${p}:rungs:${claim.number}`, rung],
+      ['HVALS', `${p}:rung:${rung}`],
+    ])) as string[];
+    return values.map(Number);
+  }
+
+  async finishTrial(study: string, claim: Claim, worker: WorkerInfo, result: { status: 'completed' | 'pruned' | 'failed'; value?: number; error?: string }): Promise<void> {
+    const p = this.prefix(study);
+    const key = `${p}:trial:${claim.number}`;
+    const fields: (string | number)[] = ['status', result.status, 'finished', Date.now()];
+    if (result.value !== undefined) fields.push('value', str(result.value));
+    if (result.error !== undefined) fields.push('error', result.error);
+    await this.owned(study, claim, worker, [
+      ['HSET', key, ...fields],
+      ['SREM', `${p}:running`, claim.number],
+    ]);
+  }
+
+  async releaseTrial(study: string, claim: Claim, worker: WorkerInfo): Promise<void> {
+    const p = this.prefix(study);
+    try {
+      await this.owned(study, claim, worker, [
+        ['HSET', `${p}:trial:${claim.number}`, 'status', 'waiting'],
+        ['HDEL', `${p}:trial:${claim.number}`, 'worker'],
+        ['SREM', `${p}:running`, claim.number],
+        ['ZADD', `${p}:waiting`, claim.number, claim.number],
+      ]);
+    } catch (err) {
+      if (!(err instanceof LostTrialError)) throw err;
+    }
+  }
+
+  async trials(study: string): Promise<TrialRow[]> {
+    const row = await this.getStudy(study);
+    if (!row) return [];
+    const p = this.prefix(study);
+    const count = Number((await this.command(this.redis.get(`${p}:count`))) ?? 0);
+    const pipeline = this.redis.pipeline();
+    for (let n = 0; n < count; n++) pipeline.hgetall(`${p}:trial:${n}`);
+    const results = (await this.command(pipeline.exec())) ?? [];
+    return results.map(([, h], n) => {
+      const f = h as Record<string, string>;
+      return {
+        study,
+        number: n,
+        status: (f.status ?? 'waiting') as TrialStatus,
+        seed: trialSeed(row.config, n),
+        spec: f.spec ? (JSON.parse(f.spec) as GraphSpec) : undefined,
+        worker: f.worker,
+        attempt: Number(f.attempt ?? 0),
+        startedAt: f.started ? Number(f.started) : undefined,
+        finishedAt: f.finished ? Number(f.finished) : undefined,
+        value: f.value !== undefined ? Number(f.value) : undefined,
+        lastEpoch: f.lastEpoch !== undefined ? Number(f.lastEpoch) : undefined,
+        error: f.error,
+      };
+    });
+  }
+
+  async epochs(study: string): Promise<EpochRow[]> {
+    const p = this.prefix(study);
+    const count = Number((await this.command(this.redis.get(`${p}:count`))) ?? 0);
+    const pipeline = this.redis.pipeline();
+    for (let n = 0; n < count; n++) pipeline.hvals(`${p}:epochs:${n}`);
+    const results = (await this.command(pipeline.exec())) ?? [];
+    const rows: EpochRow[] = [];
+    results.forEach(([, values], n) => {
+      for (const raw of values as string[]) {
+        const r = JSON.parse(raw) as Omit<EpochRow, 'study' | 'trial' | 'value' | 'ensembleAccuracy'> & { value: string; ensembleAccuracy: string };
+        rows.push({ ...r, study, trial: n, value: Number(r.value), ensembleAccuracy: Number(r.ensembleAccuracy) });
+      }
+    });
+    return rows.sort((a, b) => a.trial - b.trial || a.epoch - b.epoch);
+  }
+
+  async close(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}

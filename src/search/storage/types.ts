@@ -1,0 +1,96 @@
+/**
+ * Study storage: the one place workers coordinate through (Optuna's model). Every worker, on one
+ * machine or many, claims trials, records per-epoch metrics and rung values, and reads the rung
+ * records to decide pruning. Writes about a trial carry the claim (worker + attempt): a worker whose
+ * trial was handed to another after its lease lapsed gets a LostTrialError and nothing of its is kept.
+ */
+import type { GraphSpec } from '../../graph/spec';
+import type { StudyConfig } from '../study_config';
+
+export type TrialStatus = 'waiting' | 'running' | 'completed' | 'pruned' | 'failed';
+export const finishedStatuses: TrialStatus[] = ['completed', 'pruned', 'failed'];
+
+export interface StudyRow {
+  name: string;
+  config: StudyConfig;
+  createdAt: number;
+}
+
+export interface TrialRow {
+  study: string;
+  /** 0-based trial number; its graph and training seed follow from it */
+  number: number;
+  status: TrialStatus;
+  seed: number;
+  /** sampled graph, set once the trial starts */
+  spec?: GraphSpec;
+  worker?: string;
+  /** 1 for the first run, +1 each time a lost trial is run again */
+  attempt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  /** objective at the trial's last evaluation */
+  value?: number;
+  /** last epoch evaluated */
+  lastEpoch?: number;
+  error?: string;
+}
+
+export interface EpochRow {
+  study: string;
+  trial: number;
+  epoch: number;
+  /** the study's objective at this epoch */
+  value: number;
+  /** validation accuracy per node (index 0 = node 1) */
+  accuracy: number[];
+  ensembleAccuracy: number;
+  nodeLoss: number[];
+  edgeLoss: number[];
+  seconds: number;
+}
+
+export interface WorkerInfo {
+  id: string;
+  host: string;
+  pid: number;
+}
+
+export interface Claim {
+  number: number;
+  attempt: number;
+}
+
+/** the claim no longer belongs to this worker (its lease lapsed and the trial went elsewhere) */
+export class LostTrialError extends Error {
+  constructor(study: string, number: number) {
+    super(`trial ${number} of study "${study}" was handed to another worker`);
+    this.name = 'LostTrialError';
+  }
+}
+
+export type ClaimResult = { kind: 'trial'; claim: Claim } | { kind: 'wait'; running: number } | { kind: 'done' };
+
+export interface StudyStorage {
+  readonly url: string;
+  /** creates the study, or returns the existing one unchanged */
+  createStudy(name: string, config: StudyConfig): Promise<StudyRow>;
+  getStudy(name: string): Promise<StudyRow | undefined>;
+  listStudies(): Promise<StudyRow[]>;
+  /** renews the worker's lease; trials of workers whose lease lapsed are handed out again */
+  heartbeat(worker: WorkerInfo, leaseMs: number): Promise<void>;
+  /** forgets the worker (its running trials become waiting at once) */
+  retireWorker(worker: WorkerInfo): Promise<void>;
+  /** a waiting trial, else a new one while the budget allows, else "wait" (others still run) or "done" */
+  claimTrial(study: string, worker: WorkerInfo, leaseMs: number): Promise<ClaimResult>;
+  setTrialSpec(study: string, claim: Claim, worker: WorkerInfo, spec: GraphSpec): Promise<void>;
+  recordEpoch(study: string, claim: Claim, worker: WorkerInfo, row: Omit<EpochRow, 'study' | 'trial'>): Promise<void>;
+  /** records the trial's value at a rung and returns every value recorded there (its own included) */
+  reportRung(study: string, claim: Claim, worker: WorkerInfo, rung: number, value: number): Promise<number[]>;
+  finishTrial(study: string, claim: Claim, worker: WorkerInfo, result: { status: 'completed' | 'pruned' | 'failed'; value?: number; error?: string }): Promise<void>;
+  /** gives a running trial back (clean shutdown): it will be run again from scratch */
+  releaseTrial(study: string, claim: Claim, worker: WorkerInfo): Promise<void>;
+  trials(study: string): Promise<TrialRow[]>;
+  epochs(study: string): Promise<EpochRow[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,80 @@
+/**
+ * Studies as a user sees them: create or resume one, and read one back as plain rows (one call,
+ * ready for plotting in a notebook).
+ */
+import { GraphSpec } from '../graph/spec';
+import { openStorage } from './storage/open';
+import { EpochRow, StudyRow, StudyStorage, TrialRow, TrialStatus } from './storage/types';
+import { parseSearchSpace } from './space';
+import { configDifferences, parseStudyConfig, StudyConfig, StudyConfigInput } from './study_config';
+
+/** Creates the study, or checks that an existing one has the same settings (to resume it). */
+export async function createOrResumeStudy(storage: StudyStorage, name: string, input: StudyConfigInput): Promise<{ study: StudyRow; resumed: boolean }> {
+  const config = parseStudyConfig({ ...input, space: parseSearchSpace(input.space) });
+  const existing = await storage.getStudy(name);
+  if (existing) {
+    const diff = configDifferences(existing.config, config);
+    if (diff.length) throw new Error(`study "${name}" already exists in ${storage.url} with different ${diff.join(', ')}; resume it without changing them, or choose another study name`);
+    return { study: existing, resumed: true };
+  }
+  return { study: await storage.createStudy(name, config), resumed: false };
+}
+
+export interface StudyProgress {
+  total: number;
+  byStatus: Record<TrialStatus, number>;
+  finished: number;
+  best?: TrialRow;
+  /** epochs trained by all trials / (trials × epochs): the share of a plain random search's budget */
+  budgetFraction: number;
+}
+
+const emptyCounts = (): Record<TrialStatus, number> => ({ waiting: 0, running: 0, completed: 0, pruned: 0, failed: 0 });
+
+/** The best trial: highest final value among completed trials, else among all trials with a value. */
+export function bestTrial(trials: TrialRow[]): TrialRow | undefined {
+  const valued = (rows: TrialRow[]) => rows.filter((t) => t.value !== undefined && Number.isFinite(t.value));
+  const completed = valued(trials.filter((t) => t.status === 'completed'));
+  const pool = completed.length ? completed : valued(trials.filter((t) => t.status === 'pruned'));
+  return pool.reduce<TrialRow | undefined>((best, t) => (!best || t.value! > best.value! ? t : best), undefined);
+}
+
+export function studyProgress(config: StudyConfig, trials: TrialRow[]): StudyProgress {
+  const byStatus = emptyCounts();
+  for (const t of trials) byStatus[t.status]++;
+  const epochs = trials.reduce((s, t) => s + (t.lastEpoch ?? 0), 0);
+  return {
+    total: config.trials,
+    byStatus,
+    finished: byStatus.completed + byStatus.pruned + byStatus.failed,
+    best: bestTrial(trials),
+    budgetFraction: epochs / (config.trials * config.epochs),
+  };
+}
+
+export interface StudyData {
+  study: StudyRow;
+  trials: TrialRow[];
+  epochs: EpochRow[];
+  progress: StudyProgress;
+  best?: { trial: TrialRow; spec: GraphSpec };
+}
+
+/** Everything about a study as plain rows: `await readStudy('sqlite:studies/ktg.db', 'ch3')`. */
+export async function readStudy(storageOrUrl: StudyStorage | string, name: string): Promise<StudyData> {
+  const storage = typeof storageOrUrl === 'string' ? openStorage(storageOrUrl) : storageOrUrl;
+  try {
+    const study = await storage.getStudy(name);
+    if (!study) {
+      const known = (await storage.listStudies()).map((s) => s.name);
+      throw new Error(`no study "${name}" in ${storage.url}${known.length ? ` (studies there: ${known.join(', ')})` : ' (it holds no studies)'}`);
+    }
+    const trials = await storage.trials(name);
+    const epochs = await storage.epochs(name);
+    const progress = studyProgress(study.config, trials);
+    const best = progress.best?.spec ? { trial: progress.best, spec: progress.best.spec } : undefined;
+    return { study, trials, epochs, progress, best };
+  } finally {
+    if (typeof storageOrUrl === 'string') await storage.close();
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * What a study is: the space, the data, the training budget per trial, the objective and the
+ * pruner. Stored with the study so any worker on any machine runs trials the same way.
+ */
+import { z } from 'zod';
+import { searchSpaceSchema } from './space';
+
+export const studyConfigSchema = z.object({
+  space: searchSpaceSchema,
+  /** dataset name from the data registry, e.g. "fashion-mnist", "cifar100" */
+  dataset: z.string(),
+  /** total trials (finished, pruned and failed ones all count) */
+  trials: z.number().int().positive(),
+  /** seed of the study: trial n samples its graph and trains with seed + n */
+  seed: z.number().int().default(0),
+  /** training subset size (0 = the whole training split) */
+  trainSize: z.number().int().nonnegative().default(0),
+  /** validation split carved out of the training set; the objective is measured there, never on the test set */
+  validationSize: z.number().int().positive(),
+  epochs: z.number().int().positive(),
+  batchSize: z.number().int().positive(),
+  learningRate: z.number().positive().default(0.1),
+  schedule: z.enum(['cosine', 'step', 'constant']).default('cosine'),
+  milestones: z.array(z.number().int()).default([]),
+  weightDecay: z.number().nonnegative().default(5e-4),
+  augmentation: z.enum(['none', 'weak', 'strong']).default('none'),
+  /** objective: accuracy of the target node, or of the mean of all nodes' probabilities */
+  metric: z.enum(['target', 'ensemble']).default('target'),
+  pruner: z
+    .object({
+      kind: z.enum(['asha', 'none']).default('asha'),
+      minResource: z.number().int().positive().default(1),
+      reductionFactor: z.number().min(2).default(2),
+      minEarlyStoppingRate: z.number().int().nonnegative().default(0),
+      bootstrapCount: z.number().int().nonnegative().default(0),
+    })
+    .default({}),
+});
+
+export type StudyConfig = z.infer<typeof studyConfigSchema>;
+export type StudyConfigInput = z.input<typeof studyConfigSchema>;
+
+export function parseStudyConfig(input: unknown): StudyConfig {
+  const parsed = studyConfigSchema.safeParse(input);
+  if (!parsed.success) throw new Error(`invalid study settings:\n  - ${parsed.error.issues.map((i) => `${i.path.join('.') || 'study'}: ${i.message}`).join('\n  - ')}`);
+  return parsed.data;
+}
+
+/** Top-level keys whose values differ (for "the study exists with other settings" errors). */
+export function configDifferences(a: StudyConfig, b: StudyConfig): string[] {
+  return (Object.keys(a) as (keyof StudyConfig)[]).filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
+}
+
+/** Seed of trial n: its graph sample and its training. */
+export function trialSeed(config: Pick<StudyConfig, 'seed'>, number: number): number {
+  return config.seed * 100_000 + number;
+}

@@ -1,0 +1,167 @@
+/**
+ * A search worker: claims trials from the study storage, samples each trial's graph from the space,
+ * trains it on the training part of the search split, measures the objective on the validation part
+ * after every epoch, and at each ASHA rung asks the shared rung records whether to go on. A NaN loss
+ * or an exception fails the trial (with its error text) and the worker goes on with the next one.
+ */
+import * as os from 'os';
+import { ImageDataset, subset } from '../data/dataset';
+import { loadDataset } from '../data/registry';
+import { trainValidationSplit } from '../data/splits';
+import { GraphSpec } from '../graph/spec';
+import { disposeModels, EpochMetrics, trainGraph } from '../graph/trainer';
+import { checkAshaOptions, promotable, rungAt } from './asha';
+import { sampleGraph } from './space';
+import { StudyConfig, trialSeed } from './study_config';
+import { Claim, LostTrialError, StudyStorage, WorkerInfo } from './storage/types';
+
+export interface SearchData {
+  train: ImageDataset;
+  validation: ImageDataset;
+  numClasses: number;
+  inputShape: [number, number, number];
+}
+
+/** The search split of a study: validation carved out of the training set (seed 0), then the training subset. */
+export async function loadSearchData(config: StudyConfig): Promise<SearchData> {
+  const { train } = await loadDataset(config.dataset);
+  const split = trainValidationSplit(train, config.validationSize, 0);
+  const rest = split.train;
+  if (config.trainSize > rest.labels.length) throw new Error(`trainSize ${config.trainSize} exceeds the ${rest.labels.length} training samples left after the validation split`);
+  const trainPart = config.trainSize > 0 ? subset(rest, Int32Array.from({ length: config.trainSize }, (_, i) => i), `${train.name}/search-train`) : rest;
+  return { train: trainPart, validation: split.validation, numClasses: train.classes.length, inputShape: train.shape };
+}
+
+export type WorkerEvent =
+  | { kind: 'trial-started'; number: number; attempt: number; spec: GraphSpec }
+  | { kind: 'epoch'; number: number; epoch: number; value: number }
+  | { kind: 'trial-finished'; number: number; status: 'completed' | 'pruned' | 'failed'; value?: number; epochs: number; error?: string }
+  | { kind: 'trial-lost'; number: number }
+  | { kind: 'idle'; running: number };
+
+export interface WorkerOptions {
+  /** default: host:pid:random */
+  id?: string;
+  /** a trial whose worker sent no heartbeat for this long is handed out again (default 120 s) */
+  leaseMs?: number;
+  /** stop after this many trials (default: until the study is done) */
+  maxTrials?: number;
+  /** ends the worker between training steps; its running trial goes back to waiting */
+  signal?: AbortSignal;
+  onEvent?: (e: WorkerEvent) => void;
+  /** a trial's training data (default: loadSearchData) — lets notebooks and tests pass data in memory */
+  data?: SearchData;
+}
+
+export function workerInfo(id?: string): WorkerInfo {
+  return { id: id ?? `${os.hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`, host: os.hostname(), pid: process.pid };
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+
+/** the objective of one epoch's metrics */
+export function objective(config: StudyConfig, m: EpochMetrics, target: number): number {
+  return config.metric === 'ensemble' ? m.ensembleAccuracy : m.accuracy[target];
+}
+
+/** Runs trials until the study is done (or maxTrials, or the signal). Returns how many trials it finished. */
+export async function runWorker(storage: StudyStorage, studyName: string, options: WorkerOptions = {}): Promise<number> {
+  const study = await storage.getStudy(studyName);
+  if (!study) throw new Error(`no study "${studyName}" in ${storage.url}`);
+  const config = study.config;
+  if (config.pruner.kind === 'asha') checkAshaOptions(config.pruner);
+  const data = options.data ?? (await loadSearchData(config));
+  const worker = workerInfo(options.id);
+  const leaseMs = options.leaseMs ?? 120_000;
+  const emit = options.onEvent ?? (() => undefined);
+  await storage.heartbeat(worker, leaseMs);
+  let beatError: Error | undefined;
+  const beat = setInterval(() => {
+    storage.heartbeat(worker, leaseMs).catch((err: Error) => (beatError = err));
+  }, Math.max(50, leaseMs / 4));
+  let finished = 0;
+  try {
+    while (!options.signal?.aborted && (options.maxTrials === undefined || finished < options.maxTrials)) {
+      if (beatError) throw beatError;
+      const next = await storage.claimTrial(studyName, worker, leaseMs);
+      if (next.kind === 'done') break;
+      if (next.kind === 'wait') {
+        // others are still running: stay to take over their trials if they die
+        emit({ kind: 'idle', running: next.running });
+        await sleep(Math.min(5000, leaseMs / 2), options.signal);
+        continue;
+      }
+      const outcome = await runTrial(storage, studyName, config, data, next.claim, worker, options);
+      if (outcome === 'aborted') break;
+      if (outcome === 'lost') emit({ kind: 'trial-lost', number: next.claim.number });
+      else finished++;
+    }
+  } finally {
+    clearInterval(beat);
+    await storage.retireWorker(worker).catch(() => undefined);
+  }
+  return finished;
+}
+
+async function runTrial(storage: StudyStorage, study: string, config: StudyConfig, data: SearchData, claim: Claim, worker: WorkerInfo, options: WorkerOptions): Promise<'finished' | 'lost' | 'aborted'> {
+  const emit = options.onEvent ?? (() => undefined);
+  const seed = trialSeed(config, claim.number);
+  let epochs = 0;
+  let lastValue: number | undefined;
+  try {
+    const spec = sampleGraph(config.space, seed, data);
+    await storage.setTrialSpec(study, claim, worker, spec);
+    emit({ kind: 'trial-started', number: claim.number, attempt: claim.attempt, spec });
+    const target = spec.nodes.findIndex((n) => n.role === 'target');
+    let pruned = false;
+    const result = await trainGraph(spec, { train: data.train, test: data.validation }, {
+      epochs: config.epochs,
+      batchSize: config.batchSize,
+      learningRate: config.learningRate,
+      schedule: config.schedule,
+      milestones: config.milestones,
+      weightDecay: config.weightDecay,
+      augmentation: config.augmentation,
+      seed,
+      signal: options.signal,
+      onEpoch: async (m) => {
+        const value = objective(config, m, target);
+        epochs = m.epoch;
+        lastValue = value;
+        await storage.recordEpoch(study, claim, worker, { epoch: m.epoch, value, accuracy: m.accuracy, ensembleAccuracy: m.ensembleAccuracy, nodeLoss: m.nodeLoss, edgeLoss: m.edgeLoss, seconds: m.seconds });
+        emit({ kind: 'epoch', number: claim.number, epoch: m.epoch, value });
+        const rung = config.pruner.kind === 'asha' && m.epoch < config.epochs ? rungAt(config.pruner, m.epoch) : undefined;
+        if (rung === undefined) return;
+        const competing = await storage.reportRung(study, claim, worker, rung, value);
+        if (!promotable(value, competing, config.pruner)) {
+          pruned = true;
+          return 'stop';
+        }
+      },
+    });
+    disposeModels(result);
+    if (result.status === 'aborted') {
+      await storage.releaseTrial(study, claim, worker);
+      return 'aborted';
+    }
+    const status = result.status === 'diverged' ? 'failed' : pruned ? 'pruned' : 'completed';
+    await storage.finishTrial(study, claim, worker, { status, value: lastValue, error: result.error });
+    emit({ kind: 'trial-finished', number: claim.number, status, value: lastValue, epochs, error: result.error });
+    return 'finished';
+  } catch (err) {
+    if (err instanceof LostTrialError) return 'lost';
+    const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    try {
+      await storage.finishTrial(study, claim, worker, { status: 'failed', value: lastValue, error });
+    } catch (e) {
+      if (e instanceof LostTrialError) return 'lost';
+      throw e;
+    }
+    emit({ kind: 'trial-finished', number: claim.number, status: 'failed', epochs, error });
+    return 'finished';
+  }
+}

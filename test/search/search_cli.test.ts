@@ -1,0 +1,128 @@
+/**
+ * `ktg` end to end with real processes on real data (Fashion-MNIST from the seeded cache): a search
+ * killed mid-run resumes without losing finished trials; two local workers share a Redis store;
+ * a `ktg worker` killed mid-trial has its trial re-run by another, nothing lost or counted twice.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { parseGraphSpec } from '../../src/graph/spec';
+import { readStudy, StudyData } from '../../src/search/study';
+import { createOrResumeStudy } from '../../src/search/study';
+import { openStorage } from '../../src/search/storage/open';
+import { root, runCli, startRedis, RedisServer, tempDir } from './helpers';
+
+const space = path.join(root, 'spaces', 'tiny.json');
+const small = ['--train-size', '300', '--validation-size', '200', '--epochs', '4', '--batch-size', '32'];
+
+/** every trial finished once, with epochs 1..lastEpoch recorded exactly once */
+function assertConsistent(data: StudyData, trials: number): void {
+  assert.equal(data.trials.length, trials);
+  for (const t of data.trials) {
+    assert.ok(['completed', 'pruned', 'failed'].includes(t.status), `trial ${t.number} is ${t.status}`);
+    const epochs = data.epochs.filter((e) => e.trial === t.number).map((e) => e.epoch);
+    assert.deepEqual(epochs, Array.from({ length: t.lastEpoch ?? 0 }, (_, i) => i + 1), `epochs of trial ${t.number}`);
+    if (t.status === 'completed') assert.equal(t.lastEpoch, 4);
+    if (t.status === 'pruned') assert.ok([1, 2].includes(t.lastEpoch!), `pruned at a rung, got epoch ${t.lastEpoch}`);
+    assert.ok(t.spec, `trial ${t.number} has its graph`);
+  }
+}
+
+describe('ktg search on SQLite', () => {
+  const dir = tempDir('cli');
+  const storage = `sqlite:${path.join(dir, 'studies.db')}`;
+
+  test('killed mid-run, it resumes: finished trials are kept, unfinished ones run again', async () => {
+    const first = runCli(['search', '--space', space, '--dataset', 'fashion-mnist', '--storage', storage, '--study', 'tiny', '--trials', '6', '--workers', '1', ...small], { cwd: dir });
+    await first.waitFor(/trial \d+ (completed|pruned)/);
+    first.proc.kill('SIGKILL');
+    await first.done;
+    const before = await readStudy(storage, 'tiny');
+    const kept = before.trials.filter((t) => t.status === 'completed' || t.status === 'pruned');
+    assert.ok(kept.length >= 1 && kept.length < 6, `${kept.length} finished before the kill`);
+
+    const second = runCli(['search', '--storage', storage, '--study', 'tiny', '--workers', '2'], { cwd: dir });
+    assert.equal(await second.done, 0, second.output());
+    assert.match(second.output(), new RegExp(`resuming study "tiny"[\\s\\S]*kept ${kept.length} finished trial`));
+    assert.match(second.output(), /study "tiny": 6\/6 finished/);
+    const afterRun = await readStudy(storage, 'tiny');
+    assertConsistent(afterRun, 6);
+    for (const t of kept) {
+      const now = afterRun.trials[t.number];
+      assert.deepEqual([now.status, now.value, now.finishedAt, now.attempt], [t.status, t.value, t.finishedAt, t.attempt], `trial ${t.number} kept as it was`);
+    }
+    assert.ok(afterRun.progress.byStatus.pruned >= 1, 'ASHA pruned something');
+    assert.ok(afterRun.progress.budgetFraction < 1);
+  });
+
+  test('status, best and train read the study back; train reports mean ± std on the test set', async () => {
+    const status = runCli(['status', '--storage', storage], { cwd: dir });
+    assert.equal(await status.done, 0);
+    assert.match(status.output(), /tiny\s+6\/6/);
+    const best = runCli(['best', '--storage', storage, '--study', 'tiny', '--out', 'best.json', '--dot', 'best.dot'], { cwd: dir });
+    assert.equal(await best.done, 0, best.output());
+    const spec = parseGraphSpec(JSON.parse(fs.readFileSync(path.join(dir, 'best.json'), 'utf8')));
+    assert.equal(spec.nodes[0].model, 'cnn8');
+    assert.match(fs.readFileSync(path.join(dir, 'best.dot'), 'utf8'), /^digraph/);
+    const train = runCli(['train', '--spec', 'best.json', '--dataset', 'fashion-mnist', '--seeds', '2', '--epochs', '1', '--train-size', '300', '--test-size', '200', '--batch-size', '32'], { cwd: dir });
+    assert.equal(await train.done, 0, train.output());
+    assert.match(train.output(), /target node \(cnn8\) test accuracy: \d+\.\d\d ± \d+\.\d\d % over 2 seed\(s\)/);
+  });
+
+  test('bad files and URLs: clear errors, exit code 1', async () => {
+    fs.writeFileSync(path.join(dir, 'broken.json'), '{ "nodes": [');
+    fs.writeFileSync(path.join(dir, 'wrong.json'), JSON.stringify({ nodes: [{ role: 'target', models: ['cnn8'] }, { models: ['alexnet'] }], gates: ['through'] }));
+    fs.writeFileSync(path.join(dir, 'graph.json'), JSON.stringify({ numClasses: 10, inputShape: [28, 28, 1], nodes: [{ model: 'cnn8', role: 'target' }], edges: [{ source: 0, target: 3 }] }));
+    const cases: [string[], RegExp][] = [
+      [['search', '--space', 'missing.json', '--dataset', 'fashion-mnist', '--storage', storage], /cannot read search space file missing\.json: no such file/],
+      [['search', '--space', 'broken.json', '--dataset', 'fashion-mnist', '--storage', storage], /broken\.json is not valid JSON/],
+      [['search', '--space', 'wrong.json', '--dataset', 'fashion-mnist', '--storage', storage], /wrong\.json: invalid search space:\s+- node 2: unknown model "alexnet"/],
+      [['search', '--space', space, '--dataset', 'fashion-mnist', '--storage', 'postgres://db/x'], /unknown storage URL "postgres:\/\/db\/x"/],
+      [['search', '--space', space, '--dataset', 'imagenet', '--storage', storage, '--study', 'other'], /unknown dataset "imagenet"/],
+      [['search', '--storage', storage, '--study', 'tiny', '--space', space, '--dataset', 'fashion-mnist', '--trials', '99'], /study "tiny" already exists .* different trials/],
+      [['train', '--spec', 'graph.json', '--dataset', 'fashion-mnist'], /edge 0 \(0→3\): target 3 does not exist/],
+      [['worker', '--storage', storage, '--study', 'nope'], /no study "nope"/],
+      [['search', '--trials', 'many'], /expected a positive integer, got "many"/],
+    ];
+    for (const [args, pattern] of cases) {
+      const run = runCli(args, { cwd: dir });
+      const code = await run.done;
+      assert.equal(code, 1, `${args.join(' ')} → exit ${code}:\n${run.output()}`);
+      assert.match(run.output(), pattern);
+    }
+  });
+});
+
+describe('distributed mode on Redis', () => {
+  let redis: RedisServer;
+  before(async () => (redis = await startRedis()));
+  after(async () => redis?.stop());
+
+  test('ktg search with two worker processes against a shared Redis store', async () => {
+    const run = runCli(['search', '--space', space, '--dataset', 'fashion-mnist', '--storage', redis.url, '--study', 'pair', '--trials', '4', '--workers', '2', ...small], { cwd: tempDir('redis-search') });
+    assert.equal(await run.done, 0, run.output());
+    assert.match(run.output(), /\[worker 0\]/);
+    assert.match(run.output(), /\[worker 1\]/);
+    assertConsistent(await readStudy(redis.url, 'pair'), 4);
+  });
+
+  test('a worker killed mid-trial: its trial is re-run by the other, nothing lost or counted twice', async () => {
+    const storage = openStorage(redis.url);
+    await createOrResumeStudy(storage, 'kill', { space: JSON.parse(fs.readFileSync(space, 'utf8')), dataset: 'fashion-mnist', trials: 5, trainSize: 300, validationSize: 200, epochs: 4, batchSize: 32 });
+    await storage.close();
+    const args = ['worker', '--storage', redis.url, '--study', 'kill', '--lease', '2'];
+    const victim = runCli(args);
+    await victim.waitFor(/trial \d+ started/);
+    const survivor = runCli(args);
+    victim.proc.kill('SIGKILL');
+    await victim.done;
+    const lost = Number(/trial (\d+) started/.exec(victim.output())![1]);
+    assert.equal(await survivor.done, 0, survivor.output());
+    const data = await readStudy(redis.url, 'kill');
+    assertConsistent(data, 5);
+    const rerun = data.trials[lost];
+    assert.ok(rerun.attempt >= 2, `trial ${lost} was run again (attempt ${rerun.attempt})`);
+    assert.match(survivor.output(), new RegExp(`trial ${lost} started \\(attempt 2\\)`));
+  });
+});

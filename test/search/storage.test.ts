@@ -1,0 +1,152 @@
+/**
+ * The same contract pinned on both study storages: the embedded SQLite file and a real Redis server
+ * on loopback (started here).
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { parseStudyConfig } from '../../src/search/study_config';
+import { LostTrialError, StudyStorage, WorkerInfo } from '../../src/search/storage/types';
+import { openStorage } from '../../src/search/storage/open';
+import { readStudy } from '../../src/search/study';
+import { startRedis, RedisServer, tempDir } from './helpers';
+
+const config = parseStudyConfig({
+  space: { nodes: [{ role: 'target', models: ['cnn8'] }, { models: ['cnn8', 'cnn16'] }], gates: ['through', 'cutoff'] },
+  dataset: 'fashion-mnist',
+  trials: 3,
+  validationSize: 100,
+  epochs: 4,
+  batchSize: 32,
+});
+const epochRow = (epoch: number, value: number) => ({ epoch, value, accuracy: [value, 0.5], ensembleAccuracy: 0.6, nodeLoss: [1, 2], edgeLoss: [0.1, 0.2, 0.3, 0.4], seconds: 1.5 });
+const w = (id: string, pid = process.pid): WorkerInfo => ({ id, host: 'test-host', pid });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function contract(name: string, open: () => Promise<{ a: StudyStorage; b: StudyStorage; url: string }>) {
+  describe(`${name} storage`, () => {
+    let a: StudyStorage;
+    let b: StudyStorage;
+    let url: string;
+    before(async () => ({ a, b, url } = await open()));
+    after(async () => {
+      await a.close();
+      await b.close();
+    });
+
+    test('a study is created once and read back with its settings', async () => {
+      await a.createStudy('s1', config);
+      const again = await b.createStudy('s1', { ...config, trials: 99 });
+      assert.equal(again.config.trials, 3, 'an existing study is returned unchanged');
+      assert.deepEqual((await b.getStudy('s1'))!.config, config);
+      assert.deepEqual((await a.listStudies()).map((s) => s.name), ['s1']);
+      assert.equal(await a.getStudy('nope'), undefined);
+    });
+
+    test('concurrent claims get distinct trials; the budget holds; then wait, then done', async () => {
+      await a.createStudy('s2', config);
+      const [c1, c2] = await Promise.all([a.claimTrial('s2', w('A'), 60_000), b.claimTrial('s2', w('B'), 60_000)]);
+      assert.equal(c1.kind, 'trial');
+      assert.equal(c2.kind, 'trial');
+      const numbers = [c1, c2].map((c) => (c.kind === 'trial' ? c.claim.number : -1)).sort();
+      assert.deepEqual(numbers, [0, 1]);
+      const c3 = await a.claimTrial('s2', w('A'), 60_000);
+      assert.deepEqual(c3, { kind: 'trial', claim: { number: 2, attempt: 1 } });
+      const c4 = await b.claimTrial('s2', w('B'), 60_000);
+      assert.deepEqual(c4, { kind: 'wait', running: 3 });
+      const finishes = [[c1, 'A', 'completed'], [c2, 'B', 'completed'], [c3, 'A', 'pruned']] as const;
+      for (const [c, worker, status] of finishes) if (c.kind === 'trial') await a.finishTrial('s2', c.claim, w(worker), { status, value: 0.5 });
+      assert.deepEqual(await b.claimTrial('s2', w('B'), 60_000), { kind: 'done' });
+      const trials = await b.trials('s2');
+      assert.deepEqual(trials.map((t) => t.status).sort(), ['completed', 'completed', 'pruned']);
+    });
+
+    test('epochs and rung values are recorded; reportRung returns every value at the rung', async () => {
+      await a.createStudy('s3', config);
+      const ca = await a.claimTrial('s3', w('A'), 60_000);
+      const cb = await b.claimTrial('s3', w('B'), 60_000);
+      assert.ok(ca.kind === 'trial' && cb.kind === 'trial');
+      await a.recordEpoch('s3', ca.claim, w('A'), epochRow(1, 0.3));
+      await b.recordEpoch('s3', cb.claim, w('B'), epochRow(1, 0.4));
+      assert.deepEqual(await a.reportRung('s3', ca.claim, w('A'), 0, 0.3), [0.3]);
+      assert.deepEqual((await b.reportRung('s3', cb.claim, w('B'), 0, 0.4)).sort(), [0.3, 0.4]);
+      const epochs = await a.epochs('s3');
+      assert.deepEqual(epochs.map((e) => [e.trial, e.epoch, e.value]), [[0, 1, 0.3], [1, 1, 0.4]]);
+      assert.deepEqual(epochs[0].edgeLoss, [0.1, 0.2, 0.3, 0.4]);
+      const t = (await b.trials('s3'))[0];
+      assert.equal(t.value, 0.3);
+      assert.equal(t.lastEpoch, 1);
+      assert.equal(t.seed, 0);
+    });
+
+    test('a worker whose lease lapsed loses its trial: re-run from scratch elsewhere, its late writes refused', async () => {
+      await a.createStudy('s4', config);
+      const first = await a.claimTrial('s4', w('slow'), 150);
+      assert.ok(first.kind === 'trial');
+      await a.recordEpoch('s4', first.claim, w('slow'), epochRow(1, 0.9));
+      await a.reportRung('s4', first.claim, w('slow'), 0, 0.9);
+      await sleep(400);
+      const second = await b.claimTrial('s4', w('fresh'), 60_000);
+      assert.deepEqual(second, { kind: 'trial', claim: { number: 0, attempt: 2 } });
+      await assert.rejects(a.recordEpoch('s4', first.claim, w('slow'), epochRow(2, 0.95)), LostTrialError);
+      await assert.rejects(a.finishTrial('s4', first.claim, w('slow'), { status: 'completed', value: 0.95 }), LostTrialError);
+      assert.deepEqual(await b.epochs('s4'), [], 'the lost attempt left no epochs');
+      if (second.kind === 'trial') {
+        assert.deepEqual(await b.reportRung('s4', second.claim, w('fresh'), 0, 0.2), [0.2], 'nor rung values');
+        await b.finishTrial('s4', second.claim, w('fresh'), { status: 'completed', value: 0.2 });
+      }
+      const [t] = await a.trials('s4');
+      assert.equal(t.status, 'completed');
+      assert.equal(t.attempt, 2);
+      assert.equal(t.value, 0.2);
+    });
+
+    test('a released trial (clean shutdown) is handed out again', async () => {
+      await a.createStudy('s5', config);
+      const c = await a.claimTrial('s5', w('A'), 60_000);
+      assert.ok(c.kind === 'trial');
+      await a.releaseTrial('s5', c.claim, w('A'));
+      assert.equal((await b.trials('s5'))[0].status, 'waiting');
+      assert.deepEqual(await b.claimTrial('s5', w('B'), 60_000), { kind: 'trial', claim: { number: 0, attempt: 2 } });
+    });
+
+    test('readStudy returns plain rows and the progress', async () => {
+      const data = await readStudy(url, 's2');
+      assert.equal(data.trials.length, 3);
+      assert.equal(data.progress.finished, 3);
+      assert.equal(data.progress.byStatus.pruned, 1);
+      await assert.rejects(readStudy(url, 'missing'), /no study "missing".*s1/);
+    });
+  });
+}
+
+contract('SQLite', async () => {
+  const file = path.join(tempDir('sqlite'), 'studies.db');
+  return { a: openStorage(`sqlite:${file}`), b: openStorage(`sqlite:${file}`), url: `sqlite:${file}` };
+});
+
+let redis: RedisServer;
+before(async () => (redis = await startRedis()));
+after(async () => redis?.stop());
+contract('Redis', async () => ({ a: openStorage(redis.url), b: openStorage(redis.url), url: redis.url }));
+
+test('SQLite: a trial of a dead worker process on this host is handed out at once, lease or not', async () => {
+  const file = path.join(tempDir('sqlite-pid'), 'studies.db');
+  const s = openStorage(`sqlite:${file}`);
+  try {
+    await s.createStudy('p', config);
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const dead: WorkerInfo = { id: 'dead', host: require('os').hostname(), pid: gone };
+    const c = await s.claimTrial('p', dead, 3_600_000);
+    assert.ok(c.kind === 'trial');
+    assert.deepEqual(await s.claimTrial('p', w('alive'), 60_000), { kind: 'trial', claim: { number: 0, attempt: 2 } });
+  } finally {
+    await s.close();
+  }
+});
+
+test('bad storage URLs get a clear error', () => {
+  assert.throws(() => openStorage('postgres://x/y'), /unknown storage URL "postgres:\/\/x\/y": use sqlite:PATH/);
+  assert.throws(() => openStorage('sqlite:'), /names no file/);
+});
