@@ -93,6 +93,8 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
       }
       if (native == null) continue;
     }
+    // every wasm pthread pipes its stdout/stderr into ours: more than Node's default 10 listeners
+    if (name === 'wasm') for (const stream of [process.stdout, process.stderr]) stream.setMaxListeners(Math.max(stream.getMaxListeners(), 4 * 8 + 10));
     if (await tryBackend(name)) {
       await tf.ready();
       if (name === 'wasm') unrefWasmThreads();

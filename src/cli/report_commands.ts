@@ -9,7 +9,7 @@ import { writeJsonFile } from './files';
 import { formatValue, table } from './format';
 
 export async function runStatus(o: { storage: string; study?: string }): Promise<void> {
-  const storage = openStorage(o.storage);
+  const storage = openStorage(o.storage, { create: false });
   try {
     const studies = o.study ? [await storage.getStudy(o.study)] : await storage.listStudies();
     if (o.study && !studies[0]) throw new Error(`no study "${o.study}" in ${storage.url}`);

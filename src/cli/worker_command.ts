@@ -29,7 +29,7 @@ export async function runWorkerCommand(o: WorkerCommandOptions): Promise<void> {
   if (process.send) process.on('disconnect', stop);
   const send = process.send ? (e: WorkerEvent) => process.send!(e) : print;
   await initBackend({ quiet: Boolean(process.send) });
-  const storage = openStorage(o.storage);
+  const storage = openStorage(o.storage, { create: false });
   try {
     const n = await runWorker(storage, o.study, { leaseMs: o.lease * 1000, maxTrials: o.maxTrials, signal: controller.signal, onEvent: (e) => process.connected !== false && send(e) });
     if (!process.send) console.log(`worker done: ${n} trial(s) finished${controller.signal.aborted ? ' (interrupted)' : ''}`);

@@ -62,7 +62,7 @@ export interface StudyData {
 
 /** Everything about a study as plain rows: `await readStudy('sqlite:studies/ktg.db', 'ch3')`. */
 export async function readStudy(storageOrUrl: StudyStorage | string, name: string): Promise<StudyData> {
-  const storage = typeof storageOrUrl === 'string' ? openStorage(storageOrUrl) : storageOrUrl;
+  const storage = typeof storageOrUrl === 'string' ? openStorage(storageOrUrl, { create: false }) : storageOrUrl;
   try {
     const study = await storage.getStudy(name);
     if (!study) {

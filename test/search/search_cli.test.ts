@@ -70,6 +70,17 @@ describe('ktg search on SQLite', () => {
     assert.match(train.output(), /target node \(cnn8\) test accuracy: \d+\.\d\d ± \d+\.\d\d % over 2 seed\(s\)/);
   });
 
+  test('Ctrl-C stops cleanly: exit 130, the running trial goes back to waiting, finished ones stay', async () => {
+    const run = runCli(['search', '--space', space, '--dataset', 'fashion-mnist', '--storage', storage, '--study', 'ctrlc', '--trials', '6', '--workers', '1', ...small], { cwd: dir });
+    await run.waitFor(/trial \d+ (completed|pruned)/);
+    run.proc.kill('SIGINT');
+    assert.equal(await run.done, 130, run.output());
+    assert.match(run.output(), /interrupted; resume with: ktg search --storage \S+ --study ctrlc/);
+    const data = await readStudy(storage, 'ctrlc');
+    assert.equal(data.progress.byStatus.running, 0);
+    assert.ok(data.progress.finished >= 1 && data.progress.finished < 6);
+  });
+
   test('bad files and URLs: clear errors, exit code 1', async () => {
     fs.writeFileSync(path.join(dir, 'broken.json'), '{ "nodes": [');
     fs.writeFileSync(path.join(dir, 'wrong.json'), JSON.stringify({ nodes: [{ role: 'target', models: ['cnn8'] }, { models: ['alexnet'] }], gates: ['through'] }));
@@ -83,6 +94,7 @@ describe('ktg search on SQLite', () => {
       [['search', '--storage', storage, '--study', 'tiny', '--space', space, '--dataset', 'fashion-mnist', '--trials', '99'], /study "tiny" already exists .* different trials/],
       [['train', '--spec', 'graph.json', '--dataset', 'fashion-mnist'], /edge 0 \(0→3\): target 3 does not exist/],
       [['worker', '--storage', storage, '--study', 'nope'], /no study "nope"/],
+      [['status', '--storage', 'sqlite:absent.db'], /no study storage at sqlite:absent\.db/],
       [['search', '--trials', 'many'], /expected a positive integer, got "many"/],
     ];
     for (const [args, pattern] of cases) {

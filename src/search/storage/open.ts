@@ -8,13 +8,14 @@ import { StudyStorage } from './types';
 
 export const defaultStorageUrl = 'sqlite:studies/ktg.db';
 
-export function openStorage(url: string = defaultStorageUrl): StudyStorage {
+/** `create: false` (for reading) refuses to create a missing SQLite file. */
+export function openStorage(url: string = defaultStorageUrl, options: { create?: boolean } = {}): StudyStorage {
   if (url.startsWith('redis://') || url.startsWith('rediss://')) return new RedisStorage(url);
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length).replace(/^\/\//, '');
     if (!file) throw new Error(`storage URL "${url}" names no file (e.g. sqlite:studies/ktg.db)`);
-    return new SqliteStorage(file, url);
+    return new SqliteStorage(file, url, options);
   }
-  if (/\.(db|sqlite3?)$/.test(url) && !url.includes('://')) return new SqliteStorage(url, `sqlite:${url}`);
+  if (/\.(db|sqlite3?)$/.test(url) && !url.includes('://')) return new SqliteStorage(url, `sqlite:${url}`, options);
   throw new Error(`unknown storage URL "${url}": use sqlite:PATH (e.g. ${defaultStorageUrl}) or redis://host:port`);
 }

@@ -69,7 +69,9 @@ export class SqliteStorage implements StudyStorage {
   constructor(
     readonly file: string,
     readonly url = `sqlite:${file}`,
+    options: { create?: boolean } = {},
   ) {
+    if (file !== ':memory:' && options.create === false && !fs.existsSync(file)) throw new Error(`no study storage at ${url} (${path.resolve(file)} does not exist)`);
     if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     try {
       this.db = new Database(file, { timeout: 60_000 });
