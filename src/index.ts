@@ -11,3 +11,4 @@ export * as gates from './gates';
 export * as losses from './losses';
 export * as graph from './graph';
 export * as search from './search';
+export * from './models/checkpoint';

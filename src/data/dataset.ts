@@ -37,3 +37,22 @@ export function validateDataset(ds: ImageDataset): void {
     if (l < 0 || l >= ds.classes.length) throw new Error(`dataset ${ds.name}: label ${l} outside 0..${ds.classes.length - 1}`);
   }
 }
+
+const fingerprints = new WeakMap<ImageDataset, string>();
+
+/**
+ * A content hash of a dataset (all labels, a strided sample of the pixels, shape and size): equal
+ * for the same samples in the same order, different for another subset. Cached per object.
+ */
+export function fingerprint(ds: ImageDataset): string {
+  const hit = fingerprints.get(ds);
+  if (hit) return hit;
+  let h = 0x811c9dc5;
+  const mix = (byte: number) => (h = Math.imul(h ^ byte, 0x01000193) >>> 0);
+  for (const l of ds.labels) mix(l & 0xff);
+  const stride = Math.max(1, Math.floor(ds.images.length / 200_000));
+  for (let i = 0; i < ds.images.length; i += stride) mix(ds.images[i]);
+  const value = `${ds.labels.length}-${ds.shape.join('x')}-${h.toString(16).padStart(8, '0')}`;
+  fingerprints.set(ds, value);
+  return value;
+}

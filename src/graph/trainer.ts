@@ -5,7 +5,12 @@
  * models (trained on demand and cached in memory for the process) and stay frozen.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ImageDataset } from '../data/dataset';
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { fingerprint, ImageDataset } from '../data/dataset';
+import { dataDir } from '../data/registry';
+import { loadCheckpoint, saveCheckpoint } from '../models/checkpoint';
 import { batches, toTensor } from '../data/batches';
 import { Augmentation } from '../data/augment';
 import { build, Classifier, ForwardOutput, trainableVariables } from '../models/model';
@@ -82,19 +87,43 @@ class DivergedError extends Error {}
 const pretrainedCache = new WeakMap<ImageDataset, Map<string, Classifier>>();
 const cachedPretrained = new WeakSet<Classifier>();
 
-/** Label-only model for a frozen node, trained on demand and cached per (training set, model, epochs, seed). */
+/** where pretrained frozen nodes are kept between processes: KTG_PRETRAINED_DIR, "off" to disable; default <data dir>/pretrained */
+export function pretrainedDir(): string | undefined {
+  const env = process.env.KTG_PRETRAINED_DIR;
+  if (env === 'off') return undefined;
+  return path.resolve(env ?? path.join(dataDir(), 'pretrained'));
+}
+
+/**
+ * Label-only model for a frozen node, trained on demand and cached in memory per training-set
+ * object and on disk per (training-set content, model, training settings, seed), so search
+ * workers and notebooks share them.
+ */
 async function pretrained(spec: GraphSpec, model: string, data: { train: ImageDataset; test: ImageDataset }, options: TrainOptions): Promise<Classifier> {
   const epochs = options.pretrainEpochs ?? options.epochs;
-  const key = `${model}|${epochs}|${options.seed ?? 0}`;
+  const seed = options.seed ?? 0;
+  const key = `${model}|${epochs}|${seed}`;
   let perData = pretrainedCache.get(data.train);
   if (!perData) pretrainedCache.set(data.train, (perData = new Map()));
   const hit = perData.get(key);
   if (hit) return hit;
-  const result = await trainGraph(vanillaSpecFor(spec, model), data, { ...options, epochs, onEpoch: undefined });
-  if (result.status !== 'completed') throw new Error(`pretraining ${model} diverged: ${result.error}`);
-  perData.set(key, result.models[0]);
-  cachedPretrained.add(result.models[0]);
-  return result.models[0];
+  const vanilla = vanillaSpecFor(spec, model);
+  const settings = { model, epochs, seed, batchSize: options.batchSize, lr: options.learningRate ?? 0.1, momentum: options.momentum ?? 0.9, wd: options.weightDecay ?? 5e-4, schedule: options.schedule ?? 'cosine', milestones: options.milestones ?? [], augmentation: options.augmentation ?? 'none', numClasses: spec.numClasses, inputShape: spec.inputShape };
+  const dir = pretrainedDir();
+  const file = dir && path.join(dir, `${model}-${fingerprint(data.train)}-${createHash('sha1').update(JSON.stringify(settings)).digest('hex').slice(0, 12)}.ckpt`);
+  let trained: Classifier | undefined;
+  if (file && fs.existsSync(file)) {
+    trained = build(createModel(model, { numClasses: spec.numClasses, inputShape: spec.inputShape, seed: seed * 1000 + 1 }));
+    loadCheckpoint(trained, file);
+  } else {
+    const result = await trainGraph(vanilla, data, { ...options, epochs, onEpoch: undefined, signal: undefined });
+    if (result.status !== 'completed') throw new Error(`pretraining ${model} diverged: ${result.error}`);
+    trained = result.models[0];
+    if (file) saveCheckpoint(trained, file, { ...settings, trainSet: fingerprint(data.train) });
+  }
+  perData.set(key, trained);
+  cachedPretrained.add(trained);
+  return trained;
 }
 
 export function evaluate(model: Classifier, ds: ImageDataset, batchSize = 256): number {

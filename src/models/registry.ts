@@ -16,6 +16,7 @@ export const modelFactories: Record<string, Factory> = {
   resnet32: (r) => new CifarResNet({ depth: 32, ...r }),
   resnet56: (r) => new CifarResNet({ depth: 56, ...r }),
   resnet110: (r) => new CifarResNet({ depth: 110, ...r }),
+  cnn4: (r) => new SmallCnn({ width: 4, name: 'cnn4', ...r }),
   cnn8: (r) => new SmallCnn({ width: 8, name: 'cnn8', ...r }),
   cnn16: (r) => new SmallCnn({ width: 16, name: 'cnn16', ...r }),
   cnn32: (r) => new SmallCnn({ width: 32, name: 'cnn32', ...r }),

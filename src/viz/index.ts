@@ -1,3 +1,4 @@
 export * from './image_grid';
 export * from './plotly';
 export * from './graphviz';
+export * from './study_figures';
