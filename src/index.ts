@@ -12,3 +12,4 @@ export * as losses from './losses';
 export * as graph from './graph';
 export * as search from './search';
 export * from './models/checkpoint';
+export { WideResNet } from './models/wide_resnet';

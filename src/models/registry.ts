@@ -2,6 +2,7 @@
 import { Classifier } from './model';
 import { CifarResNet } from './resnet';
 import { SmallCnn } from './small_cnn';
+import { WideResNet } from './wide_resnet';
 
 export interface ModelRequest {
   numClasses: number;
@@ -16,6 +17,8 @@ export const modelFactories: Record<string, Factory> = {
   resnet32: (r) => new CifarResNet({ depth: 32, ...r }),
   resnet56: (r) => new CifarResNet({ depth: 56, ...r }),
   resnet110: (r) => new CifarResNet({ depth: 110, ...r }),
+  wrn28_2: (r) => new WideResNet({ depth: 28, widen: 2, ...r }),
+  wrn16_2: (r) => new WideResNet({ depth: 16, widen: 2, ...r }),
   cnn4: (r) => new SmallCnn({ width: 4, name: 'cnn4', ...r }),
   cnn8: (r) => new SmallCnn({ width: 8, name: 'cnn8', ...r }),
   cnn16: (r) => new SmallCnn({ width: 16, name: 'cnn16', ...r }),

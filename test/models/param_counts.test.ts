@@ -21,3 +21,15 @@ for (const [depth, millions] of [[20, 0.27], [32, 0.46], [56, 0.85], [110, 1.7]]
 test('depths that are not 6n+2 are rejected', () => {
   assert.throws(() => new CifarResNet({ depth: 21, numClasses: 10 }), /6n\+2/);
 });
+
+test('WRN-28-2 has ≈ 1.47 M parameters (Zagoruyko & Komodakis) and returns 3 feature maps', async () => {
+  const { WideResNet } = await import('../../src/models/wide_resnet');
+  const tf = await import('@tensorflow/tfjs-core');
+  const model = build(new WideResNet({ depth: 28, widen: 2, numClasses: 10, seed: 0 }));
+  const m = numParams(model) / 1e6;
+  assert.ok(Math.abs(m - 1.467) < 0.01, `WRN-28-2: ${m.toFixed(4)} M`);
+  const out = model.apply(tf.zeros([2, 32, 32, 3]) as import('@tensorflow/tfjs-core').Tensor4D, false);
+  assert.deepEqual(out.logits.shape, [2, 10]);
+  assert.deepEqual(out.features.map((f) => f.shape), [[2, 32, 32, 32], [2, 16, 16, 64], [2, 8, 8, 128]]);
+  model.params.dispose();
+});
