@@ -13,3 +13,5 @@ export * as graph from './graph';
 export * as search from './search';
 export * from './models/checkpoint';
 export { WideResNet } from './models/wide_resnet';
+export { ResNet18 } from './models/resnet18';
+export { AbnResNet } from './models/abn';

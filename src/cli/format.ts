@@ -3,12 +3,6 @@ export function formatValue(v: number | undefined, digits = 4): string {
   return v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits);
 }
 
-export function meanStd(values: number[]): { mean: number; std: number } {
-  const mean = values.reduce((s, v) => s + v, 0) / values.length;
-  const std = values.length > 1 ? Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / (values.length - 1)) : 0;
-  return { mean, std };
-}
-
 /** Left-aligned text table. */
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

@@ -5,10 +5,9 @@ import { subset } from '../data/dataset';
 import { Rng } from '../data/random';
 import { loadDataset } from '../data/registry';
 import { describeGraph, parseGraphSpec } from '../graph/spec';
-import { disposeModels, trainGraph } from '../graph/trainer';
+import { trainOverSeeds } from '../graph/repeat';
 import { PresetName } from '../presets';
 import { readJsonFile, writeJsonFile } from './files';
-import { meanStd } from './format';
 
 const trainPresets = {
   ci: { seeds: 2, epochs: 4, trainSize: 4000, testSize: 2000, batchSize: 64, lr: 0.05, schedule: 'cosine' as const, milestones: [] as number[], augmentation: 'none' as const },
@@ -46,36 +45,25 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
   const stop = () => controller.abort();
   process.on('SIGINT', stop);
   const target = spec.nodes.findIndex((n) => n.role === 'target');
-  const runs: { seed: number; status: string; accuracy: number[]; targetAccuracy: number }[] = [];
+  const seeds = Array.from({ length: settings.seeds }, (_, i) => i);
+  let result;
   try {
-    for (let seed = 0; seed < settings.seeds && !controller.signal.aborted; seed++) {
-      const result = await trainGraph(spec, data, {
-        epochs: settings.epochs,
-        batchSize: settings.batchSize,
-        learningRate: settings.lr,
-        schedule: p.schedule,
-        milestones: p.milestones,
-        augmentation: p.augmentation,
-        seed,
-        signal: controller.signal,
-        onEpoch: (m) => bar.increment(1, { seed, acc: (100 * m.accuracy[target]).toFixed(2) }),
-      });
-      disposeModels(result);
-      if (result.status === 'aborted') break;
-      const last = result.history[result.history.length - 1];
-      runs.push({ seed, status: result.status, accuracy: last?.accuracy ?? [], targetAccuracy: result.targetAccuracy });
-    }
+    result = await trainOverSeeds(
+      spec,
+      data,
+      { epochs: settings.epochs, batchSize: settings.batchSize, learningRate: settings.lr, schedule: p.schedule, milestones: p.milestones, augmentation: p.augmentation, signal: controller.signal },
+      seeds,
+      { onEpoch: (seed, m) => bar.increment(1, { seed, acc: (100 * m.accuracy[target]).toFixed(2) }) },
+    );
   } finally {
     bar.stop();
     process.off('SIGINT', stop);
   }
+  const runs = result.runs;
   for (const r of runs) console.log(`seed ${r.seed}: ${r.status}, target ${(100 * r.targetAccuracy).toFixed(2)}%  (nodes: ${r.accuracy.map((a) => (100 * a).toFixed(2)).join(', ')})`);
   const ok = runs.filter((r) => r.status === 'completed');
-  if (ok.length) {
-    const { mean, std } = meanStd(ok.map((r) => 100 * r.targetAccuracy));
-    console.log(`target node (${spec.nodes[target].model}) test accuracy: ${mean.toFixed(2)} ± ${std.toFixed(2)} % over ${ok.length} seed(s)`);
-  }
-  if (o.out) writeJsonFile(o.out, { spec, settings, runs });
+  if (ok.length) console.log(`target node (${spec.nodes[target].model}) test accuracy: ${result.mean.toFixed(2)} ± ${result.std.toFixed(2)} % over ${ok.length} seed(s)`);
+  if (o.out) writeJsonFile(o.out, { spec, settings, ...result });
   if (controller.signal.aborted) process.exitCode = 130;
   else if (ok.length < runs.length) throw new Error(`${runs.length - ok.length} of ${runs.length} runs diverged`);
 }

@@ -138,6 +138,15 @@ function writeAtomic(file: string, data: Uint8Array): void {
   fs.renameSync(tmp, file);
 }
 
+/** True when the dataset loads without a download (decoded cache or every file present locally). */
+export function isDatasetAvailable(name: string): boolean {
+  const entry = datasets[name];
+  if (!entry) return false;
+  const decoded = (['train', 'test'] as const).map((s) => decodedCache(name, s));
+  if (decoded.every((c) => fs.existsSync(c.images) && fs.existsSync(c.labels))) return true;
+  return entry.files.every((f) => fs.existsSync(path.join(dataDir(), f.name)));
+}
+
 /** Loads a registered dataset (train and test splits), downloading and decoding on first use. */
 export async function loadDataset(name: string, options: { progress?: boolean } = {}): Promise<{ train: ImageDataset; test: ImageDataset }> {
   const entry = datasets[name];

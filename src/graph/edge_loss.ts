@@ -4,7 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { applyGate } from '../gates';
-import { attentionTransfer, crossEntropy, distillation, klDivergence, pearsonDistance } from '../losses';
+import { attentionTransfer, cosineSimilarity, croppedMapLoss, crossEntropy, distillation, fspLoss, hintLoss, klDivergence, mapCosineSimilarity, normalizedMapMse, pearsonDistance, spatialAttention } from '../losses';
+import { ParamStore } from '../models/layers';
 import { ForwardOutput } from '../models/model';
 import { EdgeSpec } from './spec';
 
@@ -16,11 +17,24 @@ export interface EdgeInputs {
   numClasses: number;
   step: number;
   totalSteps: number;
+  /** the edge's own parameters (FitNets regressor), trained with the target */
+  params?: ParamStore;
+}
+
+/** the map an attention loss compares: the model's own (ABN) or Σ_c F² of its last stage */
+function attentionOf(o: ForwardOutput): tf.Tensor3D {
+  if (o.attention) return tf.squeeze(o.attention, [3]) as tf.Tensor3D;
+  return spatialAttention(o.features[o.features.length - 1]);
+}
+
+function sameSize(s: tf.Tensor3D, t: tf.Tensor3D): void {
+  if (s.shape[1] !== t.shape[1] || s.shape[2] !== t.shape[2]) throw new Error(`attention maps of different sizes: ${s.shape.slice(1).join('×')} and ${t.shape.slice(1).join('×')}`);
 }
 
 export function perSampleEdgeLoss(edge: EdgeSpec, io: EdgeInputs): tf.Tensor1D {
   const { source, target, labels } = io;
-  if (!source) return crossEntropy(labels, target.logits);
+  // the label edge also trains an auxiliary branch (ABN: L_att + L_per)
+  if (!source) return target.auxLogits ? (tf.add(crossEntropy(labels, target.logits), crossEntropy(labels, target.auxLogits)) as tf.Tensor1D) : crossEntropy(labels, target.logits);
   switch (edge.loss) {
     case 'ce':
       return crossEntropy(tf.argMax(source.logits, 1) as tf.Tensor1D, target.logits);
@@ -36,6 +50,24 @@ export function perSampleEdgeLoss(edge: EdgeSpec, io: EdgeInputs): tf.Tensor1D {
       if (s.shape[1] !== t.shape[1] || s.shape[2] !== t.shape[2]) throw new Error(`attention transfer needs equal map sizes, got ${s.shape.slice(1, 3)} and ${t.shape.slice(1, 3)}`);
       return attentionTransfer(s, t);
     }
+    case 'fsp':
+      return fspLoss(source.features, target.features);
+    case 'hint': {
+      if (!io.params) throw new Error('a hint edge needs its regressor parameters');
+      const middle = (o: ForwardOutput) => o.features[Math.floor((o.features.length - 1) / 2)];
+      return hintLoss(middle(source), middle(target), io.params);
+    }
+    case 'map-pull':
+    case 'map-push': {
+      const s = attentionOf(source);
+      const t = attentionOf(target);
+      sameSize(s, t);
+      const kind = edge.loss === 'map-pull' ? 'pull' : 'push';
+      if (edge.crops) return croppedMapLoss(s, t, edge.crops, kind);
+      return kind === 'pull' ? normalizedMapMse(s, t) : mapCosineSimilarity(s, t);
+    }
+    case 'prob-push':
+      return cosineSimilarity(tf.softmax(source.logits) as tf.Tensor2D, tf.softmax(target.logits) as tf.Tensor2D);
   }
 }
 

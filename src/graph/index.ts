@@ -3,3 +3,4 @@ export * from './dot';
 export * from './presets';
 export * from './edge_loss';
 export * from './trainer';
+export * from './repeat';

@@ -43,3 +43,14 @@ export function vanillaGraph(b: Base & { model: string }): GraphSpecInput {
 export function vanillaSpecFor(spec: GraphSpec, model: string): GraphSpec {
   return parseGraphSpec(vanillaGraph({ numClasses: spec.numClasses, inputShape: spec.inputShape, model }));
 }
+
+/** The same graph with every gate replaced (thesis Fig 3.9: optimized gates vs all through). */
+export function withEveryGate(spec: GraphSpecInput | GraphSpec, gate: GraphSpec['edges'][number]['gate']): GraphSpec {
+  const parsed = parseGraphSpec(spec);
+  return parseGraphSpec({ ...parsed, nodes: parsed.nodes.map((n) => ({ ...n, pretrained: false })), edges: parsed.edges.map((e) => ({ ...e, gate: { ...gate } })) });
+}
+
+/** The graph's models and edges for another dataset (thesis Table 3.4: searched graphs on other data). */
+export function forDataset(spec: GraphSpecInput | GraphSpec, data: Base): GraphSpec {
+  return parseGraphSpec({ ...parseGraphSpec(spec), numClasses: data.numClasses, inputShape: data.inputShape });
+}

@@ -25,8 +25,16 @@ export const nodeSchema = z.object({
 export const edgeSchema = z.object({
   source: z.number().int(),
   target: z.number().int(),
-  loss: z.enum(['kl', 'ce', 'kd', 'dist', 'at']).default('kl'),
+  /**
+   * kl · ce · kd (temperature, T²) · dist (Pearson) · at (attention transfer) · fsp · hint (FitNets,
+   * with a 1×1 regressor trained with the target) · map-pull (MSE of normalised attention maps,
+   * Eq 4.8) · map-push (their cosine similarity, Eq 4.9) · prob-push (cosine similarity of
+   * probabilities, Eq 4.7)
+   */
+  loss: z.enum(['kl', 'ce', 'kd', 'dist', 'at', 'fsp', 'hint', 'map-pull', 'map-push', 'prob-push']).default('kl'),
   temperature: z.number().positive().optional(),
+  /** map losses: average over windows of these sizes around the source map's argmax (default: whole map) */
+  crops: z.array(z.number().int().positive()).min(1).optional(),
   gate: gateSchema.default({ name: 'through' }),
 });
 
@@ -91,7 +99,6 @@ export function parseGraphSpec(input: unknown): GraphSpec {
     if (e.source === 0 && e.loss !== 'ce' && e.loss !== 'kl') problems.push(`${label}: the label node only supports loss "ce"/"kl", got "${e.loss}"`);
     if (e.loss === 'kd' && e.temperature == null) problems.push(`${label}: loss "kd" needs a temperature`);
     for (const p of gateProblems(e.gate)) problems.push(`${label}: ${p}`);
-    if (e.gate.name === 'correct' && e.source !== 0 && e.loss === 'at') problems.push(`${label}: gate "correct" needs a probability output`);
     const key = `${e.source}->${e.target}`;
     if (seen.has(key)) problems.push(`${label}: duplicate edge ${key}`);
     seen.add(key);

@@ -16,7 +16,8 @@ import { Augmentation } from '../data/augment';
 import { build, Classifier, ForwardOutput, trainableVariables } from '../models/model';
 import { createModel } from '../models/registry';
 import { stopGradient } from '../tensor/stop_gradient';
-import { gatedEdgeLoss } from './edge_loss';
+import { gatedEdgeLoss, perSampleEdgeLoss } from './edge_loss';
+import { ParamStore } from '../models/layers';
 import { frozenNodes, GraphSpec, GraphSpecInput, parseGraphSpec } from './spec';
 import { vanillaSpecFor } from './presets';
 
@@ -43,7 +44,7 @@ export interface EpochMetrics {
   epoch: number;
   /** accuracy on the evaluation set per node (index 0 = node 1) */
   accuracy: number[];
-  /** accuracy of the mean of all nodes' probabilities */
+  /** accuracy of the ensemble node: the mean of all nodes' logits (thesis Eq 4.10) */
   ensembleAccuracy: number;
   /** mean training loss per node */
   nodeLoss: number[];
@@ -130,7 +131,7 @@ export function evaluate(model: Classifier, ds: ImageDataset, batchSize = 256): 
   return evaluateAll([model], ds, batchSize).accuracy[0];
 }
 
-/** Accuracy of every model and of their ensemble (mean probability) in one pass over `ds`. */
+/** Accuracy of every model and of their ensemble (mean of logits, Eq 4.10) in one pass over `ds`. */
 export function evaluateAll(models: Classifier[], ds: ImageDataset, batchSize = 256): { accuracy: number[]; ensembleAccuracy: number } {
   const correct = new Array<number>(models.length + 1).fill(0);
   for (let start = 0; start < ds.labels.length; start += batchSize) {
@@ -139,7 +140,8 @@ export function evaluateAll(models: Classifier[], ds: ImageDataset, batchSize = 
       const x = toTensor(ds, idx);
       const labels = tf.tensor1d(Array.from(idx, (i) => ds.labels[i]), 'int32');
       const logits = models.map((m) => m.apply(x, false).logits);
-      const ensemble = tf.addN(logits.map((l) => tf.softmax(l)));
+      // ensemble node: mean of the nodes' logits (thesis Eq 4.10); argmax of the sum is the same
+      const ensemble = logits.length > 1 ? tf.addN(logits) : logits[0];
       return tf.stack([...logits, ensemble].map((l) => tf.sum(tf.cast(tf.equal(tf.argMax(l, 1), labels), 'int32'))));
     });
     counts.dataSync().forEach((c, i) => (correct[i] += c));
@@ -147,6 +149,21 @@ export function evaluateAll(models: Classifier[], ds: ImageDataset, batchSize = 
   }
   const n = Math.max(ds.labels.length, 1);
   return { accuracy: correct.slice(0, models.length).map((c) => c / n), ensembleAccuracy: correct[models.length] / n };
+}
+
+/** Parameters owned by edges (FitNets regressors), created by one forward pass on two samples. */
+function buildEdgeParams(spec: GraphSpec, models: Classifier[], train: ImageDataset, seed: number): (ParamStore | undefined)[] {
+  const params = spec.edges.map((e, i) => (e.loss === 'hint' ? new ParamStore(seed * 1000 + 500 + i, `edge${i}/`) : undefined));
+  if (!params.some(Boolean)) return params;
+  tf.tidy(() => {
+    const x = toTensor(train, Int32Array.from([0, 1]));
+    const outputs = models.map((m) => m.apply(x, false));
+    const labels = tf.tensor1d([train.labels[0], train.labels[1]], 'int32');
+    spec.edges.forEach((e, i) => {
+      if (params[i]) perSampleEdgeLoss(e, { source: outputs[e.source - 1], target: outputs[e.target - 1], labels, numClasses: spec.numClasses, step: 0, totalSteps: 1, params: params[i] });
+    });
+  });
+  return params;
 }
 
 export async function trainGraph(input: GraphSpecInput | GraphSpec, data: { train: ImageDataset; test: ImageDataset }, options: TrainOptions): Promise<TrainResult> {
@@ -159,7 +176,11 @@ export async function trainGraph(input: GraphSpecInput | GraphSpec, data: { trai
     else models.push(build(createModel(n.model, { numClasses: spec.numClasses, inputShape: spec.inputShape, seed: seed * 1000 + (n.seed ?? i + 1) })));
   }
   const learning = spec.nodes.map((_, i) => !frozen.has(i + 1));
-  const varList = models.flatMap((m, i) => (learning[i] ? trainableVariables(m) : []));
+  const edgeParams = buildEdgeParams(spec, models, data.train, seed);
+  const varList = [
+    ...models.flatMap((m, i) => (learning[i] ? trainableVariables(m) : [])),
+    ...spec.edges.flatMap((e, i) => (edgeParams[i] && learning[e.target - 1] ? edgeParams[i]!.variables() : [])),
+  ];
   const decayed = varList.filter((v) => v.shape.length > 1);
   const weightDecay = options.weightDecay ?? 5e-4;
   // Nesterov momentum; MomentumOptimizer inherits SGD's setLearningRate for the schedule
@@ -191,7 +212,7 @@ export async function trainGraph(input: GraphSpecInput | GraphSpec, data: { trai
           const outputs: ForwardOutput[] = models.map((m, i) => m.apply(batch.x, learning[i]));
           const detached = outputs.map((o) => ({ logits: stopGradient(o.logits), features: o.features.map((f) => stopGradient(f)) }));
           const perNode = models.map(() => [] as tf.Scalar[]);
-          spec.edges.forEach((e) => {
+          spec.edges.forEach((e, i) => {
             const loss = gatedEdgeLoss(e, {
               source: e.source === 0 ? undefined : detached[e.source - 1],
               target: outputs[e.target - 1],
@@ -199,6 +220,7 @@ export async function trainGraph(input: GraphSpecInput | GraphSpec, data: { trai
               numClasses: spec.numClasses,
               step,
               totalSteps,
+              params: edgeParams[i],
             });
             parts.push(tf.keep(stopGradient(loss)));
             if (learning[e.target - 1]) perNode[e.target - 1].push(loss);
@@ -242,6 +264,7 @@ export async function trainGraph(input: GraphSpecInput | GraphSpec, data: { trai
     return { status: 'diverged', error: err.message, history, targetAccuracy: NaN, models };
   } finally {
     optimizer.dispose();
+    for (const p of edgeParams) p?.dispose();
   }
   return { status, history, targetAccuracy: history.length ? history[history.length - 1].accuracy[target] : NaN, models };
 }

@@ -1,2 +1,4 @@
 export * from './probability';
 export * from './attention';
+export * from './maps';
+export * from './features';

@@ -9,6 +9,8 @@ export interface ForwardOutput {
   features: tf.Tensor4D[];
   /** the model's own attention map when it has one (ABN), [batch, H, W, 1] */
   attention?: tf.Tensor4D;
+  /** class scores of an auxiliary branch (ABN's attention branch), trained with the labels too */
+  auxLogits?: tf.Tensor2D;
 }
 
 export interface ModelInfo {

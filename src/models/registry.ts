@@ -3,6 +3,8 @@ import { Classifier } from './model';
 import { CifarResNet } from './resnet';
 import { SmallCnn } from './small_cnn';
 import { WideResNet } from './wide_resnet';
+import { ResNet18 } from './resnet18';
+import { AbnResNet } from './abn';
 
 export interface ModelRequest {
   numClasses: number;
@@ -17,6 +19,10 @@ export const modelFactories: Record<string, Factory> = {
   resnet32: (r) => new CifarResNet({ depth: 32, ...r }),
   resnet56: (r) => new CifarResNet({ depth: 56, ...r }),
   resnet110: (r) => new CifarResNet({ depth: 110, ...r }),
+  resnet18: (r) => new ResNet18(r),
+  abn_resnet20: (r) => new AbnResNet({ depth: 20, ...r }),
+  abn_resnet32: (r) => new AbnResNet({ depth: 32, ...r }),
+  abn_resnet110: (r) => new AbnResNet({ depth: 110, ...r }),
   wrn28_2: (r) => new WideResNet({ depth: 28, widen: 2, ...r }),
   wrn16_2: (r) => new WideResNet({ depth: 16, widen: 2, ...r }),
   cnn4: (r) => new SmallCnn({ width: 4, name: 'cnn4', ...r }),

@@ -6,3 +6,5 @@ export * from './presets';
 export * from './worker';
 export * from './local_pool';
 export * from './storage';
+export * from './run_search';
+export * from './train_jobs';

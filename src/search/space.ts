@@ -57,7 +57,6 @@ export function parseSearchSpace(input: unknown): SearchSpace {
   });
   const targets = space.nodes.filter((n) => n.role === 'target').length;
   if (targets !== 1) problems.push(`exactly one node must have role "target", found ${targets}`);
-  if (space.losses.includes('at') && space.gates.includes('correct')) problems.push('losses: "at" edges cannot use gate "correct" (no probability output to check)');
   if (problems.length) throw new SearchSpaceError(problems);
   return space;
 }

@@ -24,7 +24,7 @@ export const studyConfigSchema = z.object({
   milestones: z.array(z.number().int()).default([]),
   weightDecay: z.number().nonnegative().default(5e-4),
   augmentation: z.enum(['none', 'weak', 'strong']).default('none'),
-  /** objective: accuracy of the target node, or of the mean of all nodes' probabilities */
+  /** objective: accuracy of the target node, or of the ensemble node (mean of all nodes' logits) */
   metric: z.enum(['target', 'ensemble']).default('target'),
   pruner: z
     .object({

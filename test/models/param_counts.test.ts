@@ -33,3 +33,32 @@ test('WRN-28-2 has ≈ 1.47 M parameters (Zagoruyko & Komodakis) and returns 3 f
   assert.deepEqual(out.features.map((f) => f.shape), [[2, 32, 32, 32], [2, 16, 16, 64], [2, 8, 8, 128]]);
   model.params.dispose();
 });
+
+test('ResNet-18 has 11.69 M parameters with 1,000 classes (torchvision count); small inputs use a 3×3 stem', async () => {
+  const { ResNet18 } = await import('../../src/models/resnet18');
+  // parameters do not depend on the input size (global pooling): build on 64×64 to stay fast
+  const model = build(new ResNet18({ numClasses: 1000, inputShape: [64, 64, 3], seed: 0 }));
+  assert.equal(numParams(model), 11_689_512);
+  assert.equal(model.stem, 'imagenet');
+  model.params.dispose();
+  assert.equal(new ResNet18({ numClasses: 10, inputShape: [32, 32, 3] }).stem, 'small');
+});
+
+test('ABN ResNet returns a sigmoid attention map, the attention branch scores, and the label edge trains both', async () => {
+  const tf = await import('@tensorflow/tfjs-core');
+  const { AbnResNet } = await import('../../src/models/abn');
+  const { perSampleEdgeLoss } = await import('../../src/graph/edge_loss');
+  const { crossEntropy } = await import('../../src/losses');
+  const model = build(new AbnResNet({ depth: 20, numClasses: 10, seed: 0 }));
+  const out = model.apply(tf.randomNormal([2, 32, 32, 3], 0, 1, 'float32', 1) as import('@tensorflow/tfjs-core').Tensor4D, false);
+  assert.deepEqual(out.attention!.shape, [2, 16, 16, 1]);
+  const m = out.attention!.dataSync();
+  assert.ok(m.every((v) => v >= 0 && v <= 1) && new Set(Array.from(m)).size > 1, "a non-constant map in [0, 1]");
+  assert.deepEqual(out.auxLogits!.shape, [2, 10]);
+  const labels = tf.tensor1d([3, 7], 'int32');
+  const edge = { source: 0, target: 1, loss: 'ce' as const, gate: { name: 'through' as const } };
+  const got = perSampleEdgeLoss(edge, { target: out, labels, numClasses: 10, step: 0, totalSteps: 1 }).dataSync();
+  const want = tf.add(crossEntropy(labels, out.logits), crossEntropy(labels, out.auxLogits!)).dataSync();
+  assert.deepEqual(Array.from(got), Array.from(want));
+  model.params.dispose();
+});

@@ -1,0 +1,55 @@
+/** The same graph trained with several seeds: per-seed test accuracies and mean ± std (thesis tables). */
+import { ImageDataset } from '../data/dataset';
+import { GraphSpec, GraphSpecInput, parseGraphSpec } from './spec';
+import { disposeModels, EpochMetrics, trainGraph, TrainOptions } from './trainer';
+
+export interface SeedRun {
+  seed: number;
+  status: string;
+  /** final test accuracy per node */
+  accuracy: number[];
+  ensembleAccuracy: number;
+  targetAccuracy: number;
+  seconds: number;
+}
+
+export interface RepeatedResult {
+  runs: SeedRun[];
+  /** target-node test accuracy in %, over the completed runs */
+  mean: number;
+  std: number;
+}
+
+/** mean and sample standard deviation */
+export function meanStd(values: number[]): { mean: number; std: number } {
+  if (!values.length) return { mean: NaN, std: NaN };
+  const mean = values.reduce((s, v) => s + v, 0) / values.length;
+  const std = values.length > 1 ? Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / (values.length - 1)) : 0;
+  return { mean, std };
+}
+
+export function summariseRuns(runs: SeedRun[]): RepeatedResult {
+  return { runs, ...meanStd(runs.filter((r) => r.status === 'completed').map((r) => 100 * r.targetAccuracy)) };
+}
+
+export async function trainOverSeeds(
+  input: GraphSpecInput | GraphSpec,
+  data: { train: ImageDataset; test: ImageDataset },
+  options: Omit<TrainOptions, 'seed' | 'onEpoch'>,
+  seeds: number[],
+  hooks: { onEpoch?: (seed: number, m: EpochMetrics) => void } = {},
+): Promise<RepeatedResult> {
+  const spec = parseGraphSpec(input);
+  const target = spec.nodes.findIndex((n) => n.role === 'target');
+  const runs: SeedRun[] = [];
+  for (const seed of seeds) {
+    if (options.signal?.aborted) break;
+    const t0 = Date.now();
+    const result = await trainGraph(spec, data, { ...options, seed, onEpoch: (m) => hooks.onEpoch?.(seed, m) });
+    disposeModels(result);
+    if (result.status === 'aborted') break;
+    const last = result.history[result.history.length - 1];
+    runs.push({ seed, status: result.status, accuracy: last?.accuracy ?? [], ensembleAccuracy: last?.ensembleAccuracy ?? NaN, targetAccuracy: last?.accuracy[target] ?? NaN, seconds: (Date.now() - t0) / 1000 });
+  }
+  return summariseRuns(runs);
+}

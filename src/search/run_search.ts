@@ -1,0 +1,42 @@
+/**
+ * One call for notebooks and scripts: create (or resume) a study, run it with local worker
+ * processes, and read it back as plain rows.
+ */
+import { runLocalWorkers } from './local_pool';
+import { createOrResumeStudy, readStudy, StudyData } from './study';
+import { StudyConfigInput } from './study_config';
+import { openStorage } from './storage/open';
+import { WorkerEvent } from './worker';
+
+export interface RunSearchOptions {
+  storage: string;
+  study: string;
+  config: StudyConfigInput;
+  /** local worker processes (default: cores) */
+  workers?: number;
+  /** print a line per finished trial (default true) */
+  log?: boolean;
+  onEvent?: (worker: number, e: WorkerEvent) => void;
+}
+
+export async function runSearch(options: RunSearchOptions): Promise<StudyData & { seconds: number }> {
+  const storage = openStorage(options.storage);
+  try {
+    await createOrResumeStudy(storage, options.study, options.config);
+  } finally {
+    await storage.close();
+  }
+  const t0 = Date.now();
+  const result = await runLocalWorkers({
+    storageUrl: options.storage,
+    study: options.study,
+    workers: options.workers,
+    onEvent: (w, e) => {
+      if (options.log !== false && e.kind === 'trial-finished') console.log(`  ${options.study}: trial ${e.number} ${e.status} after ${e.epochs} epoch(s)${e.value !== undefined ? ` — ${(100 * e.value).toFixed(2)} %` : ''}${e.error ? ` (${e.error})` : ''}`);
+      options.onEvent?.(w, e);
+    },
+  });
+  const crashed = result.exitCodes.filter((c) => c !== 0);
+  if (crashed.length) throw new Error(`search "${options.study}": ${crashed.length} worker(s) exited with ${crashed.join(', ')}`);
+  return { ...(await readStudy(options.storage, options.study)), seconds: (Date.now() - t0) / 1000 };
+}
