@@ -38,6 +38,8 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /** epochs for on-demand label-only pretraining of frozen nodes (default: same as epochs) */
   pretrainEpochs?: number;
+  /** save every learning node's checkpoint here (`node<i>-<model>-epoch<e>.ckpt`) every `every` epochs (default: the last one only) */
+  checkpoint?: { dir: string; every?: number };
 }
 
 export interface EpochMetrics {
@@ -166,8 +168,24 @@ function buildEdgeParams(spec: GraphSpec, models: Classifier[], train: ImageData
   return params;
 }
 
+/** The data must match the spec: class count and input shape. */
+function checkData(spec: GraphSpec, data: { train: ImageDataset; test: ImageDataset }): void {
+  for (const [split, ds] of Object.entries(data)) {
+    if (ds.classes.length !== spec.numClasses) throw new Error(`the graph has ${spec.numClasses} classes but the ${split} set ${ds.name} has ${ds.classes.length}`);
+    if (ds.shape.join('x') !== spec.inputShape.join('x')) throw new Error(`the graph expects ${spec.inputShape.join('×')} inputs but the ${split} set ${ds.name} has ${ds.shape.join('×')}`);
+  }
+  if (data.train.labels.length === 0) throw new Error(`the training set ${data.train.name} is empty`);
+}
+
+function saveCheckpoints(spec: GraphSpec, models: Classifier[], learning: boolean[], dir: string, epoch: number): void {
+  models.forEach((m, i) => {
+    if (learning[i]) saveCheckpoint(m, path.join(dir, `node${i + 1}-${spec.nodes[i].model}-epoch${epoch}.ckpt`), { node: i + 1, epoch });
+  });
+}
+
 export async function trainGraph(input: GraphSpecInput | GraphSpec, data: { train: ImageDataset; test: ImageDataset }, options: TrainOptions): Promise<TrainResult> {
   const spec = parseGraphSpec(input);
+  checkData(spec, data);
   const seed = options.seed ?? 0;
   const frozen = new Set(frozenNodes(spec));
   const models: Classifier[] = [];
@@ -254,6 +272,8 @@ export async function trainGraph(input: GraphSpecInput | GraphSpec, data: { trai
         seconds: (Date.now() - t0) / 1000,
       };
       history.push(metrics);
+      const every = options.checkpoint?.every;
+      if (options.checkpoint && ((every && (epoch + 1) % every === 0) || epoch + 1 === options.epochs)) saveCheckpoints(spec, models, learning, options.checkpoint.dir, epoch + 1);
       if ((await options.onEpoch?.(metrics)) === 'stop' && epoch + 1 < options.epochs) {
         status = 'stopped';
         break;

@@ -25,7 +25,7 @@ export interface LocalPoolOptions {
 }
 
 /** the compiled CLI next to this module (dist/cli/ktg.js), or its TypeScript source under tsx */
-function cliEntry(): { file: string; execArgv: string[] } {
+export function cliEntry(): { file: string; execArgv: string[] } {
   const js = path.join(__dirname, '..', 'cli', 'ktg.js');
   if (fs.existsSync(js)) return { file: js, execArgv: [] };
   return { file: path.join(__dirname, '..', 'cli', 'ktg.ts'), execArgv: ['--import', 'tsx'] };

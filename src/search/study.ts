@@ -2,6 +2,7 @@
  * Studies as a user sees them: create or resume one, and read one back as plain rows (one call,
  * ready for plotting in a notebook).
  */
+import { datasets } from '../data/registry';
 import { GraphSpec } from '../graph/spec';
 import { openStorage } from './storage/open';
 import { EpochRow, StudyRow, StudyStorage, TrialRow, TrialStatus } from './storage/types';
@@ -11,6 +12,7 @@ import { configDifferences, parseStudyConfig, StudyConfig, StudyConfigInput } fr
 /** Creates the study, or checks that an existing one has the same settings (to resume it). */
 export async function createOrResumeStudy(storage: StudyStorage, name: string, input: StudyConfigInput): Promise<{ study: StudyRow; resumed: boolean }> {
   const config = parseStudyConfig({ ...input, space: parseSearchSpace(input.space) });
+  if (!datasets[config.dataset]) throw new Error(`unknown dataset "${config.dataset}"; known: ${Object.keys(datasets).join(', ')}`);
   const existing = await storage.getStudy(name);
   if (existing) {
     const diff = configDifferences(existing.config, config);

@@ -10,6 +10,7 @@ import * as path from 'path';
 import { RepeatedResult } from '../graph/repeat';
 import { GraphSpec, GraphSpecInput, parseGraphSpec } from '../graph/spec';
 import type { PresetName } from '../presets';
+import { cliEntry } from './local_pool';
 
 export interface TrainJob {
   name: string;
@@ -30,17 +31,11 @@ export interface TrainJobResult extends RepeatedResult {
   seconds: number;
 }
 
-function cli(): { file: string; execArgv: string[] } {
-  const js = path.join(__dirname, '..', 'cli', 'ktg.js');
-  if (fs.existsSync(js)) return { file: js, execArgv: [] };
-  return { file: path.join(__dirname, '..', 'cli', 'ktg.ts'), execArgv: ['--import', 'tsx'] };
-}
-
 function runJob(job: TrainJob, dir: string, threads: number, index: number): Promise<TrainJobResult> {
   const specFile = path.join(dir, `job${index}.spec.json`);
   const outFile = path.join(dir, `job${index}.out.json`);
   fs.writeFileSync(specFile, JSON.stringify(parseGraphSpec(job.spec)));
-  const entry = cli();
+  const entry = cliEntry();
   const args = [...entry.execArgv, entry.file, 'train', '--spec', specFile, '--dataset', job.dataset, '--preset', job.preset, '--seeds', String(job.seeds), '--epochs', String(job.epochs)];
   args.push('--train-size', String(job.trainSize), '--test-size', String(job.testSize), '--batch-size', String(job.batchSize), '--lr', String(job.learningRate), '--out', outFile);
   const t0 = Date.now();

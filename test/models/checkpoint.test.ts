@@ -59,3 +59,20 @@ test('frozen pretrained teachers are cached on disk by training-set content and 
     delete process.env.KTG_PRETRAINED_DIR;
   }
 });
+
+test('trainGraph writes checkpoints of its learning nodes, and refuses data that does not match the spec', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ktg-train-ckpt-'));
+  const all = await loadDataset('fashion-mnist');
+  const idx = Int32Array.from({ length: 128 }, (_, i) => i);
+  const data = { train: subset(all.train, idx), test: subset(all.test, idx.subarray(0, 64)) };
+  const spec = kdGraph({ numClasses: 10, inputShape: shape, student: 'cnn8', teacher: 'cnn8' });
+  const result = await trainGraph(spec, data, { epochs: 2, batchSize: 64, learningRate: 0.05, checkpoint: { dir: dir, every: 1 } });
+  // the frozen teacher (node 2) is not saved
+  assert.deepEqual(fs.readdirSync(dir).sort(), ['node1-cnn8-epoch1.ckpt', 'node1-cnn8-epoch2.ckpt']);
+  const restored = build(createModel('cnn8', { numClasses: 10, inputShape: shape, seed: 9 }));
+  assert.deepEqual(loadCheckpoint(restored, path.join(dir, 'node1-cnn8-epoch2.ckpt')), { node: 1, epoch: 2 });
+  const x = tf.zeros([1, ...shape]) as tf.Tensor4D;
+  assert.deepEqual(Array.from(restored.apply(x, false).logits.dataSync()), Array.from(result.models[0].apply(x, false).logits.dataSync()));
+  await assert.rejects(trainGraph({ ...spec, numClasses: 100 }, data, { epochs: 1, batchSize: 64 }), /the graph has 100 classes but the train set .* has 10/);
+  await assert.rejects(trainGraph({ ...spec, inputShape: [32, 32, 3] }, data, { epochs: 1, batchSize: 64 }), /expects 32×32×3 inputs but the train set .* has 28×28×1/);
+});

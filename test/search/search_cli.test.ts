@@ -103,6 +103,11 @@ describe('ktg search on SQLite', () => {
       assert.equal(code, 1, `${args.join(' ')} → exit ${code}:\n${run.output()}`);
       assert.match(run.output(), pattern);
     }
+    // nothing was created by the failed commands; the existing study is untouched
+    const store = openStorage(storage);
+    const studies = await store.listStudies();
+    await store.close();
+    assert.deepEqual(studies.map((s) => s.name), ['tiny', 'ctrlc']);
   });
 });
 
