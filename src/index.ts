@@ -15,3 +15,4 @@ export * from './models/checkpoint';
 export { WideResNet } from './models/wide_resnet';
 export { ResNet18 } from './models/resnet18';
 export { AbnResNet } from './models/abn';
+export * as analysis from './analysis';

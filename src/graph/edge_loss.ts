@@ -31,6 +31,15 @@ function sameSize(s: tf.Tensor3D, t: tf.Tensor3D): void {
   if (s.shape[1] !== t.shape[1] || s.shape[2] !== t.shape[2]) throw new Error(`attention maps of different sizes: ${s.shape.slice(1).join('×')} and ${t.shape.slice(1).join('×')}`);
 }
 
+/** attention-map pull (Eq 4.8) or push (Eq 4.9), over the edge's crops when it has any */
+function mapLoss(edge: EdgeSpec, source: ForwardOutput, target: ForwardOutput, kind: 'pull' | 'push'): tf.Tensor1D {
+  const s = attentionOf(source);
+  const t = attentionOf(target);
+  sameSize(s, t);
+  if (edge.crops) return croppedMapLoss(s, t, edge.crops, kind);
+  return kind === 'pull' ? normalizedMapMse(s, t) : mapCosineSimilarity(s, t);
+}
+
 export function perSampleEdgeLoss(edge: EdgeSpec, io: EdgeInputs): tf.Tensor1D {
   const { source, target, labels } = io;
   // the label edge also trains an auxiliary branch (ABN: L_att + L_per)
@@ -58,16 +67,16 @@ export function perSampleEdgeLoss(edge: EdgeSpec, io: EdgeInputs): tf.Tensor1D {
       return hintLoss(middle(source), middle(target), io.params);
     }
     case 'map-pull':
-    case 'map-push': {
-      const s = attentionOf(source);
-      const t = attentionOf(target);
-      sameSize(s, t);
-      const kind = edge.loss === 'map-pull' ? 'pull' : 'push';
-      if (edge.crops) return croppedMapLoss(s, t, edge.crops, kind);
-      return kind === 'pull' ? normalizedMapMse(s, t) : mapCosineSimilarity(s, t);
-    }
+      return mapLoss(edge, source, target, 'pull');
+    case 'map-push':
+      return mapLoss(edge, source, target, 'push');
     case 'prob-push':
       return cosineSimilarity(tf.softmax(source.logits) as tf.Tensor2D, tf.softmax(target.logits) as tf.Tensor2D);
+    // L'_{s,t} = L_p + L_map (Eq 4.11)
+    case 'both-pull':
+      return tf.add(klDivergence(tf.softmax(source.logits) as tf.Tensor2D, target.logits), mapLoss(edge, source, target, 'pull')) as tf.Tensor1D;
+    case 'both-push':
+      return tf.add(cosineSimilarity(tf.softmax(source.logits) as tf.Tensor2D, tf.softmax(target.logits) as tf.Tensor2D), mapLoss(edge, source, target, 'push')) as tf.Tensor1D;
   }
 }
 

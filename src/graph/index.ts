@@ -4,3 +4,5 @@ export * from './presets';
 export * from './edge_loss';
 export * from './trainer';
 export * from './repeat';
+export * from './gradient_surgery';
+export * from './ensemble_distillation';

@@ -33,6 +33,8 @@ export const searchSpaceSchema = z.object({
   losses: z.array(z.enum(lossNames as [EdgeSpec['loss'], ...EdgeSpec['loss'][]])).min(1).default(['kl']),
   /** temperature for "kd" losses */
   temperature: z.number().positive().default(2),
+  /** window sizes around the source map's argmax for attention-map losses (thesis §4.3: 3, 5, 7 for ResNets) */
+  crops: z.array(z.number().int().positive()).min(1).optional(),
 });
 
 export type SearchSpace = z.infer<typeof searchSpaceSchema>;
@@ -122,7 +124,8 @@ export function sampleGraph(space: SearchSpace, seed: number, data: { numClasses
   const edges = spaceEdges(space).map(({ source, target }) => {
     if (source === 0) return { source, target, loss: 'ce' as const, gate: sampleGate(rng, space.labelGates ?? space.gates) };
     const loss = space.losses[rng.int(space.losses.length)];
-    return { source, target, loss, ...(loss === 'kd' ? { temperature: space.temperature } : {}), gate: sampleGate(rng, space.gates) };
+    const usesMaps = loss === 'map-pull' || loss === 'map-push' || loss === 'both-pull' || loss === 'both-push';
+    return { source, target, loss, ...(loss === 'kd' ? { temperature: space.temperature } : {}), ...(usesMaps && space.crops ? { crops: space.crops } : {}), gate: sampleGate(rng, space.gates) };
   });
   return parseGraphSpec({ numClasses: data.numClasses, inputShape: data.inputShape, nodes, edges });
 }

@@ -1,0 +1,2 @@
+export * from './ensemble_analysis';
+export * from './embedding';

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../../src/backend';
+import { ImageDataset } from '../../src/data';
+import { distillTeachers, projectConflicts, trainGraph, vanillaGraph } from '../../src/graph';
+import { build } from '../../src/models/model';
+import { createModel } from '../../src/models/registry';
+
+before(async () => initBackend({ backend: 'cpu', quiet: true }));
+
+test('a constructed conflicting pair is resolved exactly (PCGrad)', () => {
+  const g1 = tf.tensor1d([1, 0]);
+  const g2 = tf.tensor1d([-1, 1]);
+  const { projected, conflicts } = projectConflicts([g1, g2]);
+  // g1 − (g1·g2/‖g2‖²) g2 = [1, 0] + ½[−1, 1];  g2 − (g2·g1/‖g1‖²) g1 = [−1, 1] + [1, 0]
+  assert.deepEqual(Array.from(projected[0].dataSync()), [0.5, 0.5]);
+  assert.deepEqual(Array.from(projected[1].dataSync()), [0, 1]);
+  assert.deepEqual(conflicts, [[0, 1], [1, 0]]);
+  // after surgery neither conflicts with the other's original gradient
+  assert.ok(tf.sum(tf.mul(projected[0], g2)).dataSync()[0] >= -1e-7);
+  assert.ok(tf.sum(tf.mul(projected[1], g1)).dataSync()[0] >= -1e-7);
+  // non-conflicting gradients are left alone
+  const same = projectConflicts([tf.tensor1d([1, 2]), tf.tensor1d([2, 1])]);
+  assert.deepEqual(Array.from(same.projected[0].dataSync()), [1, 2]);
+  assert.deepEqual(same.conflicts, [[0, 0], [0, 0]]);
+});
+
+function toyData(n: number, seed: number): ImageDataset {
+  const images = new Uint8Array(n * 64);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    labels[i] = i % 10;
+    for (let p = 0; p < 64; p++) images[i * 64 + p] = (p * 13 + i * 7 + seed) % 50;
+    images[i * 64 + 9 + (i % 10) * 4] = 255;
+  }
+  return { name: `toy${seed}`, images, labels, shape: [8, 8, 1], classes: Array.from({ length: 10 }, (_, i) => `c${i}`) };
+}
+
+test('distilling teachers: ensemble KD, per-teacher KD + attention with surgery; conflict matrices are symmetric and counted', async () => {
+  const base = { numClasses: 10, inputShape: [8, 8, 1] as [number, number, number] };
+  const data = { train: toyData(48, 1), test: toyData(20, 2) };
+  const teachers = [];
+  for (const seed of [1, 2, 3]) teachers.push((await trainGraph(vanillaGraph({ ...base, model: 'cnn8' }), data, { epochs: 1, batchSize: 16, learningRate: 0.05, seed })).models[0]);
+  const student = () => build(createModel('cnn8', { ...base, seed: 9 }));
+  const ens = await distillTeachers(student(), teachers, data, { knowledge: 'ensemble', temperature: 2, epochs: 1, batchSize: 16, learningRate: 0.05 });
+  assert.equal(ens.accuracy.length, 1);
+  assert.equal(ens.steps, 3);
+  const tensors = tf.memory().numTensors;
+  const per = await distillTeachers(student(), teachers, data, { knowledge: 'per-teacher', temperature: 2, attentionWeight: 10, surgery: true, epochs: 2, batchSize: 16, learningRate: 0.05 });
+  assert.ok(tf.memory().numTensors <= tensors + 64, 'no per-step tensor leak');
+  assert.equal(per.steps, 6);
+  for (const m of [per.probabilityConflicts, per.attentionConflicts]) {
+    m.forEach((row, i) => row.forEach((v, j) => {
+      assert.equal(v, m[j][i], 'symmetric');
+      assert.ok(v >= 0 && v <= per.steps);
+      if (i === j) assert.equal(v, 0);
+    }));
+  }
+  assert.ok(per.accuracy.every((a) => a >= 0 && a <= 1));
+});
