@@ -16,3 +16,4 @@ export { WideResNet } from './models/wide_resnet';
 export { ResNet18 } from './models/resnet18';
 export { AbnResNet } from './models/abn';
 export * as analysis from './analysis';
+export { createModel, modelFactories } from './models/registry';

@@ -72,6 +72,11 @@ export function perSampleEdgeLoss(edge: EdgeSpec, io: EdgeInputs): tf.Tensor1D {
       return mapLoss(edge, source, target, 'push');
     case 'prob-push':
       return cosineSimilarity(tf.softmax(source.logits) as tf.Tensor2D, tf.softmax(target.logits) as tf.Tensor2D);
+    // maximising a divergence has no bound: kept to show the collapse (Tables 4.4–4.5)
+    case 'neg-kl':
+      return tf.neg(klDivergence(tf.softmax(source.logits) as tf.Tensor2D, target.logits)) as tf.Tensor1D;
+    case 'neg-map-pull':
+      return tf.neg(mapLoss(edge, source, target, 'pull')) as tf.Tensor1D;
     // L'_{s,t} = L_p + L_map (Eq 4.11)
     case 'both-pull':
       return tf.add(klDivergence(tf.softmax(source.logits) as tf.Tensor2D, target.logits), mapLoss(edge, source, target, 'pull')) as tf.Tensor1D;

@@ -29,9 +29,10 @@ export const edgeSchema = z.object({
    * kl · ce · kd (temperature, T²) · dist (Pearson) · at (attention transfer) · fsp · hint (FitNets,
    * with a 1×1 regressor trained with the target) · map-pull (MSE of normalised attention maps,
    * Eq 4.8) · map-push (their cosine similarity, Eq 4.9) · prob-push (cosine similarity of
-   * probabilities, Eq 4.7) · both-pull (kl + map-pull) · both-push (prob-push + map-push)
+   * probabilities, Eq 4.7) · both-pull (kl + map-pull) · both-push (prob-push + map-push) ·
+   * neg-kl / neg-map-pull (−KL, −MSE: the push designs that collapse, thesis Tables 4.4–4.5)
    */
-  loss: z.enum(['kl', 'ce', 'kd', 'dist', 'at', 'fsp', 'hint', 'map-pull', 'map-push', 'prob-push', 'both-pull', 'both-push']).default('kl'),
+  loss: z.enum(['kl', 'ce', 'kd', 'dist', 'at', 'fsp', 'hint', 'map-pull', 'map-push', 'prob-push', 'both-pull', 'both-push', 'neg-kl', 'neg-map-pull']).default('kl'),
   temperature: z.number().positive().optional(),
   /** map losses: average over windows of these sizes around the source map's argmax (default: whole map) */
   crops: z.array(z.number().int().positive()).min(1).optional(),

@@ -2,3 +2,4 @@ export * from './image_grid';
 export * from './plotly';
 export * from './graphviz';
 export * from './study_figures';
+export * from './attention_grid';

@@ -48,3 +48,13 @@ test('UMAP and t-SNE embeddings are seeded and keep two separated clusters apart
     assert.ok(Math.hypot(c1[0] - c2[0], c1[1] - c2[1]) > 0.5 * Math.min(spread(a.slice(0, 20), c1), spread(a.slice(20), c2)), `${method} separates the clusters`);
   }
 });
+
+test('attention grid: one row per image, the image then one map per node', async () => {
+  const { PNG } = await import('pngjs');
+  const { attentionGridPng } = await import('../../src/viz/attention_grid');
+  const ds = { name: 'x', images: new Uint8Array(3 * 4 * 4).fill(100), labels: Int32Array.from([0, 1, 2]), shape: [4, 4, 1] as [number, number, number], classes: ['a', 'b', 'c'] };
+  const maps = [Float32Array.from({ length: 3 * 4 }, (_, i) => i % 4), Float32Array.from({ length: 3 * 4 }, () => 1)];
+  const png = PNG.sync.read(Buffer.from(attentionGridPng(ds, [0, 2], maps, [2, 2], { scale: 1, padding: 1 })));
+  assert.equal(png.width, 3 * (4 + 1) + 1);
+  assert.equal(png.height, 2 * (4 + 1) + 1);
+});

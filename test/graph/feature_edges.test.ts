@@ -59,3 +59,19 @@ test('fsp between models of different widths fails with a message naming the sta
   const spec = parseGraphSpec({ ...base, nodes: [{ model: 'cnn8', role: 'target' }, { model: 'cnn16' }], edges: [{ source: 0, target: 1 }, { source: 2, target: 1, loss: 'fsp' }, { source: 0, target: 2 }] });
   await assert.rejects(trainGraph(spec, { train: toyData(16, 1), test: toyData(8, 2) }, { epochs: 1, batchSize: 8 }), /FSP needs equal stage shapes: stage 1 is 8×8×16 vs 8×8×8/);
 });
+
+test('both-pull / both-push add the probability and map terms (Eq 4.11); neg-kl is −KL', async () => {
+  const { perSampleEdgeLoss } = await import('../../src/graph/edge_loss');
+  const { build } = await import('../../src/models/model');
+  const { createModel } = await import('../../src/models/registry');
+  const a = build(createModel('cnn8', { ...base, seed: 1 }));
+  const b = build(createModel('cnn8', { ...base, seed: 2 }));
+  const x = tf.randomUniform([3, 8, 8, 1], -1, 1, 'float32', 4) as tf.Tensor4D;
+  const io = { source: a.apply(x, false), target: b.apply(x, false), labels: tf.tensor1d([0, 1, 2], 'int32'), numClasses: 10, step: 0, totalSteps: 1 };
+  const edge = (loss: string) => parseGraphSpec({ ...base, nodes: [{ model: 'cnn8', role: 'target' }, { model: 'cnn8' }], edges: [{ source: 2, target: 1, loss, crops: [1] }] }).edges[0];
+  const v = (loss: string) => Array.from(perSampleEdgeLoss(edge(loss), io).dataSync());
+  v('both-pull').forEach((x, i) => assert.ok(Math.abs(x - (v('kl')[i] + v('map-pull')[i])) < 1e-5));
+  v('both-push').forEach((x, i) => assert.ok(Math.abs(x - (v('prob-push')[i] + v('map-push')[i])) < 1e-5));
+  v('neg-kl').forEach((x, i) => assert.ok(Math.abs(x + v('kl')[i]) < 1e-6));
+  v('neg-map-pull').forEach((x, i) => assert.ok(Math.abs(x + v('map-pull')[i]) < 1e-6));
+});
