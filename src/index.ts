@@ -17,3 +17,4 @@ export { ResNet18 } from './models/resnet18';
 export { AbnResNet } from './models/abn';
 export * as analysis from './analysis';
 export { createModel, modelFactories } from './models/registry';
+export * as semi from './semi';

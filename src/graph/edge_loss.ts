@@ -77,6 +77,11 @@ export function perSampleEdgeLoss(edge: EdgeSpec, io: EdgeInputs): tf.Tensor1D {
       return tf.neg(klDivergence(tf.softmax(source.logits) as tf.Tensor2D, target.logits)) as tf.Tensor1D;
     case 'neg-map-pull':
       return tf.neg(mapLoss(edge, source, target, 'pull')) as tf.Tensor1D;
+    case 'consistency':
+    case 'pseudo':
+    case 'pseudo-threshold':
+    case 'ema':
+      throw new Error(`loss "${edge.loss}" works on unlabelled data: train the graph with trainSemiGraph`);
     // L'_{s,t} = L_p + L_map (Eq 4.11)
     case 'both-pull':
       return tf.add(klDivergence(tf.softmax(source.logits) as tf.Tensor2D, target.logits), mapLoss(edge, source, target, 'pull')) as tf.Tensor1D;

@@ -30,9 +30,15 @@ export const edgeSchema = z.object({
    * with a 1×1 regressor trained with the target) · map-pull (MSE of normalised attention maps,
    * Eq 4.8) · map-push (their cosine similarity, Eq 4.9) · prob-push (cosine similarity of
    * probabilities, Eq 4.7) · both-pull (kl + map-pull) · both-push (prob-push + map-push) ·
-   * neg-kl / neg-map-pull (−KL, −MSE: the push designs that collapse, thesis Tables 4.4–4.5)
+   * neg-kl / neg-map-pull (−KL, −MSE: the push designs that collapse, thesis Tables 4.4–4.5) ·
+   * semi-supervised (thesis Ch.5, unlabelled data, `trainSemiGraph`): consistency (KL between the
+   * source's weak-view and the target's strong-view outputs, Eq 5.1), pseudo (CE against the
+   * source's weak-view argmax, Eq 5.4), pseudo-threshold (only where max p > τ, Eq 5.5), ema (the
+   * target is an exponential moving average of the source, Eq 5.2; no loss)
    */
-  loss: z.enum(['kl', 'ce', 'kd', 'dist', 'at', 'fsp', 'hint', 'map-pull', 'map-push', 'prob-push', 'both-pull', 'both-push', 'neg-kl', 'neg-map-pull']).default('kl'),
+  loss: z
+    .enum(['kl', 'ce', 'kd', 'dist', 'at', 'fsp', 'hint', 'map-pull', 'map-push', 'prob-push', 'both-pull', 'both-push', 'neg-kl', 'neg-map-pull', 'consistency', 'pseudo', 'pseudo-threshold', 'ema'])
+    .default('kl'),
   temperature: z.number().positive().optional(),
   /** map losses: average over windows of these sizes around the source map's argmax (default: whole map) */
   crops: z.array(z.number().int().positive()).min(1).optional(),
@@ -50,6 +56,20 @@ export type GraphSpec = z.infer<typeof graphSchema>;
 export type GraphSpecInput = z.input<typeof graphSchema>;
 export type NodeSpec = z.infer<typeof nodeSchema>;
 export type EdgeSpec = z.infer<typeof edgeSchema>;
+
+/** losses computed on unlabelled data (trained with `trainSemiGraph`) */
+export const semiSupervisedLosses: EdgeSpec['loss'][] = ['consistency', 'pseudo', 'pseudo-threshold', 'ema'];
+const selfLoopLosses: EdgeSpec['loss'][] = ['consistency', 'pseudo', 'pseudo-threshold'];
+
+/** true when the graph needs unlabelled data */
+export function isSemiSupervised(spec: GraphSpec): boolean {
+  return spec.edges.some((e) => semiSupervisedLosses.includes(e.loss));
+}
+
+/** Nodes that are EMA copies of another node (an active ema edge into them). */
+export function emaNodes(spec: GraphSpec): number[] {
+  return [...new Set(spec.edges.filter((e) => e.loss === 'ema' && e.gate.name !== 'cutoff').map((e) => e.target))];
+}
 
 export class GraphSpecError extends Error {
   constructor(readonly problems: string[]) {
@@ -69,8 +89,10 @@ export function edgeLabel(spec: GraphSpec, e: EdgeSpec, i: number): string {
 /** Nodes whose every incoming edge is cut (or that have none): they never learn. */
 export function frozenNodes(spec: GraphSpec): number[] {
   const frozen: number[] = [];
+  const ema = new Set(emaNodes(spec));
   spec.nodes.forEach((_, i) => {
-    const incoming = spec.edges.filter((e) => e.target === i + 1);
+    if (ema.has(i + 1)) return;
+    const incoming = spec.edges.filter((e) => e.target === i + 1 && e.loss !== 'ema');
     if (incoming.every((e) => e.gate.name === 'cutoff')) frozen.push(i + 1);
   });
   return frozen;
@@ -96,10 +118,16 @@ export function parseGraphSpec(input: unknown): GraphSpec {
     if (e.source < 0 || e.source > m) problems.push(`${label}: source ${e.source} does not exist (nodes 0..${m})`);
     if (e.target === 0) problems.push(`${label}: edges cannot point to node 0 (the labels)`);
     else if (e.target < 0 || e.target > m) problems.push(`${label}: target ${e.target} does not exist (nodes 1..${m})`);
-    if (e.source === e.target) problems.push(`${label}: self-loops are not allowed in a knowledge transfer graph`);
+    if (e.source === e.target && !selfLoopLosses.includes(e.loss)) problems.push(`${label}: a self-loop needs a semi-supervised loss (${selfLoopLosses.join(', ')}), got "${e.loss}"`);
+    if (e.loss === 'ema') {
+      if (e.source === 0 || e.source === e.target) problems.push(`${label}: an ema edge needs two different model nodes`);
+      else if (spec.nodes[e.source - 1] && spec.nodes[e.target - 1] && spec.nodes[e.source - 1].model !== spec.nodes[e.target - 1].model)
+        problems.push(`${label}: an ema edge needs the same model at both ends, got ${spec.nodes[e.source - 1].model} → ${spec.nodes[e.target - 1].model}`);
+    }
     if (e.source === 0 && e.loss !== 'ce' && e.loss !== 'kl') problems.push(`${label}: the label node only supports loss "ce"/"kl", got "${e.loss}"`);
     if (e.loss === 'kd' && e.temperature == null) problems.push(`${label}: loss "kd" needs a temperature`);
     for (const p of gateProblems(e.gate)) problems.push(`${label}: ${p}`);
+    if (e.loss === 'ema' && spec.edges.filter((o) => o.loss === 'ema' && o.gate.name !== 'cutoff' && o.target === e.target).length > 1 && e.gate.name !== 'cutoff') problems.push(`${label}: node ${e.target} is the EMA of more than one node`);
     const key = `${e.source}->${e.target}`;
     if (seen.has(key)) problems.push(`${label}: duplicate edge ${key}`);
     seen.add(key);
@@ -111,9 +139,10 @@ export function parseGraphSpec(input: unknown): GraphSpec {
 /** A readable multi-line summary. */
 export function describeGraph(spec: GraphSpec): string {
   const frozen = new Set(frozenNodes(spec));
+  const ema = new Set(emaNodes(spec));
   const lines = [`knowledge transfer graph: ${spec.nodes.length} model node(s), ${spec.edges.length} edge(s), ${spec.numClasses} classes, input ${spec.inputShape.join('×')}`];
   spec.nodes.forEach((n, i) => {
-    const tags = [n.role, n.pretrained || frozen.has(i + 1) ? 'pretrained' : '', frozen.has(i + 1) ? 'frozen' : ''].filter(Boolean);
+    const tags = [n.role, n.pretrained || frozen.has(i + 1) ? 'pretrained' : '', frozen.has(i + 1) ? 'frozen' : '', ema.has(i + 1) ? 'EMA' : ''].filter(Boolean);
     lines.push(`  node ${i + 1}: ${n.model} [${tags.join(', ')}]`);
   });
   spec.edges.forEach((e) => {

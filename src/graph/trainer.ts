@@ -18,7 +18,7 @@ import { createModel } from '../models/registry';
 import { stopGradient } from '../tensor/stop_gradient';
 import { gatedEdgeLoss, perSampleEdgeLoss } from './edge_loss';
 import { ParamStore } from '../models/layers';
-import { frozenNodes, GraphSpec, GraphSpecInput, parseGraphSpec } from './spec';
+import { frozenNodes, GraphSpec, GraphSpecInput, isSemiSupervised, parseGraphSpec } from './spec';
 import { vanillaSpecFor } from './presets';
 
 export interface TrainOptions {
@@ -73,7 +73,7 @@ export function disposeModels(result: Pick<TrainResult, 'models'>): void {
 }
 
 /** lets timers (heartbeats, progress bars) and signal handlers run between training steps */
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export function learningRateAt(options: TrainOptions, epoch: number): number {
   const base = options.learningRate ?? 0.1;
@@ -102,7 +102,7 @@ export function pretrainedDir(): string | undefined {
  * object and on disk per (training-set content, model, training settings, seed), so search
  * workers and notebooks share them.
  */
-async function pretrained(spec: GraphSpec, model: string, data: { train: ImageDataset; test: ImageDataset }, options: TrainOptions): Promise<Classifier> {
+export async function pretrained(spec: GraphSpec, model: string, data: { train: ImageDataset; test: ImageDataset }, options: TrainOptions): Promise<Classifier> {
   const epochs = options.pretrainEpochs ?? options.epochs;
   const seed = options.seed ?? 0;
   const key = `${model}|${epochs}|${seed}`;
@@ -154,7 +154,7 @@ export function evaluateAll(models: Classifier[], ds: ImageDataset, batchSize = 
 }
 
 /** Parameters owned by edges (FitNets regressors), created by one forward pass on two samples. */
-function buildEdgeParams(spec: GraphSpec, models: Classifier[], train: ImageDataset, seed: number): (ParamStore | undefined)[] {
+export function buildEdgeParams(spec: GraphSpec, models: Classifier[], train: ImageDataset, seed: number): (ParamStore | undefined)[] {
   const params = spec.edges.map((e, i) => (e.loss === 'hint' ? new ParamStore(seed * 1000 + 500 + i, `edge${i}/`) : undefined));
   if (!params.some(Boolean)) return params;
   tf.tidy(() => {
@@ -169,7 +169,7 @@ function buildEdgeParams(spec: GraphSpec, models: Classifier[], train: ImageData
 }
 
 /** The data must match the spec: class count and input shape. */
-function checkData(spec: GraphSpec, data: { train: ImageDataset; test: ImageDataset }): void {
+export function checkData(spec: GraphSpec, data: { train: ImageDataset; test: ImageDataset }): void {
   for (const [split, ds] of Object.entries(data)) {
     if (ds.classes.length !== spec.numClasses) throw new Error(`the graph has ${spec.numClasses} classes but the ${split} set ${ds.name} has ${ds.classes.length}`);
     if (ds.shape.join('x') !== spec.inputShape.join('x')) throw new Error(`the graph expects ${spec.inputShape.join('×')} inputs but the ${split} set ${ds.name} has ${ds.shape.join('×')}`);
@@ -185,6 +185,7 @@ function saveCheckpoints(spec: GraphSpec, models: Classifier[], learning: boolea
 
 export async function trainGraph(input: GraphSpecInput | GraphSpec, data: { train: ImageDataset; test: ImageDataset }, options: TrainOptions): Promise<TrainResult> {
   const spec = parseGraphSpec(input);
+  if (isSemiSupervised(spec)) throw new Error('this graph has semi-supervised edges (consistency, pseudo, pseudo-threshold, ema): train it with trainSemiGraph');
   checkData(spec, data);
   const seed = options.seed ?? 0;
   const frozen = new Set(frozenNodes(spec));

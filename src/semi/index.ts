@@ -1,0 +1,2 @@
+export * from './trainer';
+export * from './presets';

@@ -1,0 +1,209 @@
+/**
+ * Semi-supervised knowledge transfer graphs (thesis Ch.5). Each step takes a labelled batch (weak
+ * view: flip + crop) and an unlabelled batch in two views of the same images, weak (ζ2) and strong
+ * (ζ1: flip + crop + RandAugment); every node runs once on the three concatenated (as FixMatch
+ * does, so batch norm sees them together). Label edges: CE on the labelled batch. Unlabelled edges
+ * s→t (self-loops allowed) compare the target's strong-view output with the source's weak-view
+ * output (stop-gradient): consistency KL (Eq 5.1), pseudo-label CE (Eq 5.4), thresholded pseudo-label
+ * (Eq 5.5). Gates as everywhere (threshold: max p_s(weak) > τ, Eq 5.8); node loss Eq 5.9. EMA edges
+ * make the target an exponential moving average of the source (Eq 5.2), never trained by backprop;
+ * nodes with no learning edge are label-pretrained on the labelled set and frozen.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { toTensor } from '../data/batches';
+import { ImageDataset } from '../data/dataset';
+import { Rng } from '../data/random';
+import { applyGate } from '../gates';
+import { crossEntropy, klDivergence } from '../losses';
+import { build, Classifier, trainableVariables } from '../models/model';
+import { createModel } from '../models/registry';
+import { stopGradient } from '../tensor/stop_gradient';
+import { EdgeSpec, frozenNodes, GraphSpec, GraphSpecInput, parseGraphSpec } from '../graph/spec';
+import { checkData, EpochMetrics, evaluateAll, learningRateAt, pretrained, TrainOptions, TrainResult, TrainStatus, yieldToEventLoop } from '../graph/trainer';
+
+export interface SemiData {
+  labelled: ImageDataset;
+  unlabelled: ImageDataset;
+  test: ImageDataset;
+}
+
+export interface SemiOptions extends Omit<TrainOptions, 'batchSize' | 'augmentation'> {
+  /** labelled images per step (FixMatch: 64) */
+  labelledBatch: number;
+  /** unlabelled images per step (FixMatch: 7 × 64) */
+  unlabelledBatch: number;
+  /** EMA decay α (default 0.999) */
+  emaDecay?: number;
+  /** confidence threshold τ of pseudo-threshold losses and threshold gates (default 0.95) */
+  tau?: number;
+}
+
+/** one node's outputs on a step's three parts */
+export interface SemiOutputs {
+  labelled: tf.Tensor2D;
+  weak: tf.Tensor2D;
+  strong: tf.Tensor2D;
+}
+
+/** per-sample loss of an edge (before the gate) */
+export function semiEdgeLoss(edge: EdgeSpec, target: SemiOutputs, source: SemiOutputs | undefined, labels: tf.Tensor1D, tau: number): tf.Tensor1D {
+  return tf.tidy(() => {
+    if (edge.source === 0) return crossEntropy(labels, target.labelled);
+    if (!source) throw new Error(`edge ${edge.source}→${edge.target} has no source outputs`);
+    const pWeak = tf.softmax(stopGradient(source.weak)) as tf.Tensor2D;
+    switch (edge.loss) {
+      case 'consistency':
+        return klDivergence(pWeak, target.strong);
+      case 'pseudo':
+        return crossEntropy(tf.argMax(pWeak, 1) as tf.Tensor1D, target.strong);
+      case 'pseudo-threshold': {
+        const mask = tf.cast(tf.greater(tf.max(pWeak, 1), tau), 'float32');
+        return tf.mul(mask, crossEntropy(tf.argMax(pWeak, 1) as tf.Tensor1D, target.strong)) as tf.Tensor1D;
+      }
+      case 'kl':
+        // a model→model edge on unlabelled data without perturbation roles: KL on the weak views
+        return klDivergence(pWeak, target.weak);
+      default:
+        throw new Error(`edge ${edge.source}→${edge.target}: loss "${edge.loss}" is not available in semi-supervised graphs (use ce, consistency, pseudo, pseudo-threshold, kl, ema)`);
+    }
+  });
+}
+
+/** Σ over a node's incoming edges of the gated mean loss (Eq 5.9); ema edges carry no loss. */
+export function semiNodeLosses(spec: GraphSpec, outputs: SemiOutputs[], labels: tf.Tensor1D, step: number, totalSteps: number, tau = 0.95): { node: tf.Scalar[]; edge: tf.Scalar[] } {
+  const edge = spec.edges.map((e) =>
+    tf.tidy(() => {
+      if (e.loss === 'ema' || e.gate.name === 'cutoff') return tf.scalar(0);
+      const src = e.source === 0 ? undefined : outputs[e.source - 1];
+      const perSample = semiEdgeLoss(e, outputs[e.target - 1], src, labels, tau);
+      const sourceProbs = e.source === 0 ? (tf.oneHot(tf.cast(labels, 'int32'), spec.numClasses) as tf.Tensor2D) : (tf.softmax(stopGradient(src!.weak)) as tf.Tensor2D);
+      const gate = e.gate.name === 'threshold' && e.gate.tau === undefined ? { ...e.gate, tau: tau } : e.gate;
+      return tf.mean(applyGate(gate, perSample, { step, totalSteps, sourceProbs, labels: e.source === 0 ? labels : undefined })) as tf.Scalar;
+    }),
+  );
+  const node = spec.nodes.map((_, i) => {
+    const mine = spec.edges.map((e, j) => (e.target === i + 1 && e.loss !== 'ema' ? edge[j] : undefined)).filter((x): x is tf.Scalar => x !== undefined);
+    return mine.length ? (tf.addN(mine) as tf.Scalar) : tf.scalar(0);
+  });
+  return { node, edge };
+}
+
+/** θ_t ← α θ_t + (1 − α) θ_s for weights and batch-norm statistics (Eq 5.2) */
+export function emaUpdate(target: Classifier, source: Classifier, alpha: number): void {
+  tf.tidy(() => {
+    for (const group of ['trainable', 'state'] as const) {
+      for (const [name, v] of target.params[group]) {
+        const s = source.params[group].get(name);
+        if (!s) throw new Error(`EMA: ${source.info.name} has no variable ${name}`);
+        v.assign(tf.add(tf.mul(v, alpha), tf.mul(s, 1 - alpha)));
+      }
+    }
+  });
+}
+
+function copyWeights(target: Classifier, source: Classifier): void {
+  emaUpdate(target, source, 0);
+}
+
+export async function trainSemiGraph(input: GraphSpecInput | GraphSpec, data: SemiData, options: SemiOptions): Promise<TrainResult> {
+  const spec = parseGraphSpec(input);
+  checkData(spec, { train: data.labelled, test: data.test });
+  checkData(spec, { train: data.unlabelled, test: data.test });
+  for (const [i, e] of spec.edges.entries()) {
+    if (e.source !== 0 && e.gate.name === 'correct') throw new Error(`edge ${i} (${e.source}→${e.target}): gate "correct" needs labels, which unlabelled data does not have`);
+  }
+  const seed = options.seed ?? 0;
+  const tau = options.tau ?? 0.95;
+  const alpha = options.emaDecay ?? 0.999;
+  const frozen = new Set(frozenNodes(spec));
+  const ema = new Map(spec.edges.filter((e) => e.loss === 'ema' && e.gate.name !== 'cutoff').map((e) => [e.target, e.source]));
+  const models: Classifier[] = [];
+  const pretrainOptions: TrainOptions = { ...options, batchSize: options.labelledBatch, augmentation: 'weak', onEpoch: undefined, signal: undefined };
+  for (const [i, n] of spec.nodes.entries()) {
+    if (frozen.has(i + 1)) models.push(await pretrained(spec, n.model, { train: data.labelled, test: data.test }, pretrainOptions));
+    else models.push(build(createModel(n.model, { numClasses: spec.numClasses, inputShape: spec.inputShape, seed: seed * 1000 + (n.seed ?? i + 1) })));
+  }
+  for (const [t, s] of ema) copyWeights(models[t - 1], models[s - 1]);
+  const learning = spec.nodes.map((_, i) => !frozen.has(i + 1) && !ema.has(i + 1));
+  const varList = models.flatMap((m, i) => (learning[i] ? trainableVariables(m) : []));
+  const decayed = varList.filter((v) => v.shape.length > 1);
+  const weightDecay = options.weightDecay ?? 5e-4;
+  const optimizer = tf.train.momentum(options.learningRate ?? 0.03, options.momentum ?? 0.9, true);
+  const stepsPerEpoch = Math.floor(data.unlabelled.labels.length / options.unlabelledBatch);
+  if (stepsPerEpoch < 1) throw new Error(`the unlabelled set (${data.unlabelled.labels.length}) is smaller than one unlabelled batch (${options.unlabelledBatch})`);
+  const totalSteps = stepsPerEpoch * options.epochs;
+  const target = spec.nodes.findIndex((n) => n.role === 'target');
+  const history: EpochMetrics[] = [];
+  let labelledOrder = new Int32Array(0);
+  let labelledAt = 0;
+  let step = 0;
+  let status: TrainStatus = 'completed';
+  let error: string | undefined;
+  try {
+    for (let epoch = 0; epoch < options.epochs && status === 'completed'; epoch++) {
+      const t0 = Date.now();
+      const lr = learningRateAt({ ...options, batchSize: options.labelledBatch }, epoch);
+      optimizer.setLearningRate(lr);
+      const rng = new Rng(seed * 1_000_003 + epoch);
+      const unlabelledOrder = rng.permutation(data.unlabelled.labels.length);
+      const nodeLoss = new Array<number>(models.length).fill(0);
+      const edgeLoss = new Array<number>(spec.edges.length).fill(0);
+      for (let b = 0; b < stepsPerEpoch; b++) {
+        await yieldToEventLoop();
+        if (options.signal?.aborted) {
+          status = 'aborted';
+          break;
+        }
+        const takeLabelled = Int32Array.from({ length: options.labelledBatch }, () => {
+          if (labelledAt >= labelledOrder.length) {
+            labelledOrder = rng.permutation(data.labelled.labels.length);
+            labelledAt = 0;
+          }
+          return labelledOrder[labelledAt++];
+        });
+        const idxU = unlabelledOrder.subarray(b * options.unlabelledBatch, (b + 1) * options.unlabelledBatch);
+        const xl = toTensor(data.labelled, takeLabelled, 'weak', rng);
+        const xw = toTensor(data.unlabelled, idxU, 'weak', rng);
+        const xs = toTensor(data.unlabelled, idxU, 'strong', rng);
+        const x = tf.concat([xl, xw, xs]) as tf.Tensor4D;
+        const labels = tf.tensor1d(Array.from(takeLabelled, (i) => data.labelled.labels[i]), 'int32');
+        const [nl, nu] = [options.labelledBatch, idxU.length];
+        const parts: tf.Scalar[] = [];
+        const cost = optimizer.minimize(() => {
+          const outputs: SemiOutputs[] = models.map((m, i) => {
+            const logits = m.apply(x, learning[i]).logits;
+            const [labelled, weak, strong] = tf.split(logits, [nl, nu, nu]) as tf.Tensor2D[];
+            return { labelled, weak, strong };
+          });
+          const { node, edge } = semiNodeLosses(spec, outputs, labels, step, totalSteps, tau);
+          [...edge, ...node].forEach((l) => parts.push(tf.keep(stopGradient(l) as tf.Scalar)));
+          let total = tf.addN(node.filter((_, i) => learning[i])) as tf.Scalar;
+          if (weightDecay > 0 && decayed.length) total = tf.add(total, tf.mul(0.5 * weightDecay, tf.addN(decayed.map((v) => tf.sum(tf.square(v)))))) as tf.Scalar;
+          return total;
+        }, true, varList)!;
+        for (const [t, s] of ema) emaUpdate(models[t - 1], models[s - 1], alpha);
+        const values = parts.map((p) => p.dataSync()[0]);
+        const totalValue = cost.dataSync()[0];
+        tf.dispose([cost, ...parts, xl, xw, xs, x, labels]);
+        if (!Number.isFinite(totalValue)) {
+          status = 'diverged';
+          error = `loss became ${totalValue} at epoch ${epoch}, step ${step}`;
+          break;
+        }
+        values.slice(0, spec.edges.length).forEach((v, i) => (edgeLoss[i] += v / stepsPerEpoch));
+        values.slice(spec.edges.length).forEach((v, i) => (nodeLoss[i] += v / stepsPerEpoch));
+        step++;
+      }
+      if (status !== 'completed') break;
+      const evaluation = evaluateAll(models, data.test);
+      const metrics: EpochMetrics = { epoch: epoch + 1, accuracy: evaluation.accuracy, ensembleAccuracy: evaluation.ensembleAccuracy, nodeLoss, edgeLoss, learningRate: lr, seconds: (Date.now() - t0) / 1000 };
+      history.push(metrics);
+      if ((await options.onEpoch?.(metrics)) === 'stop' && epoch + 1 < options.epochs) status = 'stopped';
+    }
+  } finally {
+    optimizer.dispose();
+  }
+  if (status === 'diverged') return { status, error, history, targetAccuracy: NaN, models };
+  return { status, history, targetAccuracy: history.length ? history[history.length - 1].accuracy[target] : NaN, models };
+}
+
