@@ -35,6 +35,9 @@ export const searchSpaceSchema = z.object({
   temperature: z.number().positive().default(2),
   /** window sizes around the source map's argmax for attention-map losses (thesis §4.3: 3, 5, 7 for ResNets) */
   crops: z.array(z.number().int().positive()).min(1).optional(),
+  /** semi-supervised spaces (thesis Ch.5): a self-loop on every node with a loss from `selfLosses` */
+  selfLoops: z.boolean().default(false),
+  selfLosses: z.array(z.enum(['consistency', 'pseudo', 'pseudo-threshold'])).min(1).default(['consistency', 'pseudo', 'pseudo-threshold']),
 });
 
 export type SearchSpace = z.infer<typeof searchSpaceSchema>;
@@ -57,6 +60,10 @@ export function parseSearchSpace(input: unknown): SearchSpace {
     for (const m of n.models) if (!modelFactories[m]) problems.push(`node ${i + 1}: unknown model "${m}" (known: ${Object.keys(modelFactories).join(', ')})`);
     if (n.role === 'target' && n.models.length !== 1) problems.push(`node ${i + 1}: the target node's model is fixed, give exactly one (got ${n.models.length})`);
   });
+  if (space.losses.includes('ema')) {
+    const models = new Set(space.nodes.flatMap((n) => n.models));
+    if (models.size !== 1) problems.push(`losses: "ema" edges need one model for every node (an EMA copies its source), got ${[...models].join(', ')}`);
+  }
   const targets = space.nodes.filter((n) => n.role === 'target').length;
   if (targets !== 1) problems.push(`exactly one node must have role "target", found ${targets}`);
   if (problems.length) throw new SearchSpaceError(problems);
@@ -69,7 +76,7 @@ export function spaceEdges(space: SearchSpace): { source: number; target: number
   const edges: { source: number; target: number }[] = [];
   for (let t = 1; t <= n; t++) {
     edges.push({ source: 0, target: t });
-    for (let s = 1; s <= n; s++) if (s !== t) edges.push({ source: s, target: t });
+    for (let s = 1; s <= n; s++) if (s !== t || space.selfLoops) edges.push({ source: s, target: t });
   }
   return edges;
 }
@@ -97,7 +104,8 @@ export function spaceSize(space: SearchSpace): SpaceSize {
   const labelGates = space.labelGates ?? space.gates;
   add(labelGates.length, edges.filter((e) => e.source === 0).length);
   add(space.gates.length, edges.filter((e) => e.source !== 0).length);
-  add(space.losses.length, edges.filter((e) => e.source !== 0).length);
+  add(space.losses.length, edges.filter((e) => e.source !== 0 && e.source !== e.target).length);
+  add(space.selfLosses.length, edges.filter((e) => e.source !== 0 && e.source === e.target).length);
   const discrete = factors.reduce((p, [b, e]) => p * b ** e, 1);
   return {
     discrete,
@@ -121,9 +129,14 @@ function sampleGate(rng: Rng, candidates: GateName[]): GateSpec {
 export function sampleGraph(space: SearchSpace, seed: number, data: { numClasses: number; inputShape: [number, number, number] }): GraphSpec {
   const rng = new Rng(seed);
   const nodes = space.nodes.map((n, i) => ({ model: n.models[rng.int(n.models.length)], role: n.role, seed: i + 1 }));
+  const emaInto = new Set<number>();
   const edges = spaceEdges(space).map(({ source, target }) => {
     if (source === 0) return { source, target, loss: 'ce' as const, gate: sampleGate(rng, space.labelGates ?? space.gates) };
-    const loss = space.losses[rng.int(space.losses.length)];
+    if (source === target) return { source, target, loss: space.selfLosses[rng.int(space.selfLosses.length)], gate: sampleGate(rng, space.gates) };
+    let loss = space.losses[rng.int(space.losses.length)];
+    // a node can be the EMA of one node only: a second ema draw takes the next candidate
+    if (loss === 'ema' && emaInto.has(target)) loss = space.losses[(space.losses.indexOf('ema') + 1) % space.losses.length];
+    if (loss === 'ema') emaInto.add(target);
     const usesMaps = loss === 'map-pull' || loss === 'map-push' || loss === 'both-pull' || loss === 'both-push';
     return { source, target, loss, ...(loss === 'kd' ? { temperature: space.temperature } : {}), ...(usesMaps && space.crops ? { crops: space.crops } : {}), gate: sampleGate(rng, space.gates) };
   });

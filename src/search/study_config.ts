@@ -26,6 +26,16 @@ export const studyConfigSchema = z.object({
   augmentation: z.enum(['none', 'weak', 'strong']).default('none'),
   /** objective: accuracy of the target node, or of the ensemble node (mean of all nodes' logits) */
   metric: z.enum(['target', 'ensemble']).default('target'),
+  /** semi-supervised studies (thesis Ch.5): labelled images (class-balanced) out of the training part; the rest is unlabelled */
+  semi: z
+    .object({
+      labelled: z.number().int().positive(),
+      labelledBatch: z.number().int().positive(),
+      unlabelledBatch: z.number().int().positive(),
+      emaDecay: z.number().min(0).max(1).default(0.999),
+      tau: z.number().gt(0).lt(1).default(0.95),
+    })
+    .optional(),
   pruner: z
     .object({
       kind: z.enum(['asha', 'none']).default('asha'),

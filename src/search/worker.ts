@@ -7,7 +7,8 @@
 import * as os from 'os';
 import { ImageDataset, subset } from '../data/dataset';
 import { loadDataset } from '../data/registry';
-import { trainValidationSplit } from '../data/splits';
+import { labelledSplit, trainValidationSplit } from '../data/splits';
+import { trainSemiGraph } from '../semi/trainer';
 import { GraphSpec } from '../graph/spec';
 import { disposeModels, EpochMetrics, trainGraph } from '../graph/trainer';
 import { checkAshaOptions, promotable, rungAt } from './asha';
@@ -20,6 +21,8 @@ export interface SearchData {
   validation: ImageDataset;
   numClasses: number;
   inputShape: [number, number, number];
+  /** semi-supervised studies: the training part split into labelled and unlabelled images */
+  semi?: { labelled: ImageDataset; unlabelled: ImageDataset };
 }
 
 /** The search split of a study: validation carved out of the training set (seed 0), then the training subset. */
@@ -29,7 +32,8 @@ export async function loadSearchData(config: StudyConfig): Promise<SearchData> {
   const rest = split.train;
   if (config.trainSize > rest.labels.length) throw new Error(`trainSize ${config.trainSize} exceeds the ${rest.labels.length} training samples left after the validation split`);
   const trainPart = config.trainSize > 0 ? subset(rest, Int32Array.from({ length: config.trainSize }, (_, i) => i), `${train.name}/search-train`) : rest;
-  return { train: trainPart, validation: split.validation, numClasses: train.classes.length, inputShape: train.shape };
+  const semi = config.semi ? labelledSplit(trainPart, config.semi.labelled, 0) : undefined;
+  return { train: trainPart, validation: split.validation, numClasses: train.classes.length, inputShape: train.shape, semi };
 }
 
 export type WorkerEvent =
@@ -118,31 +122,25 @@ async function runTrial(storage: StudyStorage, study: string, config: StudyConfi
     emit({ kind: 'trial-started', number: claim.number, attempt: claim.attempt, spec });
     const target = spec.nodes.findIndex((n) => n.role === 'target');
     let pruned = false;
-    const result = await trainGraph(spec, { train: data.train, test: data.validation }, {
-      epochs: config.epochs,
-      batchSize: config.batchSize,
-      learningRate: config.learningRate,
-      schedule: config.schedule,
-      milestones: config.milestones,
-      weightDecay: config.weightDecay,
-      augmentation: config.augmentation,
-      seed,
-      signal: options.signal,
-      onEpoch: async (m) => {
-        const value = objective(config, m, target);
-        epochs = m.epoch;
-        lastValue = value;
-        await storage.recordEpoch(study, claim, worker, { epoch: m.epoch, value, accuracy: m.accuracy, ensembleAccuracy: m.ensembleAccuracy, nodeLoss: m.nodeLoss, edgeLoss: m.edgeLoss, seconds: m.seconds });
-        emit({ kind: 'epoch', number: claim.number, epoch: m.epoch, value });
-        const rung = config.pruner.kind === 'asha' && m.epoch < config.epochs ? rungAt(config.pruner, m.epoch) : undefined;
-        if (rung === undefined) return;
-        const competing = await storage.reportRung(study, claim, worker, rung, value);
-        if (!promotable(value, competing, config.pruner)) {
-          pruned = true;
-          return 'stop';
-        }
-      },
-    });
+    const onEpoch = async (m: EpochMetrics): Promise<void | 'stop'> => {
+      const value = objective(config, m, target);
+      epochs = m.epoch;
+      lastValue = value;
+      await storage.recordEpoch(study, claim, worker, { epoch: m.epoch, value, accuracy: m.accuracy, ensembleAccuracy: m.ensembleAccuracy, nodeLoss: m.nodeLoss, edgeLoss: m.edgeLoss, seconds: m.seconds });
+      emit({ kind: 'epoch', number: claim.number, epoch: m.epoch, value });
+      const rung = config.pruner.kind === 'asha' && m.epoch < config.epochs ? rungAt(config.pruner, m.epoch) : undefined;
+      if (rung === undefined) return;
+      const competing = await storage.reportRung(study, claim, worker, rung, value);
+      if (!promotable(value, competing, config.pruner)) {
+        pruned = true;
+        return 'stop';
+      }
+    };
+    const common = { epochs: config.epochs, learningRate: config.learningRate, schedule: config.schedule, milestones: config.milestones, weightDecay: config.weightDecay, seed, signal: options.signal, onEpoch };
+    const result =
+      config.semi && data.semi
+        ? await trainSemiGraph(spec, { labelled: data.semi.labelled, unlabelled: data.semi.unlabelled, test: data.validation }, { ...common, labelledBatch: config.semi.labelledBatch, unlabelledBatch: config.semi.unlabelledBatch, emaDecay: config.semi.emaDecay, tau: config.semi.tau })
+        : await trainGraph(spec, { train: data.train, test: data.validation }, { ...common, batchSize: config.batchSize, augmentation: config.augmentation });
     disposeModels(result);
     if (result.status === 'aborted') {
       await storage.releaseTrial(study, claim, worker);

@@ -68,3 +68,15 @@ test('invalid spaces are rejected with the offending node or field named', () =>
   assert.throws(() => parseSearchSpace({ nodes: [{ role: 'target', models: ['cnn8'] }], gates: ['sometimes'] }), (e: unknown) => e instanceof SearchSpaceError && /gates\.0/.test((e as Error).message));
   assert.throws(() => parseSearchSpace({ nodes: [{ role: 'target', models: ['cnn8'] }], gates: [] }), /gates/);
 });
+
+test('semi-supervised spaces: a self-loop per node from selfLosses, ema edges only between equal models, one EMA source per node', () => {
+  const s = parseSearchSpace({ nodes: [{ role: 'target', models: ['cnn8'] }, { models: ['cnn8'] }], gates: ['through', 'cutoff', 'linear', 'negativeLinear', 'threshold'], losses: ['consistency', 'pseudo', 'ema'], selfLoops: true });
+  // 2 label edges + 2 self-loops + 2 cross edges; gates on all 6, selfLosses (3) on 2, losses (3) on 2
+  assert.equal(spaceEdges(s).length, 6);
+  assert.equal(spaceSize(s).discrete, 5 ** 6 * 3 ** 2 * 3 ** 2);
+  for (let seed = 0; seed < 100; seed++) {
+    const g = sampleGraph(s, seed, data);
+    for (const e of g.edges.filter((x) => x.source === x.target)) assert.ok(['consistency', 'pseudo', 'pseudo-threshold'].includes(e.loss));
+  }
+  assert.throws(() => parseSearchSpace({ nodes: [{ role: 'target', models: ['cnn8'] }, { models: ['cnn8', 'cnn16'] }], gates: ['through'], losses: ['ema'] }), /"ema" edges need one model for every node/);
+});

@@ -51,3 +51,25 @@ test('an aborted worker gives its running trial back; the next worker finishes t
     await storage.close();
   }
 });
+
+test('a semi-supervised study: trials train with trainSemiGraph on a labelled/unlabelled split of the training part', async () => {
+  const url = `sqlite:${path.join(tempDir('worker-semi'), 's.db')}`;
+  const storage = openStorage(url);
+  try {
+    await createOrResumeStudy(storage, 'semi', {
+      space: { nodes: [{ role: 'target', models: ['cnn8'] }], gates: ['through', 'threshold'], selfLoops: true },
+      dataset: 'fashion-mnist', trials: 2, trainSize: 200, validationSize: 64, epochs: 2, batchSize: 16,
+      semi: { labelled: 40, labelledBatch: 8, unlabelledBatch: 32 }, pruner: { kind: 'none' },
+    });
+    assert.equal(await runWorker(storage, 'semi'), 2);
+    const data = await readStudy(storage, 'semi');
+    for (const t of data.trials) {
+      assert.equal(t.status, 'completed', t.error);
+      assert.ok(t.spec!.edges.some((e) => e.source === 1 && e.target === 1 && ['consistency', 'pseudo', 'pseudo-threshold'].includes(e.loss)));
+    }
+    // 160 unlabelled images (200 − 40 labelled) in batches of 32 → 5 steps per epoch, 2 epochs recorded
+    assert.equal(data.epochs.length, 4);
+  } finally {
+    await storage.close();
+  }
+});
