@@ -94,6 +94,9 @@ export function buildProgram(): Command {
     .option('--batch-size <n>', 'batch size', positiveInt)
     .option('--lr <x>', 'learning rate', positiveNumber)
     .option('--out <file>', 'write per-seed results as JSON')
+    .option('--labelled <n>', 'semi-supervised: labelled images (class-balanced) of the training subset; the rest is unlabelled', positiveInt)
+    .option('--labelled-batch <n>', 'semi-supervised: labelled images per step (default: --batch-size)', positiveInt)
+    .option('--unlabelled-batch <n>', 'semi-supervised: unlabelled images per step (default: 7 × batch size)', positiveInt)
     .action(runTrainCommand);
 
   return program;

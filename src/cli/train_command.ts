@@ -4,8 +4,11 @@ import { initBackend } from '../backend';
 import { subset } from '../data/dataset';
 import { Rng } from '../data/random';
 import { loadDataset } from '../data/registry';
-import { describeGraph, parseGraphSpec } from '../graph/spec';
-import { trainOverSeeds } from '../graph/repeat';
+import { describeGraph, isSemiSupervised, parseGraphSpec } from '../graph/spec';
+import { repeatOverSeeds } from '../graph/repeat';
+import { EpochMetrics, trainGraph } from '../graph/trainer';
+import { trainSemiGraph } from '../semi/trainer';
+import { labelledSplit } from '../data/splits';
 import { PresetName } from '../presets';
 import { readJsonFile, writeJsonFile } from './files';
 
@@ -25,6 +28,10 @@ export interface TrainCommandOptions {
   batchSize?: number;
   lr?: number;
   out?: string;
+  /** semi-supervised graphs: labelled images (class-balanced) of the training subset; the rest is unlabelled */
+  labelled?: number;
+  labelledBatch?: number;
+  unlabelledBatch?: number;
 }
 
 export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
@@ -48,13 +55,18 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
   const seeds = Array.from({ length: settings.seeds }, (_, i) => i);
   let result;
   try {
-    result = await trainOverSeeds(
-      spec,
-      data,
-      { epochs: settings.epochs, batchSize: settings.batchSize, learningRate: settings.lr, schedule: p.schedule, milestones: p.milestones, augmentation: p.augmentation, signal: controller.signal },
-      seeds,
-      { onEpoch: (seed, m) => bar.increment(1, { seed, acc: (100 * m.accuracy[target]).toFixed(2) }) },
-    );
+    const common = { epochs: settings.epochs, learningRate: settings.lr, schedule: p.schedule, milestones: p.milestones, signal: controller.signal };
+    const progress = (seed: number) => (m: EpochMetrics) => void bar.increment(1, { seed, acc: (100 * m.accuracy[target]).toFixed(2) });
+    if (isSemiSupervised(spec) || o.labelled) {
+      if (!o.labelled) throw new Error(`${o.spec} has semi-supervised edges: give --labelled N (labelled images out of the training subset)`);
+      const { labelled, unlabelled } = labelledSplit(data.train, o.labelled, 0);
+      const semiData = { labelled, unlabelled, test: data.test };
+      const batches = { labelledBatch: o.labelledBatch ?? settings.batchSize, unlabelledBatch: o.unlabelledBatch ?? 7 * settings.batchSize };
+      console.log(`semi-supervised: ${labelled.labels.length} labelled, ${unlabelled.labels.length} unlabelled images`);
+      result = await repeatOverSeeds(spec, seeds, (seed) => trainSemiGraph(spec, semiData, { ...common, ...batches, seed, onEpoch: progress(seed) }));
+    } else {
+      result = await repeatOverSeeds(spec, seeds, (seed) => trainGraph(spec, data, { ...common, batchSize: settings.batchSize, augmentation: p.augmentation, seed, onEpoch: progress(seed) }));
+    }
   } finally {
     bar.stop();
     process.off('SIGINT', stop);

@@ -1,7 +1,7 @@
 /** The same graph trained with several seeds: per-seed test accuracies and mean ± std (thesis tables). */
 import { ImageDataset } from '../data/dataset';
 import { GraphSpec, GraphSpecInput, parseGraphSpec } from './spec';
-import { disposeModels, EpochMetrics, trainGraph, TrainOptions } from './trainer';
+import { disposeModels, EpochMetrics, trainGraph, TrainOptions, TrainResult } from './trainer';
 
 export interface SeedRun {
   seed: number;
@@ -32,6 +32,21 @@ export function summariseRuns(runs: SeedRun[]): RepeatedResult {
   return { runs, ...meanStd(runs.filter((r) => r.status === 'completed').map((r) => 100 * r.targetAccuracy)) };
 }
 
+/** Runs `run` for each seed (stops at an abort) and summarises the target node's final accuracies. */
+export async function repeatOverSeeds(spec: GraphSpec, seeds: number[], run: (seed: number) => Promise<TrainResult>): Promise<RepeatedResult> {
+  const target = spec.nodes.findIndex((n) => n.role === 'target');
+  const runs: SeedRun[] = [];
+  for (const seed of seeds) {
+    const t0 = Date.now();
+    const result = await run(seed);
+    disposeModels(result);
+    if (result.status === 'aborted') break;
+    const last = result.history[result.history.length - 1];
+    runs.push({ seed, status: result.status, accuracy: last?.accuracy ?? [], ensembleAccuracy: last?.ensembleAccuracy ?? NaN, targetAccuracy: last?.accuracy[target] ?? NaN, seconds: (Date.now() - t0) / 1000 });
+  }
+  return summariseRuns(runs);
+}
+
 export async function trainOverSeeds(
   input: GraphSpecInput | GraphSpec,
   data: { train: ImageDataset; test: ImageDataset },
@@ -40,16 +55,5 @@ export async function trainOverSeeds(
   hooks: { onEpoch?: (seed: number, m: EpochMetrics) => void } = {},
 ): Promise<RepeatedResult> {
   const spec = parseGraphSpec(input);
-  const target = spec.nodes.findIndex((n) => n.role === 'target');
-  const runs: SeedRun[] = [];
-  for (const seed of seeds) {
-    if (options.signal?.aborted) break;
-    const t0 = Date.now();
-    const result = await trainGraph(spec, data, { ...options, seed, onEpoch: (m) => hooks.onEpoch?.(seed, m) });
-    disposeModels(result);
-    if (result.status === 'aborted') break;
-    const last = result.history[result.history.length - 1];
-    runs.push({ seed, status: result.status, accuracy: last?.accuracy ?? [], ensembleAccuracy: last?.ensembleAccuracy ?? NaN, targetAccuracy: last?.accuracy[target] ?? NaN, seconds: (Date.now() - t0) / 1000 });
-  }
-  return summariseRuns(runs);
+  return repeatOverSeeds(spec, seeds, (seed) => trainGraph(spec, data, { ...options, seed, onEpoch: (m) => hooks.onEpoch?.(seed, m) }));
 }

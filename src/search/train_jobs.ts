@@ -24,6 +24,8 @@ export interface TrainJob {
   learningRate: number;
   /** schedule and augmentation of `ktg train --preset` */
   preset: PresetName;
+  /** semi-supervised graphs: labelled images of the training subset and batch sizes */
+  semi?: { labelled: number; labelledBatch: number; unlabelledBatch: number };
 }
 
 export interface TrainJobResult extends RepeatedResult {
@@ -38,6 +40,7 @@ function runJob(job: TrainJob, dir: string, threads: number, index: number): Pro
   const entry = cliEntry();
   const args = [...entry.execArgv, entry.file, 'train', '--spec', specFile, '--dataset', job.dataset, '--preset', job.preset, '--seeds', String(job.seeds), '--epochs', String(job.epochs)];
   args.push('--train-size', String(job.trainSize), '--test-size', String(job.testSize), '--batch-size', String(job.batchSize), '--lr', String(job.learningRate), '--out', outFile);
+  if (job.semi) args.push('--labelled', String(job.semi.labelled), '--labelled-batch', String(job.semi.labelledBatch), '--unlabelled-batch', String(job.semi.unlabelledBatch));
   const t0 = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { env: { ...process.env, KTG_THREADS: String(threads) }, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -34,7 +34,7 @@ test('invalid specs name the offending node or edge', () => {
     const text = err.problems.join('\n');
     assert.match(text, /node 2 \(vgg99\): unknown model "vgg99"/);
     assert.match(text, /edge 0 \(1→0\): edges cannot point to node 0/);
-    assert.match(text, /edge 1 \(2→2, vgg99\): self-loops are not allowed/);
+    assert.match(text, /edge 1 \(2→2, vgg99\): a self-loop needs a semi-supervised loss/);
     assert.match(text, /edge 2 \(1→2, vgg99\): sine frequency f must be in \[0, 1\], got 2/);
     assert.match(text, /edge 3 \(0→1, cnn8\): the label node only supports/);
   }

@@ -70,6 +70,18 @@ describe('ktg search on SQLite', () => {
     assert.match(train.output(), /target node \(cnn8\) test accuracy: \d+\.\d\d ± \d+\.\d\d % over 2 seed\(s\)/);
   });
 
+  test('ktg train --labelled retrains a semi-supervised graph (FixMatch) and asks for --labelled when missing', async () => {
+    const { fixMatchGraph } = await import('../../src/semi/presets');
+    fs.writeFileSync(path.join(dir, 'fixmatch.json'), JSON.stringify(fixMatchGraph({ numClasses: 10, inputShape: [28, 28, 1], model: 'cnn8' })));
+    const run = runCli(['train', '--spec', 'fixmatch.json', '--dataset', 'fashion-mnist', '--labelled', '40', '--train-size', '200', '--test-size', '100', '--epochs', '1', '--seeds', '1', '--batch-size', '8', '--unlabelled-batch', '32'], { cwd: dir });
+    assert.equal(await run.done, 0, run.output());
+    assert.match(run.output(), /semi-supervised: 40 labelled, 160 unlabelled images/);
+    assert.match(run.output(), /test accuracy: \d+\.\d\d ± 0\.00 % over 1 seed/);
+    const missing = runCli(['train', '--spec', 'fixmatch.json', '--dataset', 'fashion-mnist', '--epochs', '1'], { cwd: dir });
+    assert.equal(await missing.done, 1);
+    assert.match(missing.output(), /has semi-supervised edges: give --labelled N/);
+  });
+
   test('Ctrl-C stops cleanly: exit 130, the running trial goes back to waiting, finished ones stay', async () => {
     const run = runCli(['search', '--space', space, '--dataset', 'fashion-mnist', '--storage', storage, '--study', 'ctrlc', '--trials', '6', '--workers', '1', ...small], { cwd: dir });
     await run.waitFor(/trial \d+ (completed|pruned)/);
