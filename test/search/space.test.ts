@@ -80,3 +80,15 @@ test('semi-supervised spaces: a self-loop per node from selfLosses, ema edges on
   }
   assert.throws(() => parseSearchSpace({ nodes: [{ role: 'target', models: ['cnn8'] }, { models: ['cnn8', 'cnn16'] }], gates: ['through'], losses: ['ema'] }), /"ema" edges need one model for every node/);
 });
+
+test('every bundled space file under spaces/ parses and samples a valid graph', async () => {
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const dir = path.join(__dirname, '..', '..', 'spaces');
+  const files = fs.readdirSync(dir).filter((f: string) => f.endsWith('.json'));
+  assert.ok(files.length >= 6);
+  for (const f of files) {
+    const space = parseSearchSpace(JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')));
+    assert.ok(sampleGraph(space, 1, { numClasses: 10, inputShape: [32, 32, 3] }).edges.length > 0, f);
+  }
+});
