@@ -64,17 +64,8 @@ test('the trainer\'s ensemble node is the mean of the nodes\' logits (Eq 4.10), 
   const { dmlGraph, trainGraph } = await import('../../src/graph');
   const { predict } = await import('../../src/analysis');
   await initBackend({ backend: 'cpu', quiet: true });
-  const toy = (n: number, seed: number) => {
-    const images = new Uint8Array(n * 64);
-    const labels = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      labels[i] = (i * 3 + seed) % 10;
-      for (let p = 0; p < 64; p++) images[i * 64 + p] = (p * 7 + i * 13 + seed) % 90;
-      images[i * 64 + 9 + labels[i] * 4] = 255;
-    }
-    return { name: `toy${seed}`, images, labels, shape: [8, 8, 1] as [number, number, number], classes: Array.from({ length: 10 }, (_, i) => `c${i}`) };
-  };
-  const data = { train: toy(48, 1), test: toy(40, 2) };
+  const { toyData } = await import('../helpers/toy_data');
+  const data = { train: toyData(48, 1), test: toyData(40, 2) };
   const result = await trainGraph(dmlGraph({ numClasses: 10, inputShape: [8, 8, 1], models: ['cnn8', 'cnn8', 'cnn8'] }), data, { epochs: 1, batchSize: 16, learningRate: 0.05 });
   const p = predict(result.models, data.test);
   assert.equal(result.history[0].ensembleAccuracy, ensembleAccuracy(p.logits, p.labels, p.classes));

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/backend';
 import { getKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 
-type Case = { name: string; x: number[]; k: [number, number, number]; stride: number; pad: 'same' | 'valid' | number };
+type Case = { name: string; x: [number, number, number, number]; k: [number, number, number]; stride: number; pad: 'same' | 'valid' | number };
 
 const cases: Case[] = [
   { name: '3x3 same s1', x: [2, 8, 8, 3], k: [3, 3, 4], stride: 1, pad: 'same' },

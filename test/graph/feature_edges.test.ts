@@ -3,20 +3,10 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/backend';
-import { ImageDataset } from '../../src/data';
 import { parseGraphSpec, trainGraph } from '../../src/graph';
+import { toyData } from '../helpers/toy_data';
 
 before(async () => initBackend({ backend: 'cpu', quiet: true }));
-
-function toyData(n: number, seed: number): ImageDataset {
-  const images = new Uint8Array(n * 64);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    labels[i] = (i * 7 + seed) % 10;
-    for (let j = 0; j < 64; j++) images[i * 64 + j] = (labels[i] * 23 + j * (seed + 3) + i) % 256;
-  }
-  return { name: `toy${seed}`, images, labels, shape: [8, 8, 1], classes: Array.from({ length: 10 }, (_, i) => `c${i}`) };
-}
 
 const base = { numClasses: 10, inputShape: [8, 8, 1] as [number, number, number] };
 

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/backend';
-import { ImageDataset } from '../../src/data';
 import { distillTeachers, projectConflicts, trainGraph, vanillaGraph } from '../../src/graph';
 import { build } from '../../src/models/model';
 import { createModel } from '../../src/models/registry';
+import { toyData } from '../helpers/toy_data';
 
 before(async () => initBackend({ backend: 'cpu', quiet: true }));
 
@@ -25,17 +25,6 @@ test('a constructed conflicting pair is resolved exactly (PCGrad)', () => {
   assert.deepEqual(Array.from(same.projected[0].dataSync()), [1, 2]);
   assert.deepEqual(same.conflicts, [[0, 0], [0, 0]]);
 });
-
-function toyData(n: number, seed: number): ImageDataset {
-  const images = new Uint8Array(n * 64);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    labels[i] = i % 10;
-    for (let p = 0; p < 64; p++) images[i * 64 + p] = (p * 13 + i * 7 + seed) % 50;
-    images[i * 64 + 9 + (i % 10) * 4] = 255;
-  }
-  return { name: `toy${seed}`, images, labels, shape: [8, 8, 1], classes: Array.from({ length: 10 }, (_, i) => `c${i}`) };
-}
 
 test('distilling teachers: ensemble KD, per-teacher KD + attention with surgery; conflict matrices are symmetric and counted', async () => {
   const base = { numClasses: 10, inputShape: [8, 8, 1] as [number, number, number] };

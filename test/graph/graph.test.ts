@@ -7,7 +7,7 @@ import { distillation, crossEntropy } from '../../src/losses';
 import { SmallCnn } from '../../src/models/small_cnn';
 import { build, trainableVariables } from '../../src/models/model';
 import { stopGradient } from '../../src/tensor/stop_gradient';
-import { ImageDataset } from '../../src/data';
+import { toyData } from '../helpers/toy_data';
 
 before(async () => {
   await initBackend({ backend: 'cpu', quiet: true });
@@ -88,23 +88,6 @@ test('KD as a graph gives the same student update as direct KD; the source gets 
   }
   assert.ok(distillation(tf.tensor2d([[1, 2]]), tf.tensor2d([[1, 2]]), 2).dataSync()[0] < 1e-6);
 });
-
-function toyData(n: number, seed: number): ImageDataset {
-  // class k = a bright 2×2 square at one of 10 positions, plus noise: learnable in a few steps
-  let s = seed;
-  const rand = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
-  const images = new Uint8Array(n * 64);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const k = i % 10;
-    labels[i] = k;
-    for (let p = 0; p < 64; p++) images[i * 64 + p] = Math.floor(rand() * 60);
-    const y = Math.floor(k / 5) * 4 + 1;
-    const x = (k % 5) + 1;
-    for (const [dy, dx] of [[0, 0], [0, 1], [1, 0], [1, 1]]) images[i * 64 + (y + dy) * 8 + x + dx] = 255;
-  }
-  return { name: `toy${seed}`, images, labels, shape: [8, 8, 1], classes: Array.from({ length: 10 }, (_, i) => `c${i}`) };
-}
 
 test('DML with two identical-seed nodes stays symmetric, and training leaks no tensors', async () => {
   const spec = dmlGraph({ ...base, models: ['cnn8', 'cnn8'] });

@@ -20,7 +20,9 @@ test('a checkpoint restores weights and batch-norm statistics exactly; a wrong m
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ktg-ckpt-')), 'm.ckpt');
   const a = build(createModel('cnn8', { numClasses: 10, inputShape: shape, seed: 1 }));
   // move the BN running statistics away from their initial values
-  tf.tidy(() => a.apply(tf.randomNormal([8, ...shape], 0, 1, 'float32', 3) as tf.Tensor4D, true));
+  tf.tidy(() => {
+    a.apply(tf.randomNormal([8, ...shape], 0, 1, 'float32', 3) as tf.Tensor4D, true);
+  });
   saveCheckpoint(a, file, { note: 'test' });
   const b = build(createModel('cnn8', { numClasses: 10, inputShape: shape, seed: 2 }));
   const x = tf.randomNormal([4, ...shape], 0, 1, 'float32', 5) as tf.Tensor4D;

@@ -2,27 +2,16 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/backend';
-import { ImageDataset } from '../../src/data';
 import { parseGraphSpec, trainGraph } from '../../src/graph';
 import { crossEntropy, klDivergence } from '../../src/losses';
 import { build, trainableVariables } from '../../src/models/model';
 import { createModel } from '../../src/models/registry';
 import { fixMatchGraph, meanTeacherGraph, piModelGraph, pseudoLabelGraph, semiNodeLosses, SemiOutputs, supervisedGraph, trainSemiGraph } from '../../src/semi';
+import { toyData } from '../helpers/toy_data';
 
 before(async () => initBackend({ backend: 'cpu', quiet: true }));
 const base = { numClasses: 10, inputShape: [8, 8, 1] as [number, number, number], model: 'cnn8' };
 const close = (a: number, b: number, tol = 1e-5) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
-
-function toyData(n: number, seed: number): ImageDataset {
-  const images = new Uint8Array(n * 64);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    labels[i] = (i * 3 + seed) % 10;
-    for (let p = 0; p < 64; p++) images[i * 64 + p] = (p * 11 + i * 5 + seed) % 60;
-    images[i * 64 + 9 + labels[i] * 4] = 255;
-  }
-  return { name: `toy${seed}`, images, labels, shape: [8, 8, 1], classes: Array.from({ length: 10 }, (_, i) => `c${i}`) };
-}
 
 /** a fixed batch: 4 labelled, 6 unlabelled in weak and strong views, through one model */
 function fixedBatch() {
