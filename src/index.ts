@@ -5,6 +5,7 @@ export * from './presets';
 export * from './models/model';
 export { CifarResNet } from './models/resnet';
 export { SmallCnn } from './models/small_cnn';
+export * as gan from './gan';
 export { DcganGenerator, DcganDiscriminator } from './gan/dcgan';
 export { stopGradient } from './tensor/stop_gradient';
 export * as gates from './gates';

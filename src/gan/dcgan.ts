@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { batchNorm, dense, ParamStore } from '../models/layers';
+import { spectralNormalize } from './spectral_norm';
 
 export type ImageSize = 28 | 32 | 64;
 
@@ -17,6 +18,8 @@ export interface DcganOptions {
   /** width of the last generator / first discriminator feature map */
   baseWidth?: number;
   seed?: number;
+  /** discriminator normalisation: batch norm (DCGAN) or spectral norm on every weight (SN-GAN) */
+  norm?: 'batch' | 'spectral';
 }
 
 function plan(imageSize: ImageSize): { start: number; ups: number } {
@@ -90,15 +93,20 @@ export class DcganDiscriminator {
     const { ups } = plan(this.options.imageSize);
     let h = x;
     const features: tf.Tensor4D[] = [];
+    const spectral = this.options.norm === 'spectral';
     for (let i = 0; i < ups; i++) {
       const outC = this.baseWidth * 2 ** i;
-      const w = p.normal(`down${i + 1}/kernel`, [4, 4, h.shape[3], outC], 0.02);
+      let w: tf.Tensor = p.normal(`down${i + 1}/kernel`, [4, 4, h.shape[3], outC], 0.02);
+      if (spectral) w = spectralNormalize(p, `down${i + 1}/kernel`, w, training);
       h = tf.conv2d(h, w as tf.Tensor4D, 2, 'same');
-      if (i > 0) h = batchNorm(p, `down${i + 1}/bn`, h, training);
+      if (i > 0 && !spectral) h = batchNorm(p, `down${i + 1}/bn`, h, training);
       h = tf.leakyRelu(h, 0.2);
       features.push(h);
     }
     const flat = tf.reshape(h, [h.shape[0], -1]) as tf.Tensor2D;
-    return { logits: dense(p, 'out', flat, this.options.outputs ?? 1), features };
+    if (!spectral) return { logits: dense(p, 'out', flat, this.options.outputs ?? 1), features };
+    const outputs = this.options.outputs ?? 1;
+    const w = spectralNormalize(p, 'out/kernel', p.normal('out/kernel', [flat.shape[1], outputs], 0.02), training);
+    return { logits: tf.add(tf.matMul(flat, w as tf.Tensor2D), p.constant('out/bias', [outputs], 0)) as tf.Tensor2D, features };
   }
 }

@@ -47,6 +47,11 @@ export class ParamStore {
     return this.create(this.trainable, name, () => tf.randomUniform(shape, -limit, limit, 'float32', this.nextSeed()), true);
   }
 
+  /** non-trainable state drawn from N(0, 1) (e.g. spectral normalisation's power-iteration vector) */
+  normalState(name: string, shape: number[]): tf.Variable {
+    return this.create(this.state, name, () => tf.randomNormal(shape, 0, 1, 'float32', this.nextSeed()), false);
+  }
+
   constant(name: string, shape: number[], value: number, trainable = true): tf.Variable {
     return this.create(trainable ? this.trainable : this.state, name, () => tf.fill(shape, value), trainable);
   }

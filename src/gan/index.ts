@@ -1,0 +1,4 @@
+export * from './dcgan';
+export * from './spectral_norm';
+export * from './objectives';
+export * from './metrics';
