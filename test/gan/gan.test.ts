@@ -98,3 +98,44 @@ test('classifier outputs give probabilities and penultimate features per image',
   assert.equal(out.features.length, 5 * 32);
   for (let i = 0; i < 5; i++) close(out.probs.slice(i * 10, i * 10 + 10).reduce((s, x) => s + x, 0), 1, 1e-5);
 });
+
+test('co-training: D loss is Eq 1; a transfer edge gives its source no gradient; a tiny MAD-GAN + transfer run trains without tensor growth', async () => {
+  const { discriminatorCoLoss, transferLoss, trainCoGan, createCoGan, checkCoGanSpec } = await import('../../src/gan');
+  const { crossEntropy } = await import('../../src/losses');
+  const real = tf.tensor2d([[0.1, 0.2, 2], [1, 0, 0]]);
+  const f1 = tf.tensor2d([[2, 0, 0], [0.5, 0.5, 0.5]]);
+  const f2 = tf.tensor2d([[0, 1, 0], [0, 3, 1]]);
+  const want = tf.mean(crossEntropy(tf.tensor1d([2, 2], 'int32'), real)).dataSync()[0] + tf.mean(crossEntropy(tf.tensor1d([0, 0], 'int32'), f1)).dataSync()[0] + tf.mean(crossEntropy(tf.tensor1d([1, 1], 'int32'), f2)).dataSync()[0];
+  close(discriminatorCoLoss(real, [f1, f2]).dataSync()[0], want);
+  const spec = { generators: 2, edges: [{ source: 1, target: 2, kind: 'output-side' as const, gate: { name: 'through' as const } }] };
+  const gans = createCoGan(spec, { imageSize: 28, channels: 1, baseWidth: 8, zDim: 8 });
+  const z = tf.randomNormal([3, 8], 0, 1, 'float32', 4) as tf.Tensor2D;
+  tf.tidy(() => {
+    gans.generators.forEach((g) => g.apply(z, false));
+  });
+  for (const kind of ['images', 'input-side', 'output-side'] as const) {
+    const { grads } = tf.variableGrads(() => tf.mean(transferLoss(gans.generators[0].apply(z, true), gans.generators[1].apply(z, true), kind, 1000)) as tf.Scalar, [...gans.generators[0].params.variables(), ...gans.generators[1].params.variables()]);
+    for (const v of gans.generators[0].params.variables()) assert.ok(!grads[v.name] || tf.max(tf.abs(grads[v.name])).dataSync()[0] === 0, `${kind}: source ${v.name} got gradient`);
+    assert.ok(gans.generators[1].params.variables().some((v) => grads[v.name] && tf.max(tf.abs(grads[v.name])).dataSync()[0] > 0), `${kind}: target gets gradient`);
+  }
+  assert.throws(() => checkCoGanSpec({ generators: 2, edges: [{ source: 1, target: 3, kind: 'images', gate: { name: 'through' } }] }), /edge 0 \(1→3\): generator 3 does not exist/);
+  const { toyData } = await import('../helpers/toy_data');
+  const data = { ...toyData(64, 1) };
+  const images = new Uint8Array(64 * 28 * 28);
+  for (let i = 0; i < 64; i++) for (let p = 0; p < 28 * 28; p++) images[i * 784 + p] = data.images[i * 64 + (Math.floor(Math.floor(p / 28) / 3.5) * 8 + Math.floor((p % 28) / 3.5))];
+  const ds = { ...data, images, shape: [28, 28, 1] as [number, number, number] };
+  let tensors = -1;
+  const checkpoints: number[] = [];
+  const result = await trainCoGan(spec, ds, {
+    imageSize: 28, channels: 1, baseWidth: 8, zDim: 8, steps: 4, batchSize: 8, every: 2,
+    onCheckpoint: (step) => {
+      checkpoints.push(step);
+      if (tensors < 0) tensors = tf.memory().numTensors;
+      else assert.equal(tf.memory().numTensors, tensors, 'tensor count grew');
+    },
+  });
+  assert.equal(result.status, 'completed');
+  assert.deepEqual(checkpoints, [2, 4]);
+  assert.equal(result.history.length, 4);
+  assert.ok(result.history.every((h) => Number.isFinite(h.dLoss) && h.gLoss.length === 2 && h.gLoss.every(Number.isFinite)));
+});

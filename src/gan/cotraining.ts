@@ -1,0 +1,193 @@
+/**
+ * Collaborative learning of GANs (papers 003 / 000): k DCGAN generators and one discriminator with
+ * k + 1 softmax outputs (class i = "made by G_i", class k = real; MAD-GAN style).
+ *   D step (Eq 1): CE(D(x_real), k) + Σ_i CE(D(G_i(z_i)), i), a different z_i per generator.
+ *   G step: all generators share one z. Generator t's loss is Gate_t(CE(D(G_t(z)), real)) (Eq 2)
+ *   plus, for every transfer edge s → t, Gate_{s,t}(α · ‖n(A_s) − n(A_t)‖²) where A is the generated
+ *   image (Eq 5) or the feature-map attention Q = (1/C) Σ_c F² of two layers near the input or the
+ *   output (Eq 3–4), n(·) the per-sample L2 normalisation, α = 1000; the source side is
+ *   stop-gradient, so an edge trains only its target.
+ * k = 1 without edges is DCGAN (with a 2-way softmax D), k > 1 without edges is MAD-GAN; `norm:
+ * 'spectral'` gives the SN variants.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { ImageDataset } from '../data/dataset';
+import { toTensor } from '../data/batches';
+import { Rng } from '../data/random';
+import { applyGate, GateSpec } from '../gates';
+import { crossEntropy } from '../losses';
+import { stopGradient } from '../tensor/stop_gradient';
+import { DcganDiscriminator, DcganGenerator, GeneratorOutput, ImageSize } from './dcgan';
+
+export type TransferKind = 'images' | 'input-side' | 'output-side';
+
+export interface CoGanSpec {
+  generators: number;
+  /** gate of each generator's adversarial loss (default through) */
+  adversarialGates?: GateSpec[];
+  /** transfer edges between generators (1-based ids) */
+  edges: { source: number; target: number; kind: TransferKind; gate: GateSpec }[];
+  /** weight of transfer losses (paper: 1000) */
+  alpha?: number;
+}
+
+export interface CoGanOptions {
+  imageSize: ImageSize;
+  channels: number;
+  zDim?: number;
+  baseWidth?: number;
+  norm?: 'batch' | 'spectral';
+  steps: number;
+  batchSize: number;
+  learningRate?: number;
+  beta1?: number;
+  seed?: number;
+  /** called every `every` steps (and at the last) with the current state, e.g. to compute IS */
+  onCheckpoint?: (step: number, gans: CoGanModels) => void | Promise<void>;
+  every?: number;
+  signal?: AbortSignal;
+}
+
+export interface CoGanModels {
+  generators: DcganGenerator[];
+  discriminator: DcganDiscriminator;
+}
+
+export interface CoGanHistory {
+  step: number;
+  dLoss: number;
+  gLoss: number[];
+}
+
+export function checkCoGanSpec(spec: CoGanSpec): void {
+  const k = spec.generators;
+  if (!(Number.isInteger(k) && k >= 1)) throw new Error(`generators must be a positive integer, got ${k}`);
+  if (spec.adversarialGates && spec.adversarialGates.length !== k) throw new Error(`adversarialGates needs ${k} gates, got ${spec.adversarialGates.length}`);
+  spec.edges.forEach((e, i) => {
+    for (const end of [e.source, e.target]) if (!(end >= 1 && end <= k)) throw new Error(`edge ${i} (${e.source}→${e.target}): generator ${end} does not exist (1..${k})`);
+    if (e.source === e.target) throw new Error(`edge ${i} (${e.source}→${e.target}): a generator cannot transfer to itself`);
+  });
+}
+
+/** D's loss (Eq 1): real images belong to class k, images of generator i to class i */
+export function discriminatorCoLoss(realLogits: tf.Tensor2D, fakeLogits: tf.Tensor2D[]): tf.Scalar {
+  return tf.tidy(() => {
+    const k = fakeLogits.length;
+    const label = (n: number, c: number) => tf.fill([n], c, 'int32') as tf.Tensor1D;
+    const terms = [tf.mean(crossEntropy(label(realLogits.shape[0], k), realLogits)), ...fakeLogits.map((l, i) => tf.mean(crossEntropy(label(l.shape[0], i), l)))];
+    return tf.addN(terms) as tf.Scalar;
+  });
+}
+
+/** the per-sample representation a transfer edge compares, L2-normalised per sample */
+export function transferRepresentation(out: GeneratorOutput, kind: TransferKind): tf.Tensor2D {
+  return tf.tidy(() => {
+    const flat = (x: tf.Tensor4D) => tf.reshape(x, [x.shape[0], -1]) as tf.Tensor2D;
+    let parts: tf.Tensor2D[];
+    if (kind === 'images') parts = [flat(out.images)];
+    else {
+      const maps = out.features.slice(1).length >= 2 ? out.features.slice(1) : out.features;
+      const chosen = kind === 'input-side' ? maps.slice(0, 2) : maps.slice(-2);
+      parts = chosen.map((f) => flat(tf.expandDims(tf.mean(tf.square(f), 3), 3) as tf.Tensor4D));
+    }
+    const normalised = parts.map((p) => tf.div(p, tf.add(tf.norm(p, 2, 1, true), 1e-8)));
+    return (normalised.length === 1 ? normalised[0] : tf.concat(normalised, 1)) as tf.Tensor2D;
+  });
+}
+
+/** per-sample α‖n(A_s) − n(A_t)‖² with the source stop-gradient */
+export function transferLoss(source: GeneratorOutput, target: GeneratorOutput, kind: TransferKind, alpha: number): tf.Tensor1D {
+  return tf.tidy(() => {
+    const s = stopGradient(transferRepresentation(source, kind));
+    const t = transferRepresentation(target, kind);
+    return tf.mul(alpha, tf.sum(tf.square(tf.sub(s, t)), 1)) as tf.Tensor1D;
+  });
+}
+
+export function createCoGan(spec: CoGanSpec, options: Pick<CoGanOptions, 'imageSize' | 'channels' | 'zDim' | 'baseWidth' | 'norm' | 'seed'>): CoGanModels {
+  const base = { imageSize: options.imageSize, channels: options.channels, zDim: options.zDim, baseWidth: options.baseWidth };
+  const seed = options.seed ?? 0;
+  return {
+    generators: Array.from({ length: spec.generators }, (_, i) => new DcganGenerator({ ...base, seed: seed * 100 + i + 1 })),
+    discriminator: new DcganDiscriminator({ ...base, seed: seed * 100 + 50, norm: options.norm ?? 'spectral', outputs: spec.generators + 1 }),
+  };
+}
+
+export async function trainCoGan(spec: CoGanSpec, data: ImageDataset, options: CoGanOptions): Promise<{ models: CoGanModels; history: CoGanHistory[]; status: 'completed' | 'aborted' | 'diverged' }> {
+  checkCoGanSpec(spec);
+  const [h, w, c] = data.shape;
+  if (h !== options.imageSize || w !== options.imageSize || c !== options.channels) throw new Error(`the data is ${data.shape.join('×')} but the GAN makes ${options.imageSize}×${options.imageSize}×${options.channels} images`);
+  const k = spec.generators;
+  const alpha = spec.alpha ?? 1000;
+  const models = createCoGan(spec, options);
+  const { generators, discriminator } = models;
+  const zDim = generators[0].zDim;
+  const n = options.batchSize;
+  const rng = new Rng(options.seed ?? 0);
+  // build the variables
+  tf.tidy(() => {
+    const z = tf.zeros([1, zDim]) as tf.Tensor2D;
+    for (const g of generators) discriminator.apply(g.apply(z, false).images, false);
+  });
+  const lr = options.learningRate ?? 2e-4;
+  const dOpt = tf.train.adam(lr, options.beta1 ?? 0.5, 0.999);
+  const gOpts = generators.map(() => tf.train.adam(lr, options.beta1 ?? 0.5, 0.999));
+  const history: CoGanHistory[] = [];
+  let order = rng.permutation(data.labels.length);
+  let at = 0;
+  const every = options.every ?? Math.max(1, Math.floor(options.steps / 4));
+  try {
+    for (let step = 0; step < options.steps; step++) {
+      await new Promise<void>((r) => setImmediate(r));
+      if (options.signal?.aborted) return { models, history, status: 'aborted' };
+      if (at + n > order.length) {
+        order = rng.permutation(data.labels.length);
+        at = 0;
+      }
+      const real = toTensor(data, order.subarray(at, at + n));
+      at += n;
+      const seedBase = (options.seed ?? 0) * 1_000_003 + step * (k + 2);
+      // D step: a different z per generator
+      const dLoss = dOpt.minimize(() => {
+        const fakes = generators.map((g, i) => stopGradient(g.apply(tf.randomNormal([n, zDim], 0, 1, 'float32', seedBase + i) as tf.Tensor2D, true).images));
+        return discriminatorCoLoss(discriminator.apply(real, true).logits, fakes.map((f) => discriminator.apply(f, true).logits));
+      }, true, discriminator.params.variables())!;
+      // G step: one shared z; each generator's own optimizer over its own variables
+      const z = tf.randomNormal([n, zDim], 0, 1, 'float32', seedBase + k) as tf.Tensor2D;
+      const gLosses: number[] = [];
+      const outputsNoGrad = generators.map((g) => tf.tidy(() => {
+        const o = g.apply(z, true);
+        return { images: stopGradient(o.images), features: o.features.map((f) => stopGradient(f)) };
+      }));
+      for (let t = 0; t < k; t++) {
+        const loss = gOpts[t].minimize(() => {
+          const out = generators[t].apply(z, true);
+          const realClass = tf.fill([n], k, 'int32') as tf.Tensor1D;
+          const adv = crossEntropy(realClass, discriminator.apply(out.images, false).logits);
+          const ctx = { step, totalSteps: options.steps };
+          const terms: tf.Scalar[] = [tf.mean(applyGate(spec.adversarialGates?.[t] ?? { name: 'through' }, adv, ctx)) as tf.Scalar];
+          for (const e of spec.edges.filter((x) => x.target === t + 1)) {
+            terms.push(tf.mean(applyGate(e.gate, transferLoss(outputsNoGrad[e.source - 1], out, e.kind, alpha), ctx)) as tf.Scalar);
+          }
+          return tf.addN(terms) as tf.Scalar;
+        }, true, generators[t].params.variables())!;
+        gLosses.push(loss.dataSync()[0]);
+        loss.dispose();
+      }
+      const d = dLoss.dataSync()[0];
+      tf.dispose([dLoss, z, real, ...outputsNoGrad.flatMap((o) => [o.images, ...o.features])]);
+      history.push({ step: step + 1, dLoss: d, gLoss: gLosses });
+      if (!Number.isFinite(d) || gLosses.some((x) => !Number.isFinite(x))) return { models, history, status: 'diverged' };
+      if (options.onCheckpoint && ((step + 1) % every === 0 || step + 1 === options.steps)) await options.onCheckpoint(step + 1, models);
+    }
+  } finally {
+    dOpt.dispose();
+    gOpts.forEach((o) => o.dispose());
+  }
+  return { models, history, status: 'completed' };
+}
+
+/** `n` images from a generator, [n, h, w, c] in [−1, 1] */
+export function generate(generator: DcganGenerator, n: number, seed: number): tf.Tensor4D {
+  return tf.tidy(() => generator.apply(tf.randomNormal([n, generator.zDim], 0, 1, 'float32', seed) as tf.Tensor2D, false).images);
+}
