@@ -119,7 +119,7 @@ export async function pretrained(spec: GraphSpec, model: string, data: { train: 
     trained = build(createModel(model, { numClasses: spec.numClasses, inputShape: spec.inputShape, seed: seed * 1000 + 1 }));
     loadCheckpoint(trained, file);
   } else {
-    const result = await trainGraph(vanilla, data, { ...options, epochs, onEpoch: undefined, signal: undefined });
+    const result = await trainGraph(vanilla, data, { ...options, epochs, onEpoch: undefined, signal: undefined, checkpoint: undefined });
     if (result.status !== 'completed') throw new Error(`pretraining ${model} diverged: ${result.error}`);
     trained = result.models[0];
     if (file) saveCheckpoint(trained, file, { ...settings, trainSet: fingerprint(data.train) });

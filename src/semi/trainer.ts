@@ -118,7 +118,7 @@ export async function trainSemiGraph(input: GraphSpecInput | GraphSpec, data: Se
   const frozen = new Set(frozenNodes(spec));
   const ema = new Map(spec.edges.filter((e) => e.loss === 'ema' && e.gate.name !== 'cutoff').map((e) => [e.target, e.source]));
   const models: Classifier[] = [];
-  const pretrainOptions: TrainOptions = { ...options, batchSize: options.labelledBatch, augmentation: 'weak', onEpoch: undefined, signal: undefined };
+  const pretrainOptions: TrainOptions = { ...options, batchSize: options.labelledBatch, augmentation: 'weak', onEpoch: undefined, signal: undefined, checkpoint: undefined };
   for (const [i, n] of spec.nodes.entries()) {
     if (frozen.has(i + 1)) models.push(await pretrained(spec, n.model, { train: data.labelled, test: data.test }, pretrainOptions));
     else models.push(build(createModel(n.model, { numClasses: spec.numClasses, inputShape: spec.inputShape, seed: seed * 1000 + (n.seed ?? i + 1) })));
