@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { toTensor } from '../data/batches';
 import { ImageDataset } from '../data/dataset';
-import { spatialAttention } from '../losses/maps';
+import { attentionMapOf } from '../losses/maps';
 import { Classifier } from '../models/model';
 
 export interface Predictions {
@@ -33,7 +33,7 @@ export function predict(models: Classifier[], ds: ImageDataset, batchSize = 256)
       const x = toTensor(ds, idx);
       return models.map((m) => {
         const o = m.apply(x, false);
-        const map = o.attention ? (tf.squeeze(o.attention, [3]) as tf.Tensor3D) : spatialAttention(o.features[o.features.length - 1]);
+        const map = attentionMapOf(o);
         const [b, h, w] = map.shape;
         const flat = tf.reshape(map, [b, h * w]);
         return { logits: o.logits, map: tf.div(flat, tf.add(tf.norm(flat, 2, 1, true), 1e-7)), h, w };

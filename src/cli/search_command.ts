@@ -71,6 +71,7 @@ export async function runSearchCommand(o: SearchCommandOptions): Promise<void> {
   const name = studyName(o);
   const storage = openStorage(o.storage);
   let study;
+  let progress;
   try {
     const existing = await storage.getStudy(name);
     const resumingAsIs = existing && !o.space;
@@ -81,7 +82,7 @@ export async function runSearchCommand(o: SearchCommandOptions): Promise<void> {
     console.log(`${resumed ? 'resuming' : 'created'} study "${name}" in ${storage.url}`);
     console.log(`  space: ${config.space.name} — ${describeSpaceSize(size)}`);
     console.log(`  ${config.trials} trials × ≤${config.epochs} epochs on ${config.dataset} (train ${config.trainSize || 'all'}, validation ${config.validationSize}), objective: ${config.metric} accuracy, ${config.pruner.kind === 'asha' ? `ASHA η=${config.pruner.reductionFactor}` : 'no pruning'}`);
-    const progress = studyProgress(config, await storage.trials(name));
+    progress = studyProgress(config, await storage.trials(name));
     if (resumed) console.log(`  kept ${progress.finished} finished trial(s); ${progress.byStatus.running + progress.byStatus.waiting} unfinished will run again`);
   } finally {
     await storage.close();
@@ -91,13 +92,12 @@ export async function runSearchCommand(o: SearchCommandOptions): Promise<void> {
 
   const total = study.config.trials;
   const bars = new cliProgress.MultiBar({ format: 'trials |{bar}| {value}/{total} | best {best} | running {running}', hideCursor: true, noTTYOutput: true, notTTYSchedule: 30_000 }, cliProgress.Presets.shades_classic);
-  const start = await readStudy(o.storage, name);
   // MultiBar.log only prints on a terminal
   const log = (line: string) => (process.stdout.isTTY ? bars.log(`${line}\n`) : console.log(line));
-  const bar = bars.create(total, start.progress.finished, { best: formatValue(start.progress.best?.value), running: 0 });
+  const bar = bars.create(total, progress.finished, { best: formatValue(progress.best?.value), running: 0 });
   const running = new Set<number>();
-  let finished = start.progress.finished;
-  let best = start.progress.best?.value ?? -Infinity;
+  let finished = progress.finished;
+  let best = progress.best?.value ?? -Infinity;
   const controller = new AbortController();
   let interrupts = 0;
   const onSigint = () => {

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { applyGate } from '../gates';
-import { attentionTransfer, cosineSimilarity, croppedMapLoss, crossEntropy, distillation, fspLoss, hintLoss, klDivergence, mapCosineSimilarity, normalizedMapMse, pearsonDistance, spatialAttention } from '../losses';
+import { attentionTransfer, cosineSimilarity, croppedMapLoss, crossEntropy, distillation, fspLoss, hintLoss, klDivergence, mapCosineSimilarity, normalizedMapMse, pearsonDistance, attentionMapOf } from '../losses';
 import { ParamStore } from '../models/layers';
 import { ForwardOutput } from '../models/model';
 import { EdgeSpec } from './spec';
@@ -21,20 +21,14 @@ export interface EdgeInputs {
   params?: ParamStore;
 }
 
-/** the map an attention loss compares: the model's own (ABN) or Σ_c F² of its last stage */
-function attentionOf(o: ForwardOutput): tf.Tensor3D {
-  if (o.attention) return tf.squeeze(o.attention, [3]) as tf.Tensor3D;
-  return spatialAttention(o.features[o.features.length - 1]);
-}
-
 function sameSize(s: tf.Tensor3D, t: tf.Tensor3D): void {
   if (s.shape[1] !== t.shape[1] || s.shape[2] !== t.shape[2]) throw new Error(`attention maps of different sizes: ${s.shape.slice(1).join('×')} and ${t.shape.slice(1).join('×')}`);
 }
 
 /** attention-map pull (Eq 4.8) or push (Eq 4.9), over the edge's crops when it has any */
 function mapLoss(edge: EdgeSpec, source: ForwardOutput, target: ForwardOutput, kind: 'pull' | 'push'): tf.Tensor1D {
-  const s = attentionOf(source);
-  const t = attentionOf(target);
+  const s = attentionMapOf(source);
+  const t = attentionMapOf(target);
   sameSize(s, t);
   if (edge.crops) return croppedMapLoss(s, t, edge.crops, kind);
   return kind === 'pull' ? normalizedMapMse(s, t) : mapCosineSimilarity(s, t);

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batches } from '../data/batches';
 import { ImageDataset } from '../data/dataset';
-import { crossEntropy, distillation, normalizedMapMse, spatialAttention } from '../losses';
+import { attentionMapOf, crossEntropy, distillation, normalizedMapMse } from '../losses';
 import { Classifier, ForwardOutput, trainableVariables } from '../models/model';
 import { flattenGrads, projectConflicts, unflattenGrads } from './gradient_surgery';
 import { evaluateAll, learningRateAt, TrainOptions } from './trainer';
@@ -33,10 +33,6 @@ export interface DistillResult {
   steps: number;
 }
 
-function mapOf(o: ForwardOutput): tf.Tensor3D {
-  return o.attention ? (tf.squeeze(o.attention, [3]) as tf.Tensor3D) : spatialAttention(o.features[o.features.length - 1]);
-}
-
 export async function distillTeachers(student: Classifier, teachers: Classifier[], data: { train: ImageDataset; test: ImageDataset }, options: DistillOptions): Promise<DistillResult> {
   const vars = trainableVariables(student);
   const decayed = vars.filter((v) => v.shape.length > 1);
@@ -55,7 +51,7 @@ export async function distillTeachers(student: Classifier, teachers: Classifier[
         await new Promise<void>((r) => setImmediate(r));
         const targets = tf.tidy(() => teachers.map((t) => {
           const o = t.apply(batch.x, false);
-          return { logits: o.logits, map: mapOf(o) };
+          return { logits: o.logits, map: attentionMapOf(o) };
         }));
         // the losses, each a function of the student's output on the batch
         type Loss = { kind: 'label' | 'prob' | 'att'; teacher: number; f: (o: ForwardOutput) => tf.Scalar };
@@ -69,7 +65,7 @@ export async function distillTeachers(student: Classifier, teachers: Classifier[
         } else {
           targets.slice(0, k).forEach((t, i) => {
             losses.push({ kind: 'prob', teacher: i, f: (o) => tf.mean(distillation(t.logits, o.logits, T)) as tf.Scalar });
-            if (beta > 0) losses.push({ kind: 'att', teacher: i, f: (o) => tf.mul(beta, tf.mean(normalizedMapMse(t.map, mapOf(o)))) as tf.Scalar });
+            if (beta > 0) losses.push({ kind: 'att', teacher: i, f: (o) => tf.mul(beta, tf.mean(normalizedMapMse(t.map, attentionMapOf(o)))) as tf.Scalar });
           });
         }
         let total: tf.Tensor1D;

@@ -5,12 +5,18 @@
  * the source map's argmax, averaged.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { ForwardOutput } from '../models/model';
 
 const EPS = 1e-7;
 
 /** [n, h, w] spatial attention Σ_c F² (not normalised) */
 export function spatialAttention(features: tf.Tensor4D): tf.Tensor3D {
   return tf.tidy(() => tf.sum(tf.square(features), 3) as tf.Tensor3D);
+}
+
+/** a node's attention map [n, h, w]: its own (ABN) or Σ_c F² of its last stage */
+export function attentionMapOf(o: ForwardOutput): tf.Tensor3D {
+  return o.attention ? (tf.squeeze(o.attention, [3]) as tf.Tensor3D) : spatialAttention(o.features[o.features.length - 1]);
 }
 
 /** [n, h, w] 0/1 masks: a k×k window centred on each sample's argmax of `map`, shifted to lie inside it */
