@@ -1,12 +1,14 @@
 /** `ktg status`, `ktg show`, `ktg best`: read a study back. */
 import * as fs from 'fs';
 import { describeGraph } from '../graph/spec';
+import { coGanToDot } from '../gan/dot';
+import { describeCoGan } from '../gan/space';
 import { graphToDot } from '../graph/dot';
 import { readStudy, studyProgress } from '../search/study';
 import { openStorage } from '../search/storage/open';
-import { TrialRow } from '../search/storage/types';
+import { isGraphSpec, TrialRow } from '../search/storage/types';
 import { writeJsonFile } from './files';
-import { formatValue, table } from './format';
+import { formatValue, objectiveName, table } from './format';
 
 export async function runStatus(o: { storage: string; study?: string }): Promise<void> {
   const storage = openStorage(o.storage, { create: false });
@@ -36,6 +38,7 @@ export async function runStatus(o: { storage: string; study?: string }): Promise
 
 function gateSummary(t: TrialRow): string {
   if (!t.spec) return '';
+  if (!isGraphSpec(t.spec)) return t.spec.edges.map((e) => `G${e.source}→G${e.target}:${e.kind}:${e.gate.name}`).join(' ');
   return t.spec.edges.map((e) => `${e.source}→${e.target}:${e.gate.name === 'sine' ? `sine(${e.gate.f!.toFixed(2)},${e.gate.phi!.toFixed(2)})` : e.gate.name}`).join(' ');
 }
 
@@ -44,7 +47,7 @@ export async function runShow(o: { storage: string; study: string }): Promise<vo
   console.log(
     table(
       ['trial', 'status', 'epochs', 'value', 'attempt', 'models', 'gates'],
-      data.trials.map((t) => [String(t.number), t.status, String(t.lastEpoch ?? 0), formatValue(t.value), String(t.attempt), t.spec?.nodes.map((n) => n.model).join(',') ?? '', gateSummary(t)]),
+      data.trials.map((t) => [String(t.number), t.status, String(t.lastEpoch ?? 0), formatValue(t.value), String(t.attempt), t.spec ? (isGraphSpec(t.spec) ? t.spec.nodes.map((n) => n.model).join(',') : `${t.spec.generators}×dcgan`) : '', gateSummary(t)]),
     ),
   );
   for (const t of data.trials.filter((t) => t.error)) console.log(`trial ${t.number}: ${t.error}`);
@@ -54,14 +57,14 @@ export async function runBest(o: { storage: string; study: string; out?: string;
   const data = await readStudy(o.storage, o.study);
   if (!data.best) throw new Error(`study "${o.study}" has no finished trial with a value yet`);
   const { trial, spec } = data.best;
-  console.log(`best trial ${trial.number} (${trial.status}, ${trial.lastEpoch} epochs): ${data.study.config.metric} accuracy ${formatValue(trial.value)}`);
-  console.log(describeGraph(spec));
+  console.log(`best trial ${trial.number} (${trial.status}, ${trial.lastEpoch} epochs): ${objectiveName(data.study.config)} ${formatValue(trial.value)}`);
+  console.log(isGraphSpec(spec) ? describeGraph(spec) : describeCoGan(spec));
   if (o.out) {
     writeJsonFile(o.out, spec);
-    console.log(`graph spec written to ${o.out} (train it with: ktg train --spec ${o.out} --dataset ${data.study.config.dataset})`);
+    console.log(isGraphSpec(spec) ? `graph spec written to ${o.out} (train it with: ktg train --spec ${o.out} --dataset ${data.study.config.dataset})` : `co-training spec written to ${o.out} (train it with gan.trainCoGan in a notebook)`);
   }
   if (o.dot) {
-    fs.writeFileSync(o.dot, graphToDot(spec, { title: `${o.study}: trial ${trial.number}` }));
+    fs.writeFileSync(o.dot, (isGraphSpec(spec) ? graphToDot(spec, { title: `${o.study}: trial ${trial.number}` }) : coGanToDot(spec, { title: `${o.study}: trial ${trial.number}` })));
     console.log(`diagram written to ${o.dot}`);
   }
 }

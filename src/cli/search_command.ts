@@ -4,13 +4,15 @@ import * as path from 'path';
 import { loadDataset } from '../data/registry';
 import { PresetName } from '../presets';
 import { runLocalWorkers } from '../search/local_pool';
-import { searchPresets } from '../search/presets';
-import { describeSpaceSize, parseSearchSpace, SearchSpace, spaceSize } from '../search/space';
+import { anySpaceSize, describeSpaceSize, parseAnySpace } from '../search/space';
+import { GanSpace, isGanSpace } from '../gan/space';
+import { ganSearchPresets, searchPresets } from '../search/presets';
+import { SearchSpace } from '../search/space';
 import { createOrResumeStudy, readStudy, studyProgress } from '../search/study';
 import { StudyConfigInput } from '../search/study_config';
 import { openStorage } from '../search/storage/open';
 import { readJsonFile } from './files';
-import { formatValue } from './format';
+import { formatValue, objectiveName } from './format';
 
 export interface SearchCommandOptions {
   space?: string;
@@ -38,10 +40,10 @@ function studyName(o: SearchCommandOptions): string {
   throw new Error('give --study NAME to resume a study, or --space FILE to create one');
 }
 
-function readSpaceFile(file: string): SearchSpace {
+function readSpaceFile(file: string): SearchSpace | GanSpace {
   const raw = readJsonFile(file, 'search space');
   try {
-    return parseSearchSpace(raw);
+    return parseAnySpace(raw);
   } catch (err) {
     throw new Error(`${file}: ${(err as Error).message}`);
   }
@@ -51,17 +53,20 @@ function configFrom(o: SearchCommandOptions): StudyConfigInput {
   if (!o.space || !o.dataset) throw new Error('creating a study needs --space FILE and --dataset NAME');
   const preset = searchPresets[o.preset];
   const given = <T>(v: T | undefined, fallback: T): T => (v === undefined ? fallback : v);
+  const space = readSpaceFile(o.space);
+  const gan = isGanSpace(space) ? ganSearchPresets[o.preset] : undefined;
   return {
     ...preset,
-    space: readSpaceFile(o.space),
+    ...gan,
+    space,
     dataset: o.dataset,
-    trials: given(o.trials, preset.trials!),
-    epochs: given(o.epochs, preset.epochs!),
-    trainSize: given(o.trainSize, preset.trainSize),
-    validationSize: given(o.validationSize, preset.validationSize!),
-    batchSize: given(o.batchSize, preset.batchSize!),
+    trials: given(o.trials, (gan ?? preset).trials!),
+    epochs: given(o.epochs, (gan ?? preset).epochs!),
+    trainSize: given(o.trainSize, (gan ?? preset).trainSize),
+    validationSize: given(o.validationSize, (gan ?? preset).validationSize!),
+    batchSize: given(o.batchSize, (gan ?? preset).batchSize!),
     learningRate: given(o.lr, preset.learningRate),
-    metric: o.metric,
+    metric: gan ? 'best-is' : o.metric,
     seed: o.seed,
     pruner: o.pruning ? { kind: 'asha', reductionFactor: o.eta } : { kind: 'none' },
   };
@@ -78,10 +83,10 @@ export async function runSearchCommand(o: SearchCommandOptions): Promise<void> {
     study = resumingAsIs ? existing : (await createOrResumeStudy(storage, name, configFrom(o))).study;
     const resumed = Boolean(existing);
     const config = study.config;
-    const size = spaceSize(config.space);
+    const size = anySpaceSize(config.space);
     console.log(`${resumed ? 'resuming' : 'created'} study "${name}" in ${storage.url}`);
     console.log(`  space: ${config.space.name} — ${describeSpaceSize(size)}`);
-    console.log(`  ${config.trials} trials × ≤${config.epochs} epochs on ${config.dataset} (train ${config.trainSize || 'all'}, validation ${config.validationSize}), objective: ${config.metric} accuracy, ${config.pruner.kind === 'asha' ? `ASHA η=${config.pruner.reductionFactor}` : 'no pruning'}`);
+    console.log(`  ${config.trials} trials × ≤${config.epochs} epochs on ${config.dataset} (train ${config.trainSize || 'all'}, validation ${config.validationSize}), objective: ${objectiveName(config)}, ${config.pruner.kind === 'asha' ? `ASHA η=${config.pruner.reductionFactor}` : 'no pruning'}`);
     progress = studyProgress(config, await storage.trials(name));
     if (resumed) console.log(`  kept ${progress.finished} finished trial(s); ${progress.byStatus.running + progress.byStatus.waiting} unfinished will run again`);
   } finally {
@@ -137,7 +142,7 @@ export async function runSearchCommand(o: SearchCommandOptions): Promise<void> {
   const end = await readStudy(o.storage, name);
   const p = end.progress;
   console.log(`study "${name}": ${p.finished}/${p.total} finished (${p.byStatus.completed} completed, ${p.byStatus.pruned} pruned, ${p.byStatus.failed} failed), ${(100 * p.budgetFraction).toFixed(1)}% of a full random search's epochs`);
-  if (p.best) console.log(`best: trial ${p.best.number}, ${end.study.config.metric} accuracy ${formatValue(p.best.value)} — export it with: ktg best --storage ${o.storage} --study ${name} --out best.json`);
+  if (p.best) console.log(`best: trial ${p.best.number}, ${objectiveName(end.study.config)} ${formatValue(p.best.value)} — export it with: ktg best --storage ${o.storage} --study ${name} --out best.json`);
   if (result.aborted) {
     console.log(`interrupted; resume with: ktg search --storage ${o.storage} --study ${name}`);
     process.exitCode = 130;

@@ -10,6 +10,7 @@ import { Rng } from '../data/random';
 import { GateName, GateSpec, SINE_PHI_MAX } from '../gates';
 import { EdgeSpec, GraphSpec, gateSchema, edgeSchema, parseGraphSpec } from '../graph/spec';
 import { modelFactories } from '../models/registry';
+import { GanSpace, ganSpaceSize, isGanSpace, parseGanSpace } from '../gan/space';
 
 const gateNames = gateSchema.shape.name.options as readonly GateName[];
 const lossNames = edgeSchema.shape.loss.removeDefault().options;
@@ -141,4 +142,13 @@ export function sampleGraph(space: SearchSpace, seed: number, data: { numClasses
     return { source, target, loss, ...(loss === 'kd' ? { temperature: space.temperature } : {}), ...(usesMaps && space.crops ? { crops: space.crops } : {}), gate: sampleGate(rng, space.gates) };
   });
   return parseGraphSpec({ numClasses: data.numClasses, inputShape: data.inputShape, nodes, edges });
+}
+
+/** A knowledge-transfer-graph space or, with `kind: "gan"`, a gate space over co-trained generators. */
+export function parseAnySpace(input: unknown): SearchSpace | GanSpace {
+  return isGanSpace(input) ? parseGanSpace(input) : parseSearchSpace(input);
+}
+
+export function anySpaceSize(space: SearchSpace | GanSpace): SpaceSize {
+  return 'kind' in space && space.kind === 'gan' ? ganSpaceSize(space) : spaceSize(space as SearchSpace);
 }

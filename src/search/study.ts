@@ -3,15 +3,15 @@
  * ready for plotting in a notebook).
  */
 import { datasets } from '../data/registry';
-import { GraphSpec } from '../graph/spec';
+import { TrialSpec } from './storage/types';
 import { openStorage } from './storage/open';
 import { EpochRow, StudyRow, StudyStorage, TrialRow, TrialStatus } from './storage/types';
-import { parseSearchSpace } from './space';
+import { parseAnySpace } from './space';
 import { configDifferences, parseStudyConfig, StudyConfig, StudyConfigInput } from './study_config';
 
 /** Creates the study, or checks that an existing one has the same settings (to resume it). */
 export async function createOrResumeStudy(storage: StudyStorage, name: string, input: StudyConfigInput): Promise<{ study: StudyRow; resumed: boolean }> {
-  const config = parseStudyConfig({ ...input, space: parseSearchSpace(input.space) });
+  const config = parseStudyConfig({ ...input, space: parseAnySpace(input.space) });
   if (!datasets[config.dataset]) throw new Error(`unknown dataset "${config.dataset}"; known: ${Object.keys(datasets).join(', ')}`);
   const existing = await storage.getStudy(name);
   if (existing) {
@@ -59,7 +59,7 @@ export interface StudyData {
   trials: TrialRow[];
   epochs: EpochRow[];
   progress: StudyProgress;
-  best?: { trial: TrialRow; spec: GraphSpec };
+  best?: { trial: TrialRow; spec: TrialSpec };
 }
 
 /** Everything about a study as plain rows: `await readStudy('sqlite:studies/ktg.db', 'ch3')`. */

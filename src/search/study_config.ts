@@ -3,10 +3,12 @@
  * pruner. Stored with the study so any worker on any machine runs trials the same way.
  */
 import { z } from 'zod';
+import { ganSpaceSchema } from '../gan/space';
 import { searchSpaceSchema } from './space';
 
 export const studyConfigSchema = z.object({
-  space: searchSpaceSchema,
+  /** a knowledge-transfer-graph space, or a gate space over co-trained generators (`kind: "gan"`) */
+  space: z.union([ganSpaceSchema, searchSpaceSchema]),
   /** dataset name from the data registry, e.g. "fashion-mnist", "cifar100" */
   dataset: z.string(),
   /** total trials (finished, pruned and failed ones all count) */
@@ -24,8 +26,8 @@ export const studyConfigSchema = z.object({
   milestones: z.array(z.number().int()).default([]),
   weightDecay: z.number().nonnegative().default(5e-4),
   augmentation: z.enum(['none', 'weak', 'strong']).default('none'),
-  /** objective: accuracy of the target node, or of the ensemble node (mean of all nodes' logits) */
-  metric: z.enum(['target', 'ensemble']).default('target'),
+  /** objective: accuracy of the target node, of the ensemble node (mean of all nodes' logits), or for GAN studies the best Inception Score of any generator */
+  metric: z.enum(['target', 'ensemble', 'best-is']).default('target'),
   /** semi-supervised studies (thesis Ch.5): labelled images (class-balanced) out of the training part; the rest is unlabelled */
   semi: z
     .object({
@@ -34,6 +36,24 @@ export const studyConfigSchema = z.object({
       unlabelledBatch: z.number().int().positive(),
       emaDecay: z.number().min(0).max(1).default(0.999),
       tau: z.number().gt(0).lt(1).default(0.95),
+    })
+    .optional(),
+  /**
+   * GAN studies (paper 003 §4.3): an "epoch" is `stepsPerEpoch` co-training steps (batch = batchSize),
+   * after which `samples` images per generator are scored with the dataset's metric classifier
+   * (IS against it; FID against the validation images). learningRate/schedule above are unused.
+   */
+  gan: z
+    .object({
+      imageSize: z.union([z.literal(28), z.literal(32), z.literal(64)]).optional(),
+      zDim: z.number().int().positive().default(100),
+      baseWidth: z.number().int().positive().default(64),
+      norm: z.enum(['spectral', 'batch']).default('spectral'),
+      stepsPerEpoch: z.number().int().positive(),
+      learningRate: z.number().positive().default(2e-4),
+      samples: z.number().int().min(10).default(1000),
+      metricModel: z.string().default('cnn16'),
+      metricEpochs: z.number().int().positive().default(4),
     })
     .optional(),
   pruner: z
@@ -48,11 +68,23 @@ export const studyConfigSchema = z.object({
 });
 
 export type StudyConfig = z.infer<typeof studyConfigSchema>;
+
+/** combinations a schema cannot express: GAN spaces go with GAN settings and the best-IS objective */
+function crossCheck(c: StudyConfig): string[] {
+  const gan = 'kind' in c.space && c.space.kind === 'gan';
+  const problems: string[] = [];
+  if (gan && !c.gan) problems.push('gan: a GAN space needs GAN settings (gan.stepsPerEpoch, …)');
+  if (gan && c.metric !== 'best-is') problems.push(`metric: a GAN space is scored by "best-is", not "${c.metric}"`);
+  if (!gan && c.metric === 'best-is') problems.push('metric: "best-is" needs a GAN space (kind: "gan")');
+  if (gan && c.semi) problems.push('semi: GAN studies are not semi-supervised');
+  return problems;
+}
 export type StudyConfigInput = z.input<typeof studyConfigSchema>;
 
 export function parseStudyConfig(input: unknown): StudyConfig {
   const parsed = studyConfigSchema.safeParse(input);
-  if (!parsed.success) throw new Error(`invalid study settings:\n  - ${parsed.error.issues.map((i) => `${i.path.join('.') || 'study'}: ${i.message}`).join('\n  - ')}`);
+  const problems = parsed.success ? crossCheck(parsed.data) : parsed.error.issues.map((i) => `${i.path.join('.') || 'study'}: ${i.message}`);
+  if (problems.length || !parsed.success) throw new Error(`invalid study settings:\n  - ${problems.join('\n  - ')}`);
   return parsed.data;
 }
 

@@ -9,12 +9,14 @@ import { ImageDataset, subset } from '../data/dataset';
 import { loadDataset } from '../data/registry';
 import { labelledSplit, trainValidationSplit } from '../data/splits';
 import { trainSemiGraph } from '../semi/trainer';
-import { GraphSpec } from '../graph/spec';
 import { disposeModels, EpochMetrics, trainGraph } from '../graph/trainer';
+import { isGanSpace, sampleCoGan } from '../gan/space';
+import { SampleScorer } from '../gan/quality';
 import { checkAshaOptions, promotable, rungAt } from './asha';
-import { sampleGraph } from './space';
+import { ganScorer, trainGanTrial } from './gan_trial';
+import { sampleGraph, SearchSpace } from './space';
 import { StudyConfig, trialSeed } from './study_config';
-import { Claim, LostTrialError, StudyStorage, WorkerInfo } from './storage/types';
+import { Claim, EpochRow, LostTrialError, StudyStorage, TrialSpec, WorkerInfo } from './storage/types';
 
 export interface SearchData {
   train: ImageDataset;
@@ -37,7 +39,7 @@ export async function loadSearchData(config: StudyConfig): Promise<SearchData> {
 }
 
 export type WorkerEvent =
-  | { kind: 'trial-started'; number: number; attempt: number; spec: GraphSpec }
+  | { kind: 'trial-started'; number: number; attempt: number; spec: TrialSpec }
   | { kind: 'epoch'; number: number; epoch: number; value: number }
   | { kind: 'trial-finished'; number: number; status: 'completed' | 'pruned' | 'failed'; value?: number; epochs: number; error?: string }
   | { kind: 'trial-lost'; number: number }
@@ -79,6 +81,8 @@ export async function runWorker(storage: StudyStorage, studyName: string, option
   const config = study.config;
   if (config.pruner.kind === 'asha') checkAshaOptions(config.pruner);
   const data = options.data ?? (await loadSearchData(config));
+  // GAN studies: the metric classifier (trained once, cached on disk) and the real reference features
+  const scorer = isGanSpace(config.space) ? await ganScorer(config, data) : undefined;
   const worker = workerInfo(options.id);
   const leaseMs = options.leaseMs ?? 120_000;
   const emit = options.onEvent ?? (() => undefined);
@@ -99,7 +103,7 @@ export async function runWorker(storage: StudyStorage, studyName: string, option
         await sleep(Math.min(5000, leaseMs / 2), options.signal);
         continue;
       }
-      const outcome = await runTrial(storage, studyName, config, data, next.claim, worker, options);
+      const outcome = await runTrial(storage, studyName, config, data, next.claim, worker, options, scorer);
       if (outcome === 'aborted') break;
       if (outcome === 'lost') emit({ kind: 'trial-lost', number: next.claim.number });
       else finished++;
@@ -111,37 +115,47 @@ export async function runWorker(storage: StudyStorage, studyName: string, option
   return finished;
 }
 
-async function runTrial(storage: StudyStorage, study: string, config: StudyConfig, data: SearchData, claim: Claim, worker: WorkerInfo, options: WorkerOptions): Promise<'finished' | 'lost' | 'aborted'> {
+/** what every kind of trial reports after an epoch: the row to store; the answer is "stop" when ASHA prunes it */
+export type RecordEpoch = (row: Omit<EpochRow, 'study' | 'trial'>) => Promise<void | 'stop'>;
+
+/** trains a classifier graph (supervised or semi-supervised) for one trial */
+async function trainGraphTrial(spec: TrialSpec, config: StudyConfig, data: SearchData, seed: number, signal: AbortSignal | undefined, record: RecordEpoch): Promise<{ status: string; error?: string }> {
+  if (!('nodes' in spec)) throw new Error('a classifier study got a GAN spec');
+  const target = spec.nodes.findIndex((n) => n.role === 'target');
+  const onEpoch = (m: EpochMetrics) => record({ epoch: m.epoch, value: objective(config, m, target), accuracy: m.accuracy, ensembleAccuracy: m.ensembleAccuracy, nodeLoss: m.nodeLoss, edgeLoss: m.edgeLoss, seconds: m.seconds });
+  const common = { epochs: config.epochs, learningRate: config.learningRate, schedule: config.schedule, milestones: config.milestones, weightDecay: config.weightDecay, seed, signal, onEpoch };
+  const result =
+    config.semi && data.semi
+      ? await trainSemiGraph(spec, { labelled: data.semi.labelled, unlabelled: data.semi.unlabelled, test: data.validation }, { ...common, labelledBatch: config.semi.labelledBatch, unlabelledBatch: config.semi.unlabelledBatch, emaDecay: config.semi.emaDecay, tau: config.semi.tau })
+      : await trainGraph(spec, { train: data.train, test: data.validation }, { ...common, batchSize: config.batchSize, augmentation: config.augmentation });
+  disposeModels(result);
+  return result;
+}
+
+async function runTrial(storage: StudyStorage, study: string, config: StudyConfig, data: SearchData, claim: Claim, worker: WorkerInfo, options: WorkerOptions, scorer?: SampleScorer): Promise<'finished' | 'lost' | 'aborted'> {
   const emit = options.onEvent ?? (() => undefined);
   const seed = trialSeed(config, claim.number);
   let epochs = 0;
   let lastValue: number | undefined;
   try {
-    const spec = sampleGraph(config.space, seed, data);
+    const spec: TrialSpec = isGanSpace(config.space) ? sampleCoGan(config.space, seed) : sampleGraph(config.space as SearchSpace, seed, data);
     await storage.setTrialSpec(study, claim, worker, spec);
     emit({ kind: 'trial-started', number: claim.number, attempt: claim.attempt, spec });
-    const target = spec.nodes.findIndex((n) => n.role === 'target');
     let pruned = false;
-    const onEpoch = async (m: EpochMetrics): Promise<void | 'stop'> => {
-      const value = objective(config, m, target);
-      epochs = m.epoch;
-      lastValue = value;
-      await storage.recordEpoch(study, claim, worker, { epoch: m.epoch, value, accuracy: m.accuracy, ensembleAccuracy: m.ensembleAccuracy, nodeLoss: m.nodeLoss, edgeLoss: m.edgeLoss, seconds: m.seconds });
-      emit({ kind: 'epoch', number: claim.number, epoch: m.epoch, value });
-      const rung = config.pruner.kind === 'asha' && m.epoch < config.epochs ? rungAt(config.pruner, m.epoch) : undefined;
+    const record: RecordEpoch = async (row) => {
+      epochs = row.epoch;
+      lastValue = row.value;
+      await storage.recordEpoch(study, claim, worker, row);
+      emit({ kind: 'epoch', number: claim.number, epoch: row.epoch, value: row.value });
+      const rung = config.pruner.kind === 'asha' && row.epoch < config.epochs ? rungAt(config.pruner, row.epoch) : undefined;
       if (rung === undefined) return;
-      const competing = await storage.reportRung(study, claim, worker, rung, value);
-      if (!promotable(value, competing, config.pruner)) {
+      const competing = await storage.reportRung(study, claim, worker, rung, row.value);
+      if (!promotable(row.value, competing, config.pruner)) {
         pruned = true;
         return 'stop';
       }
     };
-    const common = { epochs: config.epochs, learningRate: config.learningRate, schedule: config.schedule, milestones: config.milestones, weightDecay: config.weightDecay, seed, signal: options.signal, onEpoch };
-    const result =
-      config.semi && data.semi
-        ? await trainSemiGraph(spec, { labelled: data.semi.labelled, unlabelled: data.semi.unlabelled, test: data.validation }, { ...common, labelledBatch: config.semi.labelledBatch, unlabelledBatch: config.semi.unlabelledBatch, emaDecay: config.semi.emaDecay, tau: config.semi.tau })
-        : await trainGraph(spec, { train: data.train, test: data.validation }, { ...common, batchSize: config.batchSize, augmentation: config.augmentation });
-    disposeModels(result);
+    const result = scorer ? await trainGanTrial(spec, config, data, scorer, seed, options.signal, record) : await trainGraphTrial(spec, config, data, seed, options.signal, record);
     if (result.status === 'aborted') {
       await storage.releaseTrial(study, claim, worker);
       return 'aborted';

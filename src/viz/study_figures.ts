@@ -4,15 +4,25 @@
  * scores, and the best graph's diagram.
  */
 import { graphToDot } from '../graph/dot';
+import { coGanToDot } from '../gan/dot';
 import type { StudyData } from '../search/study';
-import type { TrialStatus } from '../search/storage/types';
+import { isGraphSpec, TrialStatus } from '../search/storage/types';
 import { PlotlyFigure } from './plotly';
+
+/** how a study's values are shown: accuracies in %, Inception Scores as they are */
+function valueAxis(data: StudyData, percent = true): { scale: number; label: string; short: string } {
+  const c = data.study.config;
+  if (c.metric === 'best-is') return { scale: 1, label: 'best Inception Score of any generator (metric classifier)', short: 'best IS' };
+  const scale = percent ? 100 : 1;
+  return { scale, label: `${c.metric === 'ensemble' ? 'ensemble' : 'target-node'} validation accuracy${scale === 100 ? ' (%)' : ''}`, short: 'validation accuracy' };
+}
 
 const statusColour: Record<TrialStatus, string> = { completed: '#1f77b4', pruned: '#aaaaaa', failed: '#d62728', running: '#2ca02c', waiting: '#cccccc' };
 
 /** Validation value per epoch for every trial; an × marks where a pruned trial was stopped. */
 export function trialCurvesFigure(data: StudyData, options: { title?: string; percent?: boolean } = {}): PlotlyFigure {
-  const scale = options.percent === false ? 1 : 100;
+  const axis = valueAxis(data, options.percent !== false);
+  const scale = axis.scale;
   const byTrial = new Map<number, { x: number[]; y: number[] }>();
   for (const e of data.epochs) {
     const curve = byTrial.get(e.trial) ?? { x: [], y: [] };
@@ -34,13 +44,12 @@ export function trialCurvesFigure(data: StudyData, options: { title?: string; pe
   }
   traces.push({ type: 'scatter', mode: 'markers', x: stops.x, y: stops.y, text: stops.text, name: 'stopped by ASHA', marker: { symbol: 'x', size: 8, color: '#d62728' } });
   traces.push({ type: 'scatter', mode: 'lines', x: [null], y: [null], name: 'reached the last epoch', line: { color: statusColour.completed, width: 2 } });
-  const metric = data.study.config.metric === 'ensemble' ? 'ensemble' : 'target-node';
   return {
     data: traces,
     layout: {
-      title: options.title ?? `${data.study.name}: ${metric} validation accuracy per trial`,
+      title: options.title ?? `${data.study.name}: ${axis.label} per trial`,
       xaxis: { title: 'epoch', type: data.study.config.epochs >= 16 ? 'log' : 'linear' },
-      yaxis: { title: `validation accuracy${scale === 100 ? ' (%)' : ''}` },
+      yaxis: { title: axis.label },
       height: 420,
     },
   };
@@ -49,23 +58,25 @@ export function trialCurvesFigure(data: StudyData, options: { title?: string; pe
 /** Best value so far against the number of finished trials (in finishing order). */
 export function bestSoFarFigure(data: StudyData, options: { title?: string } = {}): PlotlyFigure {
   const finished = data.trials.filter((t) => t.finishedAt !== undefined && t.status !== 'failed' && t.value !== undefined && Number.isFinite(t.value)).sort((a, b) => a.finishedAt! - b.finishedAt!);
+  const { scale, label } = valueAxis(data);
   let best = -Infinity;
-  const y = finished.map((t) => (best = Math.max(best, t.value! * 100)));
+  const y = finished.map((t) => (best = Math.max(best, t.value! * scale)));
   return {
     data: [
-      { type: 'scatter', mode: 'markers', x: finished.map((_, i) => i + 1), y: finished.map((t) => t.value! * 100), name: 'trial value', marker: { color: finished.map((t) => statusColour[t.status]), size: 6 } },
+      { type: 'scatter', mode: 'markers', x: finished.map((_, i) => i + 1), y: finished.map((t) => t.value! * scale), name: 'trial value', marker: { color: finished.map((t) => statusColour[t.status]), size: 6 } },
       { type: 'scatter', mode: 'lines', line: { shape: 'hv', width: 2 }, x: finished.map((_, i) => i + 1), y, name: 'best so far' },
     ],
-    layout: { title: options.title ?? `${data.study.name}: best so far`, xaxis: { title: 'finished trials' }, yaxis: { title: 'validation accuracy (%)' }, height: 380 },
+    layout: { title: options.title ?? `${data.study.name}: best so far`, xaxis: { title: 'finished trials' }, yaxis: { title: label }, height: 380 },
   };
 }
 
 /** Distribution of final values, per status (completed vs pruned). */
 export function scoreDistributionFigure(data: StudyData, options: { title?: string } = {}): PlotlyFigure {
   const statuses: TrialStatus[] = ['completed', 'pruned'];
+  const { scale, label } = valueAxis(data);
   return {
-    data: statuses.map((s) => ({ type: 'histogram', name: s, opacity: 0.75, marker: { color: statusColour[s] }, x: data.trials.filter((t) => t.status === s && t.value !== undefined && Number.isFinite(t.value)).map((t) => t.value! * 100) })),
-    layout: { title: options.title ?? `${data.study.name}: final validation accuracy of the trials`, barmode: 'overlay', xaxis: { title: 'validation accuracy at the last evaluation (%)' }, yaxis: { title: 'trials' }, height: 360 },
+    data: statuses.map((s) => ({ type: 'histogram', name: s, opacity: 0.75, marker: { color: statusColour[s] }, x: data.trials.filter((t) => t.status === s && t.value !== undefined && Number.isFinite(t.value)).map((t) => t.value! * scale) })),
+    layout: { title: options.title ?? `${data.study.name}: final values of the trials`, barmode: 'overlay', xaxis: { title: `${label} at the last evaluation` }, yaxis: { title: 'trials' }, height: 360 },
   };
 }
 
@@ -73,5 +84,6 @@ export function scoreDistributionFigure(data: StudyData, options: { title?: stri
 export function bestGraphDot(data: StudyData): string | undefined {
   if (!data.best) return undefined;
   const { trial, spec } = data.best;
+  if (!isGraphSpec(spec)) return coGanToDot(spec, { title: `${data.study.name}: best trial ${trial.number}, best IS ${trial.value!.toFixed(3)}` });
   return graphToDot(spec, { title: `${data.study.name}: best trial ${trial.number}, ${(100 * trial.value!).toFixed(2)} %` });
 }

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { frozenNodes } from '../../src/graph/spec';
 import { SINE_PHI_MAX } from '../../src/gates';
-import { parseSearchSpace, sampleGraph, SearchSpaceError, spaceEdges, spaceSize } from '../../src/search/space';
+import { isGanSpace, sampleCoGan } from '../../src/gan/space';
+import { parseAnySpace, parseSearchSpace, sampleGraph, SearchSpaceError, spaceEdges, spaceSize } from '../../src/search/space';
 
 const data = { numClasses: 10, inputShape: [28, 28, 1] as [number, number, number] };
 const threeNodes = parseSearchSpace({
@@ -81,14 +82,15 @@ test('semi-supervised spaces: a self-loop per node from selfLosses, ema edges on
   assert.throws(() => parseSearchSpace({ nodes: [{ role: 'target', models: ['cnn8'] }, { models: ['cnn8', 'cnn16'] }], gates: ['through'], losses: ['ema'] }), /"ema" edges need one model for every node/);
 });
 
-test('every bundled space file under spaces/ parses and samples a valid graph', async () => {
+test('every bundled space file under spaces/ parses and samples a valid graph (or co-GAN)', async () => {
   const fs = await import('node:fs');
   const path = await import('node:path');
   const dir = path.join(__dirname, '..', '..', 'spaces');
   const files = fs.readdirSync(dir).filter((f: string) => f.endsWith('.json'));
   assert.ok(files.length >= 6);
   for (const f of files) {
-    const space = parseSearchSpace(JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')));
-    assert.ok(sampleGraph(space, 1, { numClasses: 10, inputShape: [32, 32, 3] }).edges.length > 0, f);
+    const space = parseAnySpace(JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')));
+    if (isGanSpace(space)) assert.ok(sampleCoGan(space, 1).generators >= 2 && sampleCoGan(space, 1).edges.length > 0, f);
+    else assert.ok(sampleGraph(space, 1, { numClasses: 10, inputShape: [32, 32, 3] }).edges.length > 0, f);
   }
 });

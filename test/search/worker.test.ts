@@ -5,6 +5,7 @@ import { before, test } from 'node:test';
 import { initBackend } from '../../src/backend';
 import { createOrResumeStudy, readStudy } from '../../src/search/study';
 import { openStorage } from '../../src/search/storage/open';
+import { isGraphSpec } from '../../src/search/storage/types';
 import { runWorker, WorkerEvent } from '../../src/search/worker';
 import { tempDir } from './helpers';
 
@@ -65,7 +66,7 @@ test('a semi-supervised study: trials train with trainSemiGraph on a labelled/un
     const data = await readStudy(storage, 'semi');
     for (const t of data.trials) {
       assert.equal(t.status, 'completed', t.error);
-      assert.ok(t.spec!.edges.some((e) => e.source === 1 && e.target === 1 && ['consistency', 'pseudo', 'pseudo-threshold'].includes(e.loss)));
+      assert.ok(t.spec && isGraphSpec(t.spec) && t.spec.edges.some((e) => e.source === 1 && e.target === 1 && ['consistency', 'pseudo', 'pseudo-threshold'].includes(e.loss)));
     }
     // 160 unlabelled images (200 − 40 labelled) in batches of 32 → 5 steps per epoch, 2 epochs recorded
     assert.equal(data.epochs.length, 4);

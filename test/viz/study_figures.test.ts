@@ -4,7 +4,7 @@ import { parseStudyConfig } from '../../src/search/study_config';
 import { studyProgress, StudyData } from '../../src/search/study';
 import { EpochRow, TrialRow } from '../../src/search/storage/types';
 import { bestGraphDot, bestSoFarFigure, scoreDistributionFigure, trialCurvesFigure } from '../../src/viz/study_figures';
-import { sampleGraph } from '../../src/search/space';
+import { sampleGraph, SearchSpace } from '../../src/search/space';
 
 const config = parseStudyConfig({ space: { nodes: [{ role: 'target', models: ['cnn8'] }, { models: ['cnn8'] }], gates: ['through', 'cutoff'] }, dataset: 'fashion-mnist', trials: 3, validationSize: 10, epochs: 4, batchSize: 8 });
 const curves = [
@@ -13,7 +13,7 @@ const curves = [
   [0.35, 0.38],
 ];
 const status: TrialRow['status'][] = ['completed', 'pruned', 'pruned'];
-const trials: TrialRow[] = curves.map((c, n) => ({ study: 's', number: n, status: status[n], seed: n, attempt: 1, value: c[c.length - 1], lastEpoch: c.length, finishedAt: 1000 + n, spec: sampleGraph(config.space, n, { numClasses: 10, inputShape: [28, 28, 1] }) }));
+const trials: TrialRow[] = curves.map((c, n) => ({ study: 's', number: n, status: status[n], seed: n, attempt: 1, value: c[c.length - 1], lastEpoch: c.length, finishedAt: 1000 + n, spec: sampleGraph(config.space as SearchSpace, n, { numClasses: 10, inputShape: [28, 28, 1] }) }));
 const epochs: EpochRow[] = curves.flatMap((c, n) => c.map((v, i) => ({ study: 's', trial: n, epoch: i + 1, value: v, accuracy: [v], ensembleAccuracy: v, nodeLoss: [1], edgeLoss: [1], seconds: 1 })));
 const progress = studyProgress(config, trials);
 const data: StudyData = { study: { name: 's', config, createdAt: 0 }, trials, epochs, progress, best: { trial: progress.best!, spec: progress.best!.spec! } };

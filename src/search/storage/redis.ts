@@ -8,9 +8,8 @@
  * ktg:study:<name>:{count, waiting, running, trial:<n>, epochs:<n>, rung:<k>, rungs:<n>}.
  */
 import Redis from 'ioredis';
-import type { GraphSpec } from '../../graph/spec';
 import { parseStudyConfig, StudyConfig, trialSeed } from '../study_config';
-import { Claim, ClaimResult, EpochRow, LostTrialError, StudyRow, StudyStorage, TrialRow, TrialStatus, WorkerInfo } from './types';
+import { Claim, ClaimResult, EpochRow, LostTrialError, StudyRow, StudyStorage, TrialRow, TrialSpec, TrialStatus, WorkerInfo } from './types';
 
 /** ARGV: study prefix, worker id, budget, now → {number, attempt} | {-1, running} */
 const claimScript = `
@@ -135,7 +134,7 @@ export class RedisStorage implements StudyStorage {
     }
   }
 
-  async setTrialSpec(study: string, claim: Claim, worker: WorkerInfo, spec: GraphSpec): Promise<void> {
+  async setTrialSpec(study: string, claim: Claim, worker: WorkerInfo, spec: TrialSpec): Promise<void> {
     await this.owned(study, claim, worker, [['HSET', `${this.prefix(study)}:trial:${claim.number}`, 'spec', JSON.stringify(spec)]]);
   }
 
@@ -198,7 +197,7 @@ export class RedisStorage implements StudyStorage {
         number: n,
         status: (f.status ?? 'waiting') as TrialStatus,
         seed: trialSeed(row.config, n),
-        spec: f.spec ? (JSON.parse(f.spec) as GraphSpec) : undefined,
+        spec: f.spec ? (JSON.parse(f.spec) as TrialSpec) : undefined,
         worker: f.worker,
         attempt: Number(f.attempt ?? 0),
         startedAt: f.started ? Number(f.started) : undefined,

@@ -7,9 +7,8 @@ import Database from 'better-sqlite3';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { GraphSpec } from '../../graph/spec';
 import { parseStudyConfig, StudyConfig, trialSeed } from '../study_config';
-import { Claim, ClaimResult, EpochRow, LostTrialError, StudyRow, StudyStorage, TrialRow, TrialStatus, WorkerInfo } from './types';
+import { Claim, ClaimResult, EpochRow, LostTrialError, StudyRow, StudyStorage, TrialRow, TrialSpec, TrialStatus, WorkerInfo } from './types';
 
 const schema = `
 CREATE TABLE IF NOT EXISTS studies (name TEXT PRIMARY KEY, config TEXT NOT NULL, created_at INTEGER NOT NULL);
@@ -163,7 +162,7 @@ export class SqliteStorage implements StudyStorage {
     }).immediate();
   }
 
-  async setTrialSpec(study: string, claim: Claim, worker: WorkerInfo, spec: GraphSpec): Promise<void> {
+  async setTrialSpec(study: string, claim: Claim, worker: WorkerInfo, spec: TrialSpec): Promise<void> {
     this.owned(study, claim, worker, () => this.db.prepare('UPDATE trials SET spec = ? WHERE study = ? AND number = ?').run(JSON.stringify(spec), study, claim.number));
   }
 
@@ -203,7 +202,7 @@ export class SqliteStorage implements StudyStorage {
       number: r.number,
       status: r.status,
       seed: config ? trialSeed(config, r.number) : r.number,
-      spec: r.spec ? (JSON.parse(r.spec) as GraphSpec) : undefined,
+      spec: r.spec ? (JSON.parse(r.spec) as TrialSpec) : undefined,
       worker: r.worker ?? undefined,
       attempt: r.attempt,
       startedAt: r.started_at ?? undefined,

@@ -5,7 +5,15 @@
  * trial was handed to another after its lease lapsed gets a LostTrialError and nothing of its is kept.
  */
 import type { GraphSpec } from '../../graph/spec';
+import type { CoGanSpec } from '../../gan/cotraining';
 import type { StudyConfig } from '../study_config';
+
+/** what a trial trains: a knowledge transfer graph, or (GAN studies) a co-training graph of generators */
+export type TrialSpec = GraphSpec | CoGanSpec;
+
+export function isGraphSpec(spec: TrialSpec): spec is GraphSpec {
+  return 'nodes' in spec;
+}
 
 export type TrialStatus = 'waiting' | 'running' | 'completed' | 'pruned' | 'failed';
 export const finishedStatuses: TrialStatus[] = ['completed', 'pruned', 'failed'];
@@ -23,7 +31,7 @@ export interface TrialRow {
   status: TrialStatus;
   seed: number;
   /** sampled graph, set once the trial starts */
-  spec?: GraphSpec;
+  spec?: TrialSpec;
   worker?: string;
   /** 1 for the first run, +1 each time a lost trial is run again */
   attempt: number;
@@ -42,10 +50,13 @@ export interface EpochRow {
   epoch: number;
   /** the study's objective at this epoch */
   value: number;
-  /** validation accuracy per node (index 0 = node 1) */
+  /** validation accuracy per node (index 0 = node 1); GAN studies: Inception Score per generator */
   accuracy: number[];
+  /** GAN studies: the best Inception Score (the objective) */
   ensembleAccuracy: number;
+  /** GAN studies: Fréchet distance per generator */
   nodeLoss: number[];
+  /** GAN studies: [mean D loss, mean loss per generator] over the epoch's steps */
   edgeLoss: number[];
   seconds: number;
 }
@@ -83,7 +94,7 @@ export interface StudyStorage {
   retireWorker(worker: WorkerInfo): Promise<void>;
   /** a waiting trial, else a new one while the budget allows, else "wait" (others still run) or "done" */
   claimTrial(study: string, worker: WorkerInfo, leaseMs: number): Promise<ClaimResult>;
-  setTrialSpec(study: string, claim: Claim, worker: WorkerInfo, spec: GraphSpec): Promise<void>;
+  setTrialSpec(study: string, claim: Claim, worker: WorkerInfo, spec: TrialSpec): Promise<void>;
   recordEpoch(study: string, claim: Claim, worker: WorkerInfo, row: Omit<EpochRow, 'study' | 'trial'>): Promise<void>;
   /** records the trial's value at a rung and returns every value recorded there (its own included) */
   reportRung(study: string, claim: Claim, worker: WorkerInfo, rung: number, value: number): Promise<number[]>;

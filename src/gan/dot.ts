@@ -1,0 +1,29 @@
+/**
+ * Graphviz rendering of a co-training graph like paper 003's Fig 8: the discriminator feeds each
+ * generator's adversarial edge, generators pass knowledge along transfer edges; edges are coloured
+ * by gate and labelled "representation · gate"; cut edges are hidden unless asked for.
+ */
+import { gateColours } from '../graph/dot';
+import { GateSpec } from '../gates';
+import { CoGanSpec } from './cotraining';
+
+const gateLabel = (g: GateSpec) => (g.name === 'sine' ? `sine(${g.f!.toFixed(2)}, ${g.phi!.toFixed(2)})` : g.name);
+
+export function coGanToDot(spec: CoGanSpec, options: { showCutoff?: boolean; title?: string } = {}): string {
+  const lines = ['digraph CoGAN {', '  rankdir=LR; node [shape=box, style="rounded,filled", fontname="Helvetica"]; edge [fontname="Helvetica", fontsize=10];'];
+  if (options.title) lines.push(`  label="${options.title.replace(/"/g, '\\"')}"; labelloc=t;`);
+  lines.push('  D [label="D (k+1 classes)", shape=ellipse, fillcolor="#f2f2f2"];');
+  for (let i = 1; i <= spec.generators; i++) lines.push(`  G${i} [label="G${i}", fillcolor="#dbe9f6"];`);
+  const edge = (from: string, to: string, label: string, gate: GateSpec) => {
+    if (gate.name === 'cutoff' && !options.showCutoff) return;
+    const colour = gateColours[gate.name] ?? '#333333';
+    lines.push(`  ${from} -> ${to} [label="${label}", color="${colour}", fontcolor="${colour}"${gate.name === 'cutoff' ? ', style=dashed' : ''}];`);
+  };
+  for (let i = 1; i <= spec.generators; i++) {
+    const g = spec.adversarialGates?.[i - 1] ?? { name: 'through' as const };
+    edge('D', `G${i}`, `adversarial · ${gateLabel(g)}`, g);
+  }
+  for (const e of spec.edges) edge(`G${e.source}`, `G${e.target}`, `${e.kind} · ${gateLabel(e.gate)}`, e.gate);
+  lines.push('}');
+  return lines.join('\n');
+}

@@ -1,0 +1,89 @@
+/**
+ * Gate search spaces over co-trained generators (paper 003 §4.3): k generators, every ordered pair
+ * (s, t), s ≠ t, is a transfer edge whose gate is drawn from `gates` and whose representation
+ * (generated images, input-side or output-side attention maps) from `transfers`; each generator's
+ * adversarial edge gets a gate from `adversarialGates`. Sampling is seeded like classifier spaces.
+ */
+import { z } from 'zod';
+import { Rng } from '../data/random';
+import { GateName, GateSpec, SINE_PHI_MAX } from '../gates';
+import { gateSchema } from '../graph/spec';
+import { CoGanSpec, TransferKind } from './cotraining';
+
+const gateNames = gateSchema.shape.name.options as readonly GateName[];
+const gateEnum = z.enum(gateNames as [GateName, ...GateName[]]);
+export const transferKinds: TransferKind[] = ['images', 'input-side', 'output-side'];
+
+export const ganSpaceSchema = z.object({
+  kind: z.literal('gan'),
+  name: z.string().default('gan-space'),
+  generators: z.number().int().min(1).max(8),
+  /** gate candidates for the transfer edges (paper: through, cutoff, linear, negative linear) */
+  gates: z.array(gateEnum).min(1),
+  /** gate candidates for each generator's adversarial edge (default: through only) */
+  adversarialGates: z.array(gateEnum).min(1).default(['through']),
+  /** what a transfer edge compares (one kind per study reproduces Fig 7's per-method boxes) */
+  transfers: z.array(z.enum(transferKinds as [TransferKind, ...TransferKind[]])).min(1).default(['images']),
+  /** weight α of the transfer losses */
+  alpha: z.number().positive().default(1000),
+});
+
+export type GanSpace = z.infer<typeof ganSpaceSchema>;
+export type GanSpaceInput = z.input<typeof ganSpaceSchema>;
+
+export function isGanSpace(space: unknown): space is GanSpace {
+  return typeof space === 'object' && space !== null && (space as { kind?: unknown }).kind === 'gan';
+}
+
+export function parseGanSpace(input: unknown): GanSpace {
+  const parsed = ganSpaceSchema.safeParse(input);
+  if (!parsed.success) throw new Error(`invalid GAN search space:\n  - ${parsed.error.issues.map((i) => `${i.path.join('.') || 'space'}: ${i.message}`).join('\n  - ')}`);
+  return parsed.data;
+}
+
+/** number of discrete choices and the formula, e.g. "4^2 · 3^2" for 2 generators, 4 gates, 3 transfers */
+export function ganSpaceSize(space: GanSpace): { discrete: number; continuous: boolean; formula: string } {
+  const k = space.generators;
+  const factors: [number, number][] = [
+    [space.gates.length, k * (k - 1)],
+    [space.transfers.length, k * (k - 1)],
+    [space.adversarialGates.length, k],
+  ].filter(([b, e]) => b > 1 && e > 0) as [number, number][];
+  return {
+    discrete: factors.reduce((p, [b, e]) => p * b ** e, 1),
+    continuous: [...space.gates, ...space.adversarialGates].includes('sine'),
+    formula: factors.length ? factors.map(([b, e]) => (e === 1 ? `${b}` : `${b}^${e}`)).join(' · ') : '1',
+  };
+}
+
+function draw(rng: Rng, candidates: GateName[]): GateSpec {
+  const name = candidates[rng.int(candidates.length)];
+  return name === 'sine' ? { name, f: rng.next(), phi: rng.next() * SINE_PHI_MAX } : { name };
+}
+
+/** The co-training graph of one trial: deterministic in (space, seed). */
+export function sampleCoGan(space: GanSpace, seed: number): CoGanSpec {
+  const rng = new Rng(seed);
+  const k = space.generators;
+  const adversarialGates = Array.from({ length: k }, () => draw(rng, space.adversarialGates));
+  const edges: CoGanSpec['edges'] = [];
+  for (let t = 1; t <= k; t++) {
+    for (let s = 1; s <= k; s++) {
+      if (s === t) continue;
+      const kind = space.transfers[rng.int(space.transfers.length)];
+      edges.push({ source: s, target: t, kind, gate: draw(rng, space.gates) });
+    }
+  }
+  return { generators: k, adversarialGates, edges, alpha: space.alpha };
+}
+
+/** one line per generator: its adversarial gate and incoming transfer edges */
+export function describeCoGan(spec: CoGanSpec): string {
+  const gate = (g: GateSpec) => (g.name === 'sine' ? `sine(f=${g.f!.toFixed(2)}, φ=${g.phi!.toFixed(2)})` : g.name);
+  const lines = [`GAN co-training: ${spec.generators} generator(s), ${spec.edges.length} transfer edge(s), α = ${spec.alpha ?? 1000}`];
+  for (let t = 1; t <= spec.generators; t++) {
+    const incoming = spec.edges.filter((e) => e.target === t).map((e) => `G${e.source}→G${t} ${e.kind} · ${gate(e.gate)}`);
+    lines.push(`  G${t}: adversarial · ${gate(spec.adversarialGates?.[t - 1] ?? { name: 'through' })}${incoming.length ? `; ${incoming.join('; ')}` : ''}`);
+  }
+  return lines.join('\n');
+}
