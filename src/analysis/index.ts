@@ -1,2 +1,3 @@
 export * from './ensemble_analysis';
 export * from './embedding';
+export * from './cross_evaluation';

@@ -12,11 +12,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ImageDataset } from '../data/dataset';
-import { toTensor } from '../data/batches';
 import { Rng } from '../data/random';
 import { applyGate, GateSpec } from '../gates';
 import { crossEntropy } from '../losses';
 import { stopGradient } from '../tensor/stop_gradient';
+import { realImageStream } from './real_images';
 import { DcganDiscriminator, DcganGenerator, GeneratorOutput, ImageSize } from './dcgan';
 
 export type TransferKind = 'images' | 'input-side' | 'output-side';
@@ -42,8 +42,8 @@ export interface CoGanOptions {
   learningRate?: number;
   beta1?: number;
   seed?: number;
-  /** called every `every` steps (and at the last) with the current state, e.g. to compute IS */
-  onCheckpoint?: (step: number, gans: CoGanModels) => void | Promise<void>;
+  /** called every `every` steps (and at the last) with the current state, e.g. to compute IS; "stop" ends training (status "stopped") */
+  onCheckpoint?: (step: number, gans: CoGanModels, history: CoGanHistory[]) => void | 'stop' | Promise<void | 'stop'>;
   every?: number;
   signal?: AbortSignal;
 }
@@ -79,8 +79,12 @@ export function discriminatorCoLoss(realLogits: tf.Tensor2D, fakeLogits: tf.Tens
   });
 }
 
-/** the per-sample representation a transfer edge compares, L2-normalised per sample */
-export function transferRepresentation(out: GeneratorOutput, kind: TransferKind): tf.Tensor2D {
+/**
+ * What a transfer edge compares, per sample and L2-normalised per sample: the generated image
+ * (Eq 5, one part) or the attention maps Q = (1/C)Σ_c F² of two layers near the input or the
+ * output (Eq 3, one part per layer).
+ */
+export function transferRepresentation(out: GeneratorOutput, kind: TransferKind): tf.Tensor2D[] {
   return tf.tidy(() => {
     const flat = (x: tf.Tensor4D) => tf.reshape(x, [x.shape[0], -1]) as tf.Tensor2D;
     let parts: tf.Tensor2D[];
@@ -90,17 +94,24 @@ export function transferRepresentation(out: GeneratorOutput, kind: TransferKind)
       const chosen = kind === 'input-side' ? maps.slice(0, 2) : maps.slice(-2);
       parts = chosen.map((f) => flat(tf.expandDims(tf.mean(tf.square(f), 3), 3) as tf.Tensor4D));
     }
-    const normalised = parts.map((p) => tf.div(p, tf.add(tf.norm(p, 2, 1, true), 1e-8)));
-    return (normalised.length === 1 ? normalised[0] : tf.concat(normalised, 1)) as tf.Tensor2D;
+    return parts.map((p) => tf.div(p, tf.add(tf.norm(p, 2, 1, true), 1e-8)) as tf.Tensor2D);
   });
 }
 
-/** per-sample α‖n(A_s) − n(A_t)‖² with the source stop-gradient */
+/**
+ * Per-sample transfer loss with the source stop-gradient: α/M Σ_m mean_n (n(A_s) − n(A_t))² — the
+ * squared difference of the per-sample L2-normalised representations averaged over the positions
+ * (pixels) of each of the M parts (Eq 4–5; the caller averages over the batch). Averaging over
+ * positions is how attention-transfer code computes it (Zagoruyko & Komodakis, whose β = 1000 is
+ * the papers' α); summing over positions instead makes α = 1000 pull the generators onto one
+ * z-independent image within a few dozen steps (measured at 28×28), which the papers do not report.
+ */
 export function transferLoss(source: GeneratorOutput, target: GeneratorOutput, kind: TransferKind, alpha: number): tf.Tensor1D {
   return tf.tidy(() => {
-    const s = stopGradient(transferRepresentation(source, kind));
+    const s = transferRepresentation(source, kind).map((p) => stopGradient(p));
     const t = transferRepresentation(target, kind);
-    return tf.mul(alpha, tf.sum(tf.square(tf.sub(s, t)), 1)) as tf.Tensor1D;
+    const perPart = t.map((tp, m) => tf.mean(tf.square(tf.sub(s[m], tp)), 1));
+    return tf.mul(alpha / perPart.length, tf.addN(perPart)) as tf.Tensor1D;
   });
 }
 
@@ -113,17 +124,16 @@ export function createCoGan(spec: CoGanSpec, options: Pick<CoGanOptions, 'imageS
   };
 }
 
-export async function trainCoGan(spec: CoGanSpec, data: ImageDataset, options: CoGanOptions): Promise<{ models: CoGanModels; history: CoGanHistory[]; status: 'completed' | 'aborted' | 'diverged' }> {
+export async function trainCoGan(spec: CoGanSpec, data: ImageDataset, options: CoGanOptions): Promise<{ models: CoGanModels; history: CoGanHistory[]; status: 'completed' | 'aborted' | 'diverged' | 'stopped' }> {
   checkCoGanSpec(spec);
-  const [h, w, c] = data.shape;
-  if (h !== options.imageSize || w !== options.imageSize || c !== options.channels) throw new Error(`the data is ${data.shape.join('×')} but the GAN makes ${options.imageSize}×${options.imageSize}×${options.channels} images`);
   const k = spec.generators;
   const alpha = spec.alpha ?? 1000;
   const models = createCoGan(spec, options);
   const { generators, discriminator } = models;
   const zDim = generators[0].zDim;
   const n = options.batchSize;
-  const rng = new Rng(options.seed ?? 0);
+  // real images of another size are resized (paper 003: CIFAR-10 at 64×64)
+  const nextReal = realImageStream(data, n, options.imageSize, options.channels, new Rng(options.seed ?? 0));
   // build the variables
   tf.tidy(() => {
     const z = tf.zeros([1, zDim]) as tf.Tensor2D;
@@ -133,19 +143,13 @@ export async function trainCoGan(spec: CoGanSpec, data: ImageDataset, options: C
   const dOpt = tf.train.adam(lr, options.beta1 ?? 0.5, 0.999);
   const gOpts = generators.map(() => tf.train.adam(lr, options.beta1 ?? 0.5, 0.999));
   const history: CoGanHistory[] = [];
-  let order = rng.permutation(data.labels.length);
-  let at = 0;
   const every = options.every ?? Math.max(1, Math.floor(options.steps / 4));
   try {
     for (let step = 0; step < options.steps; step++) {
       await new Promise<void>((r) => setImmediate(r));
       if (options.signal?.aborted) return { models, history, status: 'aborted' };
-      if (at + n > order.length) {
-        order = rng.permutation(data.labels.length);
-        at = 0;
-      }
-      const real = toTensor(data, order.subarray(at, at + n));
-      at += n;
+      const { images: real, labels: realLabels } = nextReal();
+      realLabels.dispose();
       const seedBase = (options.seed ?? 0) * 1_000_003 + step * (k + 2);
       // D step: a different z per generator
       const dLoss = dOpt.minimize(() => {
@@ -178,7 +182,9 @@ export async function trainCoGan(spec: CoGanSpec, data: ImageDataset, options: C
       tf.dispose([dLoss, z, real, ...outputsNoGrad.flatMap((o) => [o.images, ...o.features])]);
       history.push({ step: step + 1, dLoss: d, gLoss: gLosses });
       if (!Number.isFinite(d) || gLosses.some((x) => !Number.isFinite(x))) return { models, history, status: 'diverged' };
-      if (options.onCheckpoint && ((step + 1) % every === 0 || step + 1 === options.steps)) await options.onCheckpoint(step + 1, models);
+      if (options.onCheckpoint && ((step + 1) % every === 0 || step + 1 === options.steps)) {
+        if ((await options.onCheckpoint(step + 1, models, history)) === 'stop') return { models, history, status: 'stopped' };
+      }
     }
   } finally {
     dOpt.dispose();

@@ -1,7 +1,7 @@
 /** Model names usable in graph specs → constructors. */
 import { Classifier } from './model';
 import { CifarResNet } from './resnet';
-import { SmallCnn } from './small_cnn';
+import { SmallCnn, SoftmaxRegression } from './small_cnn';
 import { WideResNet } from './wide_resnet';
 import { ResNet18 } from './resnet18';
 import { AbnResNet } from './abn';
@@ -29,6 +29,7 @@ export const modelFactories: Record<string, Factory> = {
   cnn8: (r) => new SmallCnn({ width: 8, name: 'cnn8', ...r }),
   cnn16: (r) => new SmallCnn({ width: 16, name: 'cnn16', ...r }),
   cnn32: (r) => new SmallCnn({ width: 32, name: 'cnn32', ...r }),
+  softmax: (r) => new SoftmaxRegression({ name: 'softmax', ...r }),
 };
 
 export function createModel(name: string, request: ModelRequest): Classifier {

@@ -41,3 +41,21 @@ export class SmallCnn implements Classifier {
     return { logits: dense(p, 'fc', globalAvgPool(h), this.info.numClasses), features };
   }
 }
+
+/**
+ * Multinomial logistic regression on the pixels (TensorFlow's mnist_softmax, paper 001's classifier).
+ * `features` is the input itself (the model has no hidden layer).
+ */
+export class SoftmaxRegression implements Classifier {
+  readonly info: ModelInfo;
+  readonly params: ParamStore;
+
+  constructor(options: SmallCnnOptions) {
+    this.info = { name: options.name ?? 'softmax', inputShape: options.inputShape ?? [28, 28, 1], numClasses: options.numClasses };
+    this.params = new ParamStore(options.seed ?? 0, `${this.info.name}/`);
+  }
+
+  apply(x: tf.Tensor4D, _training: boolean): ForwardOutput {
+    return { logits: dense(this.params, 'fc', tf.reshape(x, [x.shape[0], -1]) as tf.Tensor2D, this.info.numClasses), features: [x] };
+  }
+}

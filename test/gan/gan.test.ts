@@ -99,6 +99,21 @@ test('classifier outputs give probabilities and penultimate features per image',
   for (let i = 0; i < 5; i++) close(out.probs.slice(i * 10, i * 10 + 10).reduce((s, x) => s + x, 0), 1, 1e-5);
 });
 
+test('transfer loss is α × the mean over positions of squared differences of per-sample L2-normalised images (Eq 5) or attention maps (Eq 3–4), averaged over the two layers', async () => {
+  const { transferLoss } = await import('../../src/gan');
+  const map = (values: number[]) => tf.tensor4d(values, [1, 1, values.length, 1]);
+  const source = { images: map([3, 4]), features: [map([5, 5]), map([2, 0]), map([1, 1]), map([1, 2])] };
+  const target = { images: map([1, 0]), features: [map([0, 1]), map([0, 3]), map([1, 0]), map([1, 2])] };
+  // images: n(3,4) = (0.6, 0.8), n(1,0) = (1, 0) → (0.16 + 0.64) / 2 pixels × 1000
+  close(transferLoss(source, target, 'images', 1000).dataSync()[0], 400, 1e-3);
+  // Q = F² (C = 1); layer 1: n(4,0) vs n(0,9) → (1 + 1)/2 = 1; layer 2: n(1,1) vs n(1,0) → ((1 − 1/√2)² + 1/2)/2; layer 3 equal → 0
+  const layer2 = ((1 - Math.SQRT1_2) ** 2 + 0.5) / 2;
+  close(transferLoss(source, target, 'input-side', 1000).dataSync()[0], (1000 * (1 + layer2)) / 2, 1e-3);
+  close(transferLoss(source, target, 'output-side', 1000).dataSync()[0], (1000 * (layer2 + 0)) / 2, 1e-3);
+  // the first feature map (right after z) is never compared
+  close(transferLoss(source, { ...target, features: [map([9, 0]), ...target.features.slice(1)] }, 'input-side', 1000).dataSync()[0], (1000 * (1 + layer2)) / 2, 1e-3);
+});
+
 test('co-training: D loss is Eq 1; a transfer edge gives its source no gradient; a tiny MAD-GAN + transfer run trains without tensor growth', async () => {
   const { discriminatorCoLoss, transferLoss, trainCoGan, createCoGan, checkCoGanSpec } = await import('../../src/gan');
   const { crossEntropy } = await import('../../src/losses');
