@@ -16,7 +16,9 @@ import { coGanToDot, createScorer, describeCoGan, ganSpaceSize, loadFeatureNetwo
 import { parseStudyConfig } from '../../src/search/study_config';
 import { createOrResumeStudy, readStudy } from '../../src/search/study';
 import { openStorage } from '../../src/search/storage/open';
-import { isGraphSpec } from '../../src/search/storage/types';
+import { asCoGanSpec, asGraphSpec, isGraphSpec } from '../../src/search/storage/types';
+import { vanillaGraph } from '../../src/graph/presets';
+import { parseGraphSpec } from '../../src/graph/spec';
 import { runWorker } from '../../src/search/worker';
 import { tempDir } from '../search/helpers';
 
@@ -98,6 +100,11 @@ test('GAN gate space: size formula, seeded sampling, errors name the field; stud
   assert.notDeepEqual(a, sampleCoGan(space, 8));
   assert.equal(a.edges.length, 6);
   assert.ok(a.edges.every((e) => e.source !== e.target && ['images', 'output-side'].includes(e.kind)));
+  assert.equal(asCoGanSpec(a), a);
+  assert.throws(() => asGraphSpec(a), /trains 3 co-trained generators, not a classifier graph/);
+  const graph = parseGraphSpec(vanillaGraph({ model: 'cnn8', numClasses: 10, inputShape: [28, 28, 1] }));
+  assert.equal(asGraphSpec(graph), graph);
+  assert.throws(() => asCoGanSpec(graph), /classifier graph of 1 model node\(s\)/);
   assert.match(describeCoGan(a), /G1: adversarial · through/);
   const dot = coGanToDot({ generators: 2, edges: [{ source: 1, target: 2, kind: 'images', gate: { name: 'linear' } }, { source: 2, target: 1, kind: 'images', gate: { name: 'cutoff' } }] });
   assert.match(dot, /G1 -> G2 \[label="images · linear"/);

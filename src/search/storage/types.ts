@@ -15,6 +15,18 @@ export function isGraphSpec(spec: TrialSpec): spec is GraphSpec {
   return 'nodes' in spec;
 }
 
+/** a classifier study's trial graph, e.g. `asGraphSpec(study.best.spec)`; a co-GAN spec is an error */
+export function asGraphSpec(spec: TrialSpec): GraphSpec {
+  if (!isGraphSpec(spec)) throw new Error(`this trial trains ${spec.generators} co-trained generators, not a classifier graph (use asCoGanSpec)`);
+  return spec;
+}
+
+/** a GAN study's co-training graph, e.g. `asCoGanSpec(study.best.spec)`; a classifier graph is an error */
+export function asCoGanSpec(spec: TrialSpec): CoGanSpec {
+  if (isGraphSpec(spec)) throw new Error(`this trial trains a classifier graph of ${spec.nodes.length} model node(s), not co-trained generators (use asGraphSpec)`);
+  return spec;
+}
+
 export type TrialStatus = 'waiting' | 'running' | 'completed' | 'pruned' | 'failed';
 export const finishedStatuses: TrialStatus[] = ['completed', 'pruned', 'failed'];
 
