@@ -55,16 +55,17 @@ function configFrom(o: SearchCommandOptions): StudyConfigInput {
   const given = <T>(v: T | undefined, fallback: T): T => (v === undefined ? fallback : v);
   const space = readSpaceFile(o.space);
   const gan = isGanSpace(space) ? ganSearchPresets[o.preset] : undefined;
+  const sizes = gan ?? preset;
   return {
     ...preset,
     ...gan,
     space,
     dataset: o.dataset,
-    trials: given(o.trials, (gan ?? preset).trials!),
-    epochs: given(o.epochs, (gan ?? preset).epochs!),
-    trainSize: given(o.trainSize, (gan ?? preset).trainSize),
-    validationSize: given(o.validationSize, (gan ?? preset).validationSize!),
-    batchSize: given(o.batchSize, (gan ?? preset).batchSize!),
+    trials: given(o.trials, sizes.trials!),
+    epochs: given(o.epochs, sizes.epochs!),
+    trainSize: given(o.trainSize, sizes.trainSize),
+    validationSize: given(o.validationSize, sizes.validationSize!),
+    batchSize: given(o.batchSize, sizes.batchSize!),
     learningRate: given(o.lr, preset.learningRate),
     metric: gan ? 'best-is' : o.metric,
     seed: o.seed,

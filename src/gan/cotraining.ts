@@ -17,6 +17,7 @@ import { applyGate, GateSpec } from '../gates';
 import { crossEntropy } from '../losses';
 import { stopGradient } from '../tensor/stop_gradient';
 import { realImageStream } from './real_images';
+import { generateImages } from './train_gan';
 import { DcganDiscriminator, DcganGenerator, GeneratorOutput, ImageSize } from './dcgan';
 
 export type TransferKind = 'images' | 'input-side' | 'output-side';
@@ -193,7 +194,7 @@ export async function trainCoGan(spec: CoGanSpec, data: ImageDataset, options: C
   return { models, history, status: 'completed' };
 }
 
-/** `n` images from a generator, [n, h, w, c] in [−1, 1] */
+/** `n` images from a generator, [n, h, w, c] in [−1, 1] (`generateImages` without the labels) */
 export function generate(generator: DcganGenerator, n: number, seed: number): tf.Tensor4D {
-  return tf.tidy(() => generator.apply(tf.randomNormal([n, generator.zDim], 0, 1, 'float32', seed) as tf.Tensor2D, false).images);
+  return generateImages(generator, n, seed).images;
 }

@@ -3,11 +3,9 @@
  * generator's adversarial edge, generators pass knowledge along transfer edges; edges are coloured
  * by gate and labelled "representation · gate"; cut edges are hidden unless asked for.
  */
-import { gateColours } from '../graph/dot';
+import { dotGateLabel, gateColours } from '../graph/dot';
 import { GateSpec } from '../gates';
 import { CoGanSpec } from './cotraining';
-
-const gateLabel = (g: GateSpec) => (g.name === 'sine' ? `sine(${g.f!.toFixed(2)}, ${g.phi!.toFixed(2)})` : g.name);
 
 export function coGanToDot(spec: CoGanSpec, options: { showCutoff?: boolean; title?: string } = {}): string {
   const lines = ['digraph CoGAN {', '  rankdir=LR; node [shape=box, style="rounded,filled", fontname="Helvetica"]; edge [fontname="Helvetica", fontsize=10];'];
@@ -21,9 +19,9 @@ export function coGanToDot(spec: CoGanSpec, options: { showCutoff?: boolean; tit
   };
   for (let i = 1; i <= spec.generators; i++) {
     const g = spec.adversarialGates?.[i - 1] ?? { name: 'through' as const };
-    edge('D', `G${i}`, `adversarial · ${gateLabel(g)}`, g);
+    edge('D', `G${i}`, `adversarial · ${dotGateLabel(g)}`, g);
   }
-  for (const e of spec.edges) edge(`G${e.source}`, `G${e.target}`, `${e.kind} · ${gateLabel(e.gate)}`, e.gate);
+  for (const e of spec.edges) edge(`G${e.source}`, `G${e.target}`, `${e.kind} · ${dotGateLabel(e.gate)}`, e.gate);
   lines.push('}');
   return lines.join('\n');
 }

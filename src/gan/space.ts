@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { Rng } from '../data/random';
 import { GateName, GateSpec, SINE_PHI_MAX } from '../gates';
-import { gateSchema } from '../graph/spec';
+import { describeGate, gateSchema } from '../graph/spec';
 import { CoGanSpec, TransferKind } from './cotraining';
 
 const gateNames = gateSchema.shape.name.options as readonly GateName[];
@@ -79,11 +79,10 @@ export function sampleCoGan(space: GanSpace, seed: number): CoGanSpec {
 
 /** one line per generator: its adversarial gate and incoming transfer edges */
 export function describeCoGan(spec: CoGanSpec): string {
-  const gate = (g: GateSpec) => (g.name === 'sine' ? `sine(f=${g.f!.toFixed(2)}, φ=${g.phi!.toFixed(2)})` : g.name);
   const lines = [`GAN co-training: ${spec.generators} generator(s), ${spec.edges.length} transfer edge(s), α = ${spec.alpha ?? 1000}`];
   for (let t = 1; t <= spec.generators; t++) {
-    const incoming = spec.edges.filter((e) => e.target === t).map((e) => `G${e.source}→G${t} ${e.kind} · ${gate(e.gate)}`);
-    lines.push(`  G${t}: adversarial · ${gate(spec.adversarialGates?.[t - 1] ?? { name: 'through' })}${incoming.length ? `; ${incoming.join('; ')}` : ''}`);
+    const incoming = spec.edges.filter((e) => e.target === t).map((e) => `G${e.source}→G${t} ${e.kind} · ${describeGate(e.gate)}`);
+    lines.push(`  G${t}: adversarial · ${describeGate(spec.adversarialGates?.[t - 1] ?? { name: 'through' })}${incoming.length ? `; ${incoming.join('; ')}` : ''}`);
   }
   return lines.join('\n');
 }

@@ -2,7 +2,13 @@
  * Graphviz rendering of a graph spec in the thesis's style: one colour per gate, cut edges hidden,
  * gate names on the edges, the target node highlighted and frozen (pretrained) nodes marked.
  */
+import type { GateSpec } from '../gates';
 import { emaNodes, frozenNodes, GraphSpec } from './spec';
+
+/** a gate as an edge label in diagrams: its name, with f and φ for sine gates */
+export function dotGateLabel(gate: GateSpec): string {
+  return gate.name === 'sine' ? `sine(${gate.f?.toFixed(2)}, ${gate.phi?.toFixed(2)})` : gate.name;
+}
 
 export const gateColours: Record<string, string> = {
   through: '#1f77b4',
@@ -35,7 +41,7 @@ export function graphToDot(spec: GraphSpec, options: { showCutoff?: boolean; tit
   });
   for (const e of spec.edges) {
     if (e.gate.name === 'cutoff' && !options.showCutoff) continue;
-    const gate = e.gate.name === 'sine' ? `sine(${e.gate.f?.toFixed(2)}, ${e.gate.phi?.toFixed(2)})` : e.gate.name;
+    const gate = dotGateLabel(e.gate);
     const style = e.gate.name === 'cutoff' ? ', style=dashed' : e.loss === 'ema' ? ', style=bold' : '';
     const label = view === 'gates' ? gate : view === 'losses' ? e.loss : `${e.loss} · ${gate}`;
     const colour = view === 'losses' ? (lossColours[e.loss] ?? '#555555') : gateColours[e.gate.name];

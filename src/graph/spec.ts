@@ -4,7 +4,7 @@
  * s→t carries a per-sample loss of t's output against s's (stop-gradient) output, through a gate.
  */
 import { z } from 'zod';
-import { gateProblems } from '../gates';
+import { gateProblems, GateSpec } from '../gates';
 import { modelFactories } from '../models/registry';
 
 export const gateSchema = z.object({
@@ -137,6 +137,11 @@ export function parseGraphSpec(input: unknown): GraphSpec {
 }
 
 /** A readable multi-line summary. */
+/** a gate in text summaries: its name, with f and φ for sine gates and τ for threshold gates */
+export function describeGate(gate: GateSpec): string {
+  return gate.name === 'sine' ? `sine(f=${gate.f?.toFixed(2)}, φ=${gate.phi?.toFixed(2)})` : gate.name === 'threshold' ? `threshold(τ=${gate.tau ?? 0.95})` : gate.name;
+}
+
 export function describeGraph(spec: GraphSpec): string {
   const frozen = new Set(frozenNodes(spec));
   const ema = new Set(emaNodes(spec));
@@ -146,8 +151,7 @@ export function describeGraph(spec: GraphSpec): string {
     lines.push(`  node ${i + 1}: ${n.model} [${tags.join(', ')}]`);
   });
   spec.edges.forEach((e) => {
-    const gate = e.gate.name === 'sine' ? `sine(f=${e.gate.f?.toFixed(2)}, φ=${e.gate.phi?.toFixed(2)})` : e.gate.name === 'threshold' ? `threshold(τ=${e.gate.tau ?? 0.95})` : e.gate.name;
-    lines.push(`  ${e.source} → ${e.target}: ${e.loss}${e.temperature ? `(T=${e.temperature})` : ''} · ${gate}`);
+    lines.push(`  ${e.source} → ${e.target}: ${e.loss}${e.temperature ? `(T=${e.temperature})` : ''} · ${describeGate(e.gate)}`);
   });
   return lines.join('\n');
 }

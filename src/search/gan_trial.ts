@@ -9,7 +9,7 @@ import { CoGanHistory, generate, trainCoGan } from '../gan/cotraining';
 import { ImageSize } from '../gan/dcgan';
 import { createScorer, metricClassifier, SampleScorer } from '../gan/quality';
 import type { StudyConfig } from './study_config';
-import type { TrialSpec } from './storage/types';
+import { isGraphSpec, TrialSpec } from './storage/types';
 import type { RecordEpoch, SearchData } from './worker';
 
 /** The study's sample scorer: its metric classifier (cached on disk) against the validation images. */
@@ -22,7 +22,7 @@ export async function ganScorer(config: StudyConfig, data: SearchData): Promise<
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
 
 export async function trainGanTrial(spec: TrialSpec, config: StudyConfig, data: SearchData, scorer: SampleScorer, seed: number, signal: AbortSignal | undefined, record: RecordEpoch): Promise<{ status: string; error?: string }> {
-  if ('nodes' in spec || !config.gan) throw new Error('a GAN study got a classifier graph');
+  if (isGraphSpec(spec) || !config.gan) throw new Error('a GAN study got a classifier graph');
   const gan = config.gan;
   const [h, , channels] = data.train.shape;
   const imageSize = (gan.imageSize ?? h) as ImageSize;

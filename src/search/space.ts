@@ -150,5 +150,5 @@ export function parseAnySpace(input: unknown): SearchSpace | GanSpace {
 }
 
 export function anySpaceSize(space: SearchSpace | GanSpace): SpaceSize {
-  return 'kind' in space && space.kind === 'gan' ? ganSpaceSize(space) : spaceSize(space as SearchSpace);
+  return isGanSpace(space) ? ganSpaceSize(space) : spaceSize(space);
 }

@@ -3,7 +3,7 @@
  * pruner. Stored with the study so any worker on any machine runs trials the same way.
  */
 import { z } from 'zod';
-import { ganSpaceSchema } from '../gan/space';
+import { ganSpaceSchema, isGanSpace } from '../gan/space';
 import { searchSpaceSchema } from './space';
 
 export const studyConfigSchema = z.object({
@@ -71,7 +71,7 @@ export type StudyConfig = z.infer<typeof studyConfigSchema>;
 
 /** combinations a schema cannot express: GAN spaces go with GAN settings and the best-IS objective */
 function crossCheck(c: StudyConfig): string[] {
-  const gan = 'kind' in c.space && c.space.kind === 'gan';
+  const gan = isGanSpace(c.space);
   const problems: string[] = [];
   if (gan && !c.gan) problems.push('gan: a GAN space needs GAN settings (gan.stepsPerEpoch, …)');
   if (gan && c.metric !== 'best-is') problems.push(`metric: a GAN space is scored by "best-is", not "${c.metric}"`);

@@ -16,7 +16,7 @@ import { checkAshaOptions, promotable, rungAt } from './asha';
 import { ganScorer, trainGanTrial } from './gan_trial';
 import { sampleGraph, SearchSpace } from './space';
 import { StudyConfig, trialSeed } from './study_config';
-import { Claim, EpochRow, LostTrialError, StudyStorage, TrialSpec, WorkerInfo } from './storage/types';
+import { Claim, EpochRow, isGraphSpec, LostTrialError, StudyStorage, TrialSpec, WorkerInfo } from './storage/types';
 
 export interface SearchData {
   train: ImageDataset;
@@ -120,7 +120,7 @@ export type RecordEpoch = (row: Omit<EpochRow, 'study' | 'trial'>) => Promise<vo
 
 /** trains a classifier graph (supervised or semi-supervised) for one trial */
 async function trainGraphTrial(spec: TrialSpec, config: StudyConfig, data: SearchData, seed: number, signal: AbortSignal | undefined, record: RecordEpoch): Promise<{ status: string; error?: string }> {
-  if (!('nodes' in spec)) throw new Error('a classifier study got a GAN spec');
+  if (!isGraphSpec(spec)) throw new Error('a classifier study got a GAN spec');
   const target = spec.nodes.findIndex((n) => n.role === 'target');
   const onEpoch = (m: EpochMetrics) => record({ epoch: m.epoch, value: objective(config, m, target), accuracy: m.accuracy, ensembleAccuracy: m.ensembleAccuracy, nodeLoss: m.nodeLoss, edgeLoss: m.edgeLoss, seconds: m.seconds });
   const common = { epochs: config.epochs, learningRate: config.learningRate, schedule: config.schedule, milestones: config.milestones, weightDecay: config.weightDecay, seed, signal, onEpoch };
