@@ -1,7 +1,8 @@
 /**
- * Tensor backend selection: tfjs-node-gpu → tfjs-node → wasm (threaded SIMD, with our training
- * kernels) → plain cpu. `KTG_BACKEND` forces one (`tensorflow`, `wasm`, `cpu`), `KTG_THREADS` sets
- * the wasm thread count (default: all cores). The choice is printed once.
+ * Tensor backend selection: tfjs-node-gpu → tfjs-node (`tensorflow`) → `native` (oneDNN kernels on
+ * the wasm heap, see native/) → `wasm` (threaded SIMD, with our training kernels) → plain `cpu`.
+ * `KTG_BACKEND` forces one, `KTG_THREADS` sets the thread count (default: all cores). The choice is
+ * printed once, and so is the reason when the native backend is unavailable.
  */
 import * as os from 'os';
 import * as tf from '@tensorflow/tfjs-core';
@@ -13,15 +14,17 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { registerTrainingGradients, registerTrainingKernels } from './kernels';
+import { loadNativeAddon } from './native/addon';
+import { registerNativeBackend } from './native/backend';
 import { registerThreadedWasm, unrefWasmThreads } from './threaded_wasm';
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
-export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+export type BackendName = 'tensorflow' | 'native' | 'wasm' | 'cpu';
+export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'native', 'wasm', 'cpu'];
 
 export interface BackendOptions {
   /** force a backend (default: env KTG_BACKEND, else the best available) */
   backend?: BackendName;
-  /** wasm threads (default: env KTG_THREADS, else the number of cores) */
+  /** threads of the native (OpenMP) and wasm kernels (default: env KTG_THREADS, else the number of cores) */
   threads?: number;
   /** do not print the chosen backend */
   quiet?: boolean;
@@ -36,6 +39,7 @@ export interface BackendInfo {
 
 let current: BackendInfo | null = null;
 let announced = false;
+let nativeUnavailable: string | undefined;
 
 /** Loads tfjs-node(-gpu) if it is installed; false when the native addon is absent or broken. */
 function loadNativeBindings(): string | null {
@@ -83,9 +87,18 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
   registerTrainingKernels('wasm');
   registerTrainingKernels('cpu');
 
-  const candidates: BackendName[] = forced != null ? [forced] : ['tensorflow', 'wasm', 'cpu'];
+  const candidates: BackendName[] = forced != null ? [forced] : ['tensorflow', 'native', 'wasm', 'cpu'];
   let native: string | null = null;
   for (const name of candidates) {
+    if (name === 'native') {
+      const loaded = loadNativeAddon();
+      if ('reason' in loaded) {
+        if (forced === 'native') throw new Error(`backend "native" requested, but ${loaded.reason}`);
+        nativeUnavailable = loaded.reason;
+        continue;
+      }
+      registerNativeBackend(loaded.addon, threads, threads);
+    }
     if (name === 'tensorflow') {
       native = loadNativeBindings();
       if (native == null && forced === 'tensorflow') {
@@ -94,16 +107,17 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
       if (native == null) continue;
     }
     // every wasm pthread pipes its stdout/stderr into ours: more than Node's default 10 listeners
-    if (name === 'wasm') for (const stream of [process.stdout, process.stderr]) stream.setMaxListeners(Math.max(stream.getMaxListeners(), 4 * 8 + 10));
+    if (name === 'wasm' || name === 'native') for (const stream of [process.stdout, process.stderr]) stream.setMaxListeners(Math.max(stream.getMaxListeners(), 4 * 8 + 10));
     if (await tryBackend(name)) {
       await tf.ready();
-      if (name === 'wasm') unrefWasmThreads();
+      if (name === 'wasm' || name === 'native') unrefWasmThreads();
       current = describe(name, threads, native);
       break;
     }
   }
   if (current == null) throw new Error(`no tensor backend could be initialised (tried ${candidates.join(', ')})`);
   if (!announced && !options.quiet) {
+    if (nativeUnavailable != null && current.name !== 'tensorflow') console.log(`[ktg] native backend unavailable: ${nativeUnavailable}; falling back to ${current.name}`);
     console.log(`[ktg] tensor backend: ${current.name} (${current.detail})`);
     announced = true;
   }
@@ -111,12 +125,23 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
 }
 
 function describe(name: BackendName, requested: number, native: string | null): BackendInfo {
+  if (name === 'native') {
+    const loaded = loadNativeAddon();
+    const info = 'addon' in loaded ? loaded.addon.info() : undefined;
+    const wasmThreads = getThreadsCount();
+    return { name, threads: info?.threads ?? requested, detail: `oneDNN ${info?.onednn} ${info?.isa}, ${info?.cpuRuntime} ${info?.threads} threads; other kernels threaded SIMD wasm, ${wasmThreads} thread${wasmThreads === 1 ? '' : 's'}` };
+  }
   if (name === 'wasm') {
     const threads = getThreadsCount();
     return { name, threads, detail: `threaded SIMD XNNPACK, ${threads} thread${threads === 1 ? '' : 's'}, ktg training kernels` };
   }
   if (name === 'tensorflow') return { name, threads: requested, detail: `${native ?? 'tfjs-node'} (libtensorflow)` };
   return { name, threads: 1, detail: 'plain JavaScript, slow; for checks only' };
+}
+
+/** Why the native backend could not be used (after initBackend), or undefined. */
+export function nativeUnavailableReason(): string | undefined {
+  return nativeUnavailable;
 }
 
 /** The backend chosen by initBackend, or null before it ran. */

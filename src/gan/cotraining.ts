@@ -11,6 +11,7 @@
  * 'spectral'` gives the SN variants.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { Adam } from '../optim';
 import { ImageDataset } from '../data/dataset';
 import { Rng } from '../data/random';
 import { applyGate, GateSpec } from '../gates';
@@ -141,8 +142,8 @@ export async function trainCoGan(spec: CoGanSpec, data: ImageDataset, options: C
     for (const g of generators) discriminator.apply(g.apply(z, false).images, false);
   });
   const lr = options.learningRate ?? 2e-4;
-  const dOpt = tf.train.adam(lr, options.beta1 ?? 0.5, 0.999);
-  const gOpts = generators.map(() => tf.train.adam(lr, options.beta1 ?? 0.5, 0.999));
+  const dOpt = new Adam({ learningRate: lr, beta1: options.beta1 ?? 0.5, beta2: 0.999 });
+  const gOpts = generators.map(() => new Adam({ learningRate: lr, beta1: options.beta1 ?? 0.5, beta2: 0.999 }));
   const history: CoGanHistory[] = [];
   const every = options.every ?? Math.max(1, Math.floor(options.steps / 4));
   try {

@@ -10,7 +10,7 @@
  * materialising those planes (tiling them cost more than the convolutions on CPU).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { batchNorm, dense, ParamStore } from '../models/layers';
+import { batchNorm, batchNormRelu, dense, ParamStore } from '../models/layers';
 import { spectralNormalize } from './spectral_norm';
 
 export type ImageSize = 28 | 32 | 64;
@@ -63,7 +63,7 @@ export class DcganGenerator {
     const { start, ups } = plan(this.options.imageSize);
     let width = this.baseWidth * 2 ** (ups - 1);
     let h = tf.reshape(dense(p, 'project', z, start * start * width, false), [-1, start, start, width]) as tf.Tensor4D;
-    h = tf.relu(batchNorm(p, 'project/bn', h, training));
+    h = batchNormRelu(p, 'project/bn', h, training);
     const features: tf.Tensor4D[] = [h];
     for (let i = 0; i < ups; i++) {
       const last = i === ups - 1;
@@ -73,7 +73,7 @@ export class DcganGenerator {
       h = tf.conv2dTranspose(h, w as tf.Tensor4D, [n, hh * 2, ww * 2, outC], 2, 'same');
       if (last) h = tf.tanh(h);
       else {
-        h = tf.relu(batchNorm(p, `up${i + 1}/bn`, h, training));
+        h = batchNormRelu(p, `up${i + 1}/bn`, h, training);
         features.push(h);
         width /= 2;
       }

@@ -5,6 +5,7 @@
  * while training goes on, e.g. to generate a training set from each.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { Adam } from '../optim';
 import { ImageDataset } from '../data/dataset';
 import { Rng } from '../data/random';
 import { stopGradient } from '../tensor/stop_gradient';
@@ -67,8 +68,8 @@ export async function trainGan(data: ImageDataset, options: GanOptions): Promise
     discriminator.apply(generator.apply(tf.zeros([1, zDim]) as tf.Tensor2D, false, label).images, false, label);
   });
   const lr = options.learningRate ?? 2e-4;
-  const dOpt = tf.train.adam(lr, options.beta1 ?? 0.5, options.beta2 ?? 0.999);
-  const gOpt = tf.train.adam(lr, options.beta1 ?? 0.5, options.beta2 ?? 0.999);
+  const dOpt = new Adam({ learningRate: lr, beta1: options.beta1 ?? 0.5, beta2: options.beta2 ?? 0.999 });
+  const gOpt = new Adam({ learningRate: lr, beta1: options.beta1 ?? 0.5, beta2: options.beta2 ?? 0.999 });
   const rng = new Rng(seed + 7);
   // labels of generated images: uniform over the classes (conditional GANs only)
   const fakeLabels = () => (classes ? tf.tensor1d(Array.from({ length: n }, () => rng.int(classes)), 'int32') : undefined);

@@ -6,6 +6,7 @@
  * teachers, for probabilities and for attention maps (Tables 4.10–4.11).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { SgdMomentum } from '../optim';
 import { batches } from '../data/batches';
 import { ImageDataset } from '../data/dataset';
 import { attentionMapOf, crossEntropy, distillation, normalizedMapMse } from '../losses';
@@ -37,7 +38,8 @@ export async function distillTeachers(student: Classifier, teachers: Classifier[
   const vars = trainableVariables(student);
   const decayed = vars.filter((v) => v.shape.length > 1);
   const wd = options.weightDecay ?? 5e-4;
-  const optimizer = tf.train.momentum(options.learningRate ?? 0.1, options.momentum ?? 0.9, true);
+  // weight decay is part of the label loss here, so that gradient surgery sees it
+  const optimizer = new SgdMomentum({ learningRate: options.learningRate ?? 0.1, momentum: options.momentum ?? 0.9, nesterov: true });
   const k = teachers.length;
   const zeros = () => Array.from({ length: k }, () => new Array<number>(k).fill(0));
   const result: DistillResult = { accuracy: [], probabilityConflicts: zeros(), attentionConflicts: zeros(), steps: 0 };

@@ -5,6 +5,7 @@
  * models (trained on demand and cached in memory for the process) and stay frozen.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { SgdMomentum } from '../optim';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -200,10 +201,8 @@ export async function trainGraph(input: GraphSpecInput | GraphSpec, data: { trai
     ...models.flatMap((m, i) => (learning[i] ? trainableVariables(m) : [])),
     ...spec.edges.flatMap((e, i) => (edgeParams[i] && learning[e.target - 1] ? edgeParams[i]!.variables() : [])),
   ];
-  const decayed = varList.filter((v) => v.shape.length > 1);
-  const weightDecay = options.weightDecay ?? 5e-4;
-  // Nesterov momentum; MomentumOptimizer inherits SGD's setLearningRate for the schedule
-  const optimizer = tf.train.momentum(options.learningRate ?? 0.1, options.momentum ?? 0.9, true);
+  // Nesterov momentum; L2 weight decay on weights of rank > 1 (not biases, not batch-norm γ/β)
+  const optimizer = new SgdMomentum({ learningRate: options.learningRate ?? 0.1, momentum: options.momentum ?? 0.9, nesterov: true, weightDecay: options.weightDecay ?? 5e-4 });
   const stepsPerEpoch = Math.floor(data.train.labels.length / options.batchSize);
   const totalSteps = stepsPerEpoch * options.epochs;
   const target = spec.nodes.findIndex((n) => n.role === 'target');
@@ -246,11 +245,7 @@ export async function trainGraph(input: GraphSpecInput | GraphSpec, data: { trai
           });
           const nodeTotals = perNode.map((l) => (l.length ? tf.addN(l) : tf.scalar(0)));
           nodeTotals.forEach((t) => parts.push(tf.keep(stopGradient(t as tf.Scalar))));
-          let total = tf.addN(nodeTotals) as tf.Scalar;
-          if (weightDecay > 0 && decayed.length) {
-            total = tf.add(total, tf.mul(0.5 * weightDecay, tf.addN(decayed.map((v) => tf.sum(tf.square(v)))))) as tf.Scalar;
-          }
-          return total;
+          return tf.addN(nodeTotals) as tf.Scalar;
         }, true, varList)!;
         const values = parts.map((p) => p.dataSync()[0]);
         const totalValue = cost.dataSync()[0];

@@ -7,7 +7,7 @@
  * `attention` [n, h, w, 1] for attention-map edges (thesis Ch.4).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { batchNorm, conv2d, dense, globalAvgPool, ParamStore } from './layers';
+import { batchNorm, batchNormRelu, conv2d, dense, globalAvgPool, ParamStore } from './layers';
 import { Classifier, ForwardOutput, ModelInfo } from './model';
 
 export interface AbnResNetOptions {
@@ -39,7 +39,7 @@ export class AbnResNet implements Classifier {
     for (let b = 0; b < this.blocks; b++) {
       const stride = b === 0 ? firstStride : 1;
       const name = `${prefix}/block${b + 1}`;
-      let y = tf.relu(batchNorm(p, `${name}/bn1`, conv2d(p, `${name}/conv1`, h, filters, 3, stride), training));
+      let y = batchNormRelu(p, `${name}/bn1`, conv2d(p, `${name}/conv1`, h, filters, 3, stride), training);
       y = batchNorm(p, `${name}/bn2`, conv2d(p, `${name}/conv2`, y, filters, 3), training);
       h = tf.relu(tf.add<tf.Tensor4D>(y, shortcut(p, name, h, filters, stride, training)));
     }
@@ -49,12 +49,12 @@ export class AbnResNet implements Classifier {
   apply(x: tf.Tensor4D, training: boolean): ForwardOutput {
     const p = this.params;
     const k = this.info.numClasses;
-    let h = tf.relu(batchNorm(p, 'stem/bn', conv2d(p, 'stem/conv', x, 16, 3), training));
+    let h = batchNormRelu(p, 'stem/bn', conv2d(p, 'stem/conv', x, 16, 3), training);
     const s1 = this.stage('stage1', h, 16, 1, training);
     const s2 = this.stage('stage2', s1, 32, 2, training);
     // attention branch
     const a = this.stage('attention', s2, 64, 1, training);
-    const maps = tf.relu(conv2d(p, 'attention/classes', tf.relu(batchNorm(p, 'attention/bn', a, training)), k, 1, 1, 'valid'));
+    const maps = tf.relu(conv2d(p, 'attention/classes', batchNormRelu(p, 'attention/bn', a, training), k, 1, 1, 'valid'));
     const auxLogits = globalAvgPool(batchNorm(p, 'attention/score_bn', conv2d(p, 'attention/score', maps, k, 1, 1, 'valid'), training));
     const attention = tf.sigmoid(batchNorm(p, 'attention/map_bn', conv2d(p, 'attention/map', maps, 1, 1, 1, 'valid'), training));
     // perception branch on (1 + M)·g(x)

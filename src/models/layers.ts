@@ -4,7 +4,7 @@
  * intermediate feature map, which knowledge-transfer losses need.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { trainingBatchNorm } from './batch_norm';
+import { BatchStats, trainingBatchNorm } from './batch_norm';
 
 export class ParamStore {
   readonly trainable = new Map<string, tf.Variable>();
@@ -94,6 +94,15 @@ export interface BatchNormOptions {
  * uses the running averages.
  */
 export function batchNorm<T extends tf.Tensor>(p: ParamStore, name: string, x: T, training: boolean, options: BatchNormOptions = {}): T {
+  return normalise(p, name, x, training, false, options);
+}
+
+/** relu(batchNorm(x)), fused into one kernel in training on the native backend */
+export function batchNormRelu<T extends tf.Tensor>(p: ParamStore, name: string, x: T, training: boolean, options: BatchNormOptions = {}): T {
+  return normalise(p, name, x, training, true, options);
+}
+
+function normalise<T extends tf.Tensor>(p: ParamStore, name: string, x: T, training: boolean, relu: boolean, options: BatchNormOptions): T {
   const momentum = options.momentum ?? 0.9;
   const eps = options.epsilon ?? 1e-5;
   const c = x.shape[x.rank - 1];
@@ -101,11 +110,15 @@ export function batchNorm<T extends tf.Tensor>(p: ParamStore, name: string, x: T
   const beta = p.constant(`${name}/beta`, [c], 0);
   const runningMean = p.constant(`${name}/moving_mean`, [c], 0, false);
   const runningVar = p.constant(`${name}/moving_variance`, [c], 1, false);
-  if (!training) return tf.batchNorm(x, runningMean, runningVar, beta, gamma, eps) as T;
-  return trainingBatchNorm(x, gamma as tf.Tensor1D, beta as tf.Tensor1D, eps, ({ mean, variance }) => {
+  if (!training) {
+    const y = tf.batchNorm(x, runningMean, runningVar, beta, gamma, eps) as T;
+    return relu ? tf.relu(y) : y;
+  }
+  const onStats = ({ mean, variance }: BatchStats): void => {
     runningMean.assign(tf.add(tf.mul(runningMean, momentum), tf.mul(mean, 1 - momentum)));
     runningVar.assign(tf.add(tf.mul(runningVar, momentum), tf.mul(variance, 1 - momentum)));
-  });
+  };
+  return trainingBatchNorm(x, gamma as tf.Tensor1D, beta as tf.Tensor1D, eps, { relu, onStats });
 }
 
 export function dense(p: ParamStore, name: string, x: tf.Tensor2D, units: number, bias = true): tf.Tensor2D {

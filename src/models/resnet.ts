@@ -4,7 +4,7 @@
  * ResNet-20/32/56/110 have 0.27/0.46/0.85/1.7 M parameters.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { batchNorm, conv2d, dense, globalAvgPool, ParamStore } from './layers';
+import { batchNorm, batchNormRelu, conv2d, dense, globalAvgPool, ParamStore } from './layers';
 import { Classifier, ForwardOutput, ModelInfo } from './model';
 
 export interface CifarResNetOptions {
@@ -46,14 +46,14 @@ export class CifarResNet implements Classifier {
 
   apply(x: tf.Tensor4D, training: boolean): ForwardOutput {
     const p = this.params;
-    let h = tf.relu(batchNorm(p, 'stem/bn', conv2d(p, 'stem/conv', x, this.width, 3), training));
+    let h = batchNormRelu(p, 'stem/bn', conv2d(p, 'stem/conv', x, this.width, 3), training);
     const features: tf.Tensor4D[] = [];
     for (let stage = 0; stage < 3; stage++) {
       const filters = this.width * 2 ** stage;
       for (let b = 0; b < this.blocksPerStage; b++) {
         const stride = stage > 0 && b === 0 ? 2 : 1;
         const name = `stage${stage + 1}/block${b + 1}`;
-        let y = tf.relu(batchNorm(p, `${name}/bn1`, conv2d(p, `${name}/conv1`, h, filters, 3, stride), training));
+        let y = batchNormRelu(p, `${name}/bn1`, conv2d(p, `${name}/conv1`, h, filters, 3, stride), training);
         y = batchNorm(p, `${name}/bn2`, conv2d(p, `${name}/conv2`, y, filters, 3), training);
         h = tf.relu(tf.add<tf.Tensor4D>(y, shortcutA(h, filters, stride)));
       }

@@ -5,7 +5,7 @@
  * 11.69 M parameters with 1,000 classes (the usual torchvision count).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { batchNorm, conv2d, dense, globalAvgPool, ParamStore } from './layers';
+import { batchNorm, batchNormRelu, conv2d, dense, globalAvgPool, ParamStore } from './layers';
 import { Classifier, ForwardOutput, ModelInfo } from './model';
 
 export interface ResNet18Options {
@@ -32,14 +32,14 @@ export class ResNet18 implements Classifier {
     const p = this.params;
     let h =
       this.stem === 'imagenet'
-        ? tf.maxPool(tf.relu(batchNorm(p, 'stem/bn', conv2d(p, 'stem/conv', x, 64, 7, 2), training)), 3, 2, 'same')
-        : tf.relu(batchNorm(p, 'stem/bn', conv2d(p, 'stem/conv', x, 64, 3), training));
+        ? tf.maxPool(batchNormRelu(p, 'stem/bn', conv2d(p, 'stem/conv', x, 64, 7, 2), training), 3, 2, 'same')
+        : batchNormRelu(p, 'stem/bn', conv2d(p, 'stem/conv', x, 64, 3), training);
     const features: tf.Tensor4D[] = [];
     [64, 128, 256, 512].forEach((filters, stage) => {
       for (let b = 0; b < 2; b++) {
         const stride = stage > 0 && b === 0 ? 2 : 1;
         const name = `stage${stage + 1}/block${b + 1}`;
-        let y = tf.relu(batchNorm(p, `${name}/bn1`, conv2d(p, `${name}/conv1`, h, filters, 3, stride), training));
+        let y = batchNormRelu(p, `${name}/bn1`, conv2d(p, `${name}/conv1`, h, filters, 3, stride), training);
         y = batchNorm(p, `${name}/bn2`, conv2d(p, `${name}/conv2`, y, filters, 3), training);
         const shortcut = stride === 1 && h.shape[3] === filters ? h : batchNorm(p, `${name}/down/bn`, conv2d(p, `${name}/down/conv`, h, filters, 1, stride, 'valid'), training);
         h = tf.relu(tf.add<tf.Tensor4D>(y, shortcut));

@@ -3,7 +3,7 @@
  * blocks), channel width doubling per stage, then global average pooling and a linear classifier.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { batchNorm, conv2d, dense, globalAvgPool, ParamStore } from './layers';
+import { batchNorm, batchNormRelu, conv2d, dense, globalAvgPool, ParamStore } from './layers';
 import { Classifier, ForwardOutput, ModelInfo } from './model';
 
 export interface SmallCnnOptions {
@@ -35,7 +35,7 @@ export class SmallCnn implements Classifier {
     const features: tf.Tensor4D[] = [];
     for (let s = 0; s < this.stages; s++) {
       if (s > 0) h = tf.maxPool(h, 2, 2, 'valid');
-      h = tf.relu(batchNorm(p, `block${s + 1}/bn`, conv2d(p, `block${s + 1}/conv`, h, this.width * 2 ** s, 3), training));
+      h = batchNormRelu(p, `block${s + 1}/bn`, conv2d(p, `block${s + 1}/conv`, h, this.width * 2 ** s, 3), training);
       features.push(h);
     }
     return { logits: dense(p, 'fc', globalAvgPool(h), this.info.numClasses), features };

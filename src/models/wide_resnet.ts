@@ -5,7 +5,7 @@
  * pooling. WRN-28-2 has ≈ 1.47 M parameters (CIFAR-10).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { batchNorm, conv2d, dense, globalAvgPool, ParamStore } from './layers';
+import { batchNorm, batchNormRelu, conv2d, dense, globalAvgPool, ParamStore } from './layers';
 import { Classifier, ForwardOutput, ModelInfo } from './model';
 
 export interface WideResNetOptions {
@@ -37,15 +37,15 @@ export class WideResNet implements Classifier {
       for (let b = 0; b < this.blocksPerGroup; b++) {
         const stride = g > 0 && b === 0 ? 2 : 1;
         const name = `group${g + 1}/block${b + 1}`;
-        const pre = tf.relu(batchNorm(p, `${name}/bn1`, h, training));
+        const pre = batchNormRelu(p, `${name}/bn1`, h, training);
         let y = conv2d(p, `${name}/conv1`, pre, filters, 3, stride);
-        y = conv2d(p, `${name}/conv2`, tf.relu(batchNorm(p, `${name}/bn2`, y, training)), filters, 3);
+        y = conv2d(p, `${name}/conv2`, batchNormRelu(p, `${name}/bn2`, y, training), filters, 3);
         const shortcut = h.shape[3] === filters && stride === 1 ? h : conv2d(p, `${name}/shortcut`, pre, filters, 1, stride, 'valid');
         h = tf.add<tf.Tensor4D>(y, shortcut);
       }
       features.push(h);
     }
-    const out = tf.relu(batchNorm(p, 'final/bn', h, training));
+    const out = batchNormRelu(p, 'final/bn', h, training);
     features[features.length - 1] = out;
     return { logits: dense(p, 'fc', globalAvgPool(out), this.info.numClasses), features };
   }

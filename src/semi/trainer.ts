@@ -10,6 +10,7 @@
  * nodes with no learning edge are label-pretrained on the labelled set and frozen.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { SgdMomentum } from '../optim';
 import { toTensor } from '../data/batches';
 import { ImageDataset } from '../data/dataset';
 import { Rng } from '../data/random';
@@ -126,9 +127,8 @@ export async function trainSemiGraph(input: GraphSpecInput | GraphSpec, data: Se
   for (const [t, s] of ema) copyWeights(models[t - 1], models[s - 1]);
   const learning = spec.nodes.map((_, i) => !frozen.has(i + 1) && !ema.has(i + 1));
   const varList = models.flatMap((m, i) => (learning[i] ? trainableVariables(m) : []));
-  const decayed = varList.filter((v) => v.shape.length > 1);
-  const weightDecay = options.weightDecay ?? 5e-4;
-  const optimizer = tf.train.momentum(options.learningRate ?? 0.03, options.momentum ?? 0.9, true);
+  // Nesterov momentum; L2 weight decay on weights of rank > 1 (not biases, not batch-norm γ/β)
+  const optimizer = new SgdMomentum({ learningRate: options.learningRate ?? 0.03, momentum: options.momentum ?? 0.9, nesterov: true, weightDecay: options.weightDecay ?? 5e-4 });
   const stepsPerEpoch = Math.floor(data.unlabelled.labels.length / options.unlabelledBatch);
   if (stepsPerEpoch < 1) throw new Error(`the unlabelled set (${data.unlabelled.labels.length}) is smaller than one unlabelled batch (${options.unlabelledBatch})`);
   const totalSteps = stepsPerEpoch * options.epochs;
@@ -177,9 +177,7 @@ export async function trainSemiGraph(input: GraphSpecInput | GraphSpec, data: Se
           });
           const { node, edge } = semiNodeLosses(spec, outputs, labels, step, totalSteps, tau);
           [...edge, ...node].forEach((l) => parts.push(tf.keep(stopGradient(l) as tf.Scalar)));
-          let total = tf.addN(node.filter((_, i) => learning[i])) as tf.Scalar;
-          if (weightDecay > 0 && decayed.length) total = tf.add(total, tf.mul(0.5 * weightDecay, tf.addN(decayed.map((v) => tf.sum(tf.square(v)))))) as tf.Scalar;
-          return total;
+          return tf.addN(node.filter((_, i) => learning[i])) as tf.Scalar;
         }, true, varList)!;
         for (const [t, s] of ema) emaUpdate(models[t - 1], models[s - 1], alpha);
         const values = parts.map((p) => p.dataSync()[0]);

@@ -1,0 +1,193 @@
+// 2-D convolution (NHWC activations, TensorFlow's HWIO filters) forward, backward-data and
+// backward-weights on oneDNN. Backward-data is also the forward pass of a transposed convolution.
+// Primitives are created once per geometry and cached; filters are reordered into the layout the
+// chosen implementation wants (and gradients back to HWIO) on every call, since they change each step.
+#include "common.h"
+#include <array>
+#include <map>
+#include <memory>
+
+namespace ktg {
+using namespace dnnl;
+using tag = memory::format_tag;
+using dt = memory::data_type;
+
+namespace {
+
+// N, H, W, CI, KH, KW, CO, OH, OW, strideH, strideW, dilationH, dilationW, padTop, padLeft, padBottom, padRight
+constexpr size_t kGeometryLength = 17;
+using Geometry = std::array<int64_t, kGeometryLength>;
+
+struct Descs {
+  memory::desc src, weightsAny, weightsUser, dst;
+  memory::dims strides, dilates, padL, padR;
+};
+
+Descs describe(const Geometry &g) {
+  const auto [n, h, w, ci, kh, kw, co, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr] = g;
+  Descs d;
+  d.src = memory::desc({n, ci, h, w}, dt::f32, tag::nhwc);
+  d.dst = memory::desc({n, co, oh, ow}, dt::f32, tag::nhwc);
+  d.weightsAny = memory::desc({co, ci, kh, kw}, dt::f32, tag::any);
+  d.weightsUser = memory::desc({co, ci, kh, kw}, dt::f32, tag::hwio);
+  d.strides = {sh, sw};
+  d.dilates = {dh - 1, dw - 1};  // oneDNN counts the gaps between taps
+  d.padL = {pt, pl};
+  d.padR = {pb, pr};
+  return d;
+}
+
+/** The primitives of one geometry; each direction is built on first use. */
+struct ConvPlan {
+  Descs d;
+  convolution_forward::primitive_desc fwdPd;
+  convolution_forward fwd;
+  memory fwdWeights;  // filter in fwdPd's layout (empty when HWIO is what it wants)
+  bool hasBwdData = false, hasBwdWeights = false;
+  convolution_backward_data::primitive_desc bwdDataPd;
+  convolution_backward_data bwdData;
+  memory bwdDataWeights;
+  convolution_backward_weights::primitive_desc bwdWeightsPd;
+  convolution_backward_weights bwdWeights;
+  memory bwdDiffWeights;
+
+  explicit ConvPlan(const Geometry &g) : d(describe(g)) {
+    convolution_forward::desc desc(prop_kind::forward_training, algorithm::convolution_direct, d.src, d.weightsAny, d.dst, d.strides, d.dilates, d.padL,
+                                   d.padR);
+    fwdPd = convolution_forward::primitive_desc(desc, cpuEngine());
+    fwd = convolution_forward(fwdPd);
+    if (fwdPd.weights_desc() != d.weightsUser) fwdWeights = memory(fwdPd.weights_desc(), cpuEngine());
+  }
+
+  void buildBwdData() {
+    convolution_backward_data::desc desc(algorithm::convolution_direct, d.src, d.weightsAny, d.dst, d.strides, d.dilates, d.padL, d.padR);
+    bwdDataPd = convolution_backward_data::primitive_desc(desc, cpuEngine(), fwdPd);
+    bwdData = convolution_backward_data(bwdDataPd);
+    if (bwdDataPd.weights_desc() != d.weightsUser) bwdDataWeights = memory(bwdDataPd.weights_desc(), cpuEngine());
+    hasBwdData = true;
+  }
+
+  void buildBwdWeights() {
+    convolution_backward_weights::desc desc(algorithm::convolution_direct, d.src, d.weightsAny, d.dst, d.strides, d.dilates, d.padL, d.padR);
+    bwdWeightsPd = convolution_backward_weights::primitive_desc(desc, cpuEngine(), fwdPd);
+    bwdWeights = convolution_backward_weights(bwdWeightsPd);
+    if (bwdWeightsPd.diff_weights_desc() != d.weightsUser) bwdDiffWeights = memory(bwdWeightsPd.diff_weights_desc(), cpuEngine());
+    hasBwdWeights = true;
+  }
+};
+
+std::map<Geometry, std::unique_ptr<ConvPlan>> &plans() {
+  static std::map<Geometry, std::unique_ptr<ConvPlan>> cache;
+  return cache;
+}
+
+ConvPlan &planFor(const Geometry &g) {
+  auto &cache = plans();
+  auto it = cache.find(g);
+  if (it != cache.end()) return *it->second;
+  auto plan = std::make_unique<ConvPlan>(g);
+  ConvPlan &ref = *plan;
+  cache.emplace(g, std::move(plan));
+  return ref;
+}
+
+Geometry readGeometry(const Args &a, size_t first) {
+  Geometry g;
+  for (size_t i = 0; i < kGeometryLength; i++) g[i] = a.integer(first + i);
+  for (size_t i = 0; i < 13; i++)
+    if (g[i] < 1) a.fail("sizes, strides and dilations must be positive");
+  for (size_t i = 13; i < kGeometryLength; i++)
+    if (g[i] < 0) a.fail("padding must be non-negative");
+  return g;
+}
+
+int64_t srcCount(const Geometry &g) { return g[0] * g[1] * g[2] * g[3]; }
+int64_t weightCount(const Geometry &g) { return g[4] * g[5] * g[3] * g[6]; }
+int64_t dstCount(const Geometry &g) { return g[0] * g[7] * g[8] * g[6]; }
+
+/** memory in `internal` (if any) holding the user's HWIO filter */
+memory filterFor(const memory &internal, const memory &user) {
+  if (!internal) return user;
+  reorder(user, internal).execute(cpuStream(), const_cast<memory &>(user), const_cast<memory &>(internal));
+  return internal;
+}
+
+// convForward(heap, xOffset, filterOffset, yOffset, ...geometry)
+Napi::Value ConvForward(const Napi::CallbackInfo &info) {
+  return guarded(info, "convForward", [&] {
+    Args a(info, "convForward");
+    Heap heap = a.heap(0);
+    Geometry g = readGeometry(a, 4);
+    float *x = heap.floats(a.number(1), srcCount(g), "convForward x");
+    float *w = heap.floats(a.number(2), weightCount(g), "convForward filter");
+    float *y = heap.floats(a.number(3), dstCount(g), "convForward y");
+    ConvPlan &p = planFor(g);
+    memory src(p.d.src, cpuEngine(), x), user(p.d.weightsUser, cpuEngine(), w), dst(p.d.dst, cpuEngine(), y);
+    memory weights = filterFor(p.fwdWeights, user);
+    p.fwd.execute(cpuStream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}});
+    cpuStream().wait();
+  });
+}
+
+// convBackwardData(heap, dyOffset, filterOffset, dxOffset, ...geometry)
+Napi::Value ConvBackwardData(const Napi::CallbackInfo &info) {
+  return guarded(info, "convBackwardData", [&] {
+    Args a(info, "convBackwardData");
+    Heap heap = a.heap(0);
+    Geometry g = readGeometry(a, 4);
+    float *dy = heap.floats(a.number(1), dstCount(g), "convBackwardData dy");
+    float *w = heap.floats(a.number(2), weightCount(g), "convBackwardData filter");
+    float *dx = heap.floats(a.number(3), srcCount(g), "convBackwardData dx");
+    ConvPlan &p = planFor(g);
+    if (!p.hasBwdData) p.buildBwdData();
+    memory diffDst(p.d.dst, cpuEngine(), dy), user(p.d.weightsUser, cpuEngine(), w), diffSrc(p.d.src, cpuEngine(), dx);
+    memory weights = filterFor(p.bwdDataWeights, user);
+    p.bwdData.execute(cpuStream(), {{DNNL_ARG_DIFF_DST, diffDst}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DIFF_SRC, diffSrc}});
+    cpuStream().wait();
+  });
+}
+
+// convBackwardWeights(heap, xOffset, dyOffset, dwOffset, ...geometry)
+Napi::Value ConvBackwardWeights(const Napi::CallbackInfo &info) {
+  return guarded(info, "convBackwardWeights", [&] {
+    Args a(info, "convBackwardWeights");
+    Heap heap = a.heap(0);
+    Geometry g = readGeometry(a, 4);
+    float *x = heap.floats(a.number(1), srcCount(g), "convBackwardWeights x");
+    float *dy = heap.floats(a.number(2), dstCount(g), "convBackwardWeights dy");
+    float *dw = heap.floats(a.number(3), weightCount(g), "convBackwardWeights dw");
+    ConvPlan &p = planFor(g);
+    if (!p.hasBwdWeights) p.buildBwdWeights();
+    memory src(p.d.src, cpuEngine(), x), diffDst(p.d.dst, cpuEngine(), dy), user(p.d.weightsUser, cpuEngine(), dw);
+    memory diffWeights = p.bwdDiffWeights ? p.bwdDiffWeights : user;
+    p.bwdWeights.execute(cpuStream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, diffDst}, {DNNL_ARG_DIFF_WEIGHTS, diffWeights}});
+    if (p.bwdDiffWeights) reorder(diffWeights, user).execute(cpuStream(), diffWeights, user);
+    cpuStream().wait();
+  });
+}
+
+// convImplementations(...geometry): which oneDNN implementation each direction uses (for profiles)
+Napi::Value ConvImplementations(const Napi::CallbackInfo &info) {
+  Napi::Object out = Napi::Object::New(info.Env());
+  guarded(info, "convImplementations", [&] {
+    Args a(info, "convImplementations");
+    ConvPlan &p = planFor(readGeometry(a, 0));
+    if (!p.hasBwdData) p.buildBwdData();
+    if (!p.hasBwdWeights) p.buildBwdWeights();
+    out.Set("forward", p.fwdPd.impl_info_str());
+    out.Set("backwardData", p.bwdDataPd.impl_info_str());
+    out.Set("backwardWeights", p.bwdWeightsPd.impl_info_str());
+  });
+  return out;
+}
+
+}  // namespace
+
+void registerConvolution(Napi::Env env, Napi::Object exports) {
+  exports.Set("convForward", Napi::Function::New(env, ConvForward));
+  exports.Set("convBackwardData", Napi::Function::New(env, ConvBackwardData));
+  exports.Set("convBackwardWeights", Napi::Function::New(env, ConvBackwardWeights));
+  exports.Set("convImplementations", Napi::Function::New(env, ConvImplementations));
+}
+
+}  // namespace ktg

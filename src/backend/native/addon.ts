@@ -1,0 +1,59 @@
+/**
+ * Loads the optional oneDNN addon (native/, built by `npm run setup:system` or `npm run build:native`).
+ * When it is absent or cannot load (no libdnnl, not built, another platform), `loadNativeAddon`
+ * says why in one line and ktg falls back to wasm.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+
+/** A Float32Array over the whole wasm heap; offsets are byte offsets into it. */
+export type Heap = Float32Array;
+
+export interface NativeInfo {
+  onednn: string;
+  cpuRuntime: string;
+  isa: string;
+  threads: number;
+}
+
+/** The functions the addon exports (native/src/*.cc); geometry = 17 numbers, see conv.cc. */
+export interface NativeAddon {
+  setThreads(threads: number): void;
+  info(): NativeInfo;
+  convForward(heap: Heap, x: number, filter: number, y: number, ...geometry: number[]): void;
+  convBackwardData(heap: Heap, dy: number, filter: number, dx: number, ...geometry: number[]): void;
+  convBackwardWeights(heap: Heap, x: number, dy: number, dw: number, ...geometry: number[]): void;
+  convImplementations(...geometry: number[]): { forward: string; backwardData: string; backwardWeights: string };
+  matmul(heap: Heap, a: number, b: number, c: number, batchA: number, batchB: number, m: number, n: number, k: number, transposeA: boolean, transposeB: boolean): void;
+  batchNormWorkspaceBytes(n: number, h: number, w: number, c: number, relu: boolean, epsilon: number): number;
+  batchNormForward(heap: Heap, x: number, gamma: number, beta: number, y: number, mean: number, variance: number, workspace: number, n: number, h: number, w: number, c: number, relu: boolean, epsilon: number): void;
+  batchNormBackward(heap: Heap, x: number, dy: number, mean: number, variance: number, gamma: number, beta: number, workspace: number, dx: number, dgamma: number, dbeta: number, n: number, h: number, w: number, c: number, relu: boolean, epsilon: number): void;
+  /** table rows: [variable, newVariable, gradient, accumulator, size, decay 0/1] */
+  sgdUpdate(heap: Heap, table: Float64Array, learningRate: number, momentum: number, weightDecay: number, nesterov: boolean): void;
+  /** table rows: [variable, newVariable, gradient, firstMoment, secondMoment, size, decay 0/1] */
+  adamUpdate(heap: Heap, table: Float64Array, learningRate: number, beta1: number, beta2: number, epsilon: number, beta1Power: number, beta2Power: number, weightDecay: number): void;
+}
+
+/** package root: this file is src/backend/native/addon.ts or dist/backend/native/addon.js */
+export const NATIVE_DIR = path.resolve(__dirname, '..', '..', '..', 'native');
+export const NATIVE_BINARY = path.join(NATIVE_DIR, 'build', 'Release', 'ktg_native.node');
+
+let loaded: { addon: NativeAddon } | { reason: string } | undefined;
+
+/** The addon, or the reason it cannot be used (one line). Loaded once. */
+export function loadNativeAddon(): { addon: NativeAddon } | { reason: string } {
+  if (loaded) return loaded;
+  if (process.platform !== 'linux') loaded = { reason: `the oneDNN addon is built for Linux only (this is ${process.platform})` };
+  else if (!fs.existsSync(NATIVE_BINARY)) loaded = { reason: `the oneDNN addon is not built (${path.relative(process.cwd(), NATIVE_BINARY) || NATIVE_BINARY} missing; run npm run setup:system)` };
+  else {
+    // OpenMP threads sleep right after a parallel region instead of spinning: the wasm threads
+    // share the same cores. Read by libgomp when the addon loads it.
+    process.env.OMP_WAIT_POLICY ??= 'passive';
+    try {
+      loaded = { addon: require(NATIVE_BINARY) as NativeAddon };
+    } catch (err) {
+      loaded = { reason: `the oneDNN addon failed to load: ${String((err as Error).message).split('\n')[0]}` };
+    }
+  }
+  return loaded;
+}

@@ -1,0 +1,141 @@
+/**
+ * Kernels of the `native` backend that run on oneDNN (the addon) in place on the wasm heap:
+ * Conv2D, Conv2DBackpropInput (also conv2dTranspose), Conv2DBackpropFilter and BatchMatMul replace
+ * the wasm versions; KtgBatchNormTrain / KtgBatchNormTrainGrad are ktg's fused training batch norm
+ * (+ ReLU) used by models/batch_norm.ts. Anything these do not cover (NCHW, non-float32,
+ * broadcasting they do not handle) goes to the wasm kernel they replace.
+ */
+import { backend_util, BatchMatMulAttrs, Conv2DAttrs, Conv2DBackpropFilterAttrs, Conv2DBackpropInputAttrs, KernelConfig, KernelFunc, TensorInfo, util } from '@tensorflow/tfjs-core';
+import type { NativeAddon } from './addon';
+import { heapOf, offsetOf, WasmBackendInternals } from './wasm_heap';
+
+export const BATCH_NORM_TRAIN = 'KtgBatchNormTrain';
+export const BATCH_NORM_TRAIN_GRAD = 'KtgBatchNormTrainGrad';
+
+export interface BatchNormTrainAttrs {
+  epsilon: number;
+  /** a ReLU follows the normalisation (fused; its mask is kept in the workspace output) */
+  relu: boolean;
+}
+
+/** [N, H, W, CI, KH, KW, CO, OH, OW, sH, sW, dH, dW, padTop, padLeft, padBottom, padRight] */
+function geometry(info: backend_util.Conv2DInfo): number[] {
+  const p = info.padInfo;
+  return [
+    info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.filterHeight, info.filterWidth, info.outChannels,
+    info.outHeight, info.outWidth, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth, p.top, p.left, p.bottom, p.right,
+  ];
+}
+
+function zeros(backend: WasmBackendInternals, shape: number[]): TensorInfo {
+  return backend.makeOutput(shape, 'float32', undefined, new Float32Array(util.sizeFromShape(shape)));
+}
+
+function isNhwcFloat(dataFormat: 'NHWC' | 'NCHW', ...tensors: TensorInfo[]): boolean {
+  return backend_util.convertConv2DDataFormat(dataFormat) === 'channelsLast' && tensors.every((t) => t.dtype === 'float32');
+}
+
+export function nativeKernels(addon: NativeAddon, backendName: string, fallback: (kernelName: string) => KernelFunc): KernelConfig[] {
+  const conv2d: KernelFunc = (args) => {
+    const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
+    const { strides, pad, dataFormat, dilations, dimRoundingMode } = args.attrs as unknown as Conv2DAttrs;
+    if (!isNhwcFloat(dataFormat, x, filter)) return fallback('Conv2D')(args);
+    const backend = args.backend as unknown as WasmBackendInternals;
+    const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], strides, dilations, pad, dimRoundingMode, false, 'channelsLast');
+    if (util.sizeFromShape(info.outShape) === 0 || util.sizeFromShape(x.shape) === 0) return zeros(backend, info.outShape);
+    const y = backend.makeOutput(info.outShape, 'float32');
+    addon.convForward(heapOf(backend), offsetOf(backend, x), offsetOf(backend, filter), offsetOf(backend, y), ...geometry(info));
+    return y;
+  };
+
+  const conv2dBackpropInput: KernelFunc = (args) => {
+    const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
+    const { strides, pad, dataFormat, dimRoundingMode, inputShape } = args.attrs as unknown as Conv2DBackpropInputAttrs;
+    if (!isNhwcFloat(dataFormat, dy, filter)) return fallback('Conv2DBackpropInput')(args);
+    const backend = args.backend as unknown as WasmBackendInternals;
+    const info = backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+    if (util.sizeFromShape(inputShape) === 0 || util.sizeFromShape(dy.shape) === 0) return zeros(backend, inputShape);
+    const dx = backend.makeOutput(inputShape, 'float32');
+    addon.convBackwardData(heapOf(backend), offsetOf(backend, dy), offsetOf(backend, filter), offsetOf(backend, dx), ...geometry(info));
+    return dx;
+  };
+
+  const conv2dBackpropFilter: KernelFunc = (args) => {
+    const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
+    const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs as unknown as Conv2DBackpropFilterAttrs;
+    if (!isNhwcFloat(dataFormat, x, dy)) return fallback('Conv2DBackpropFilter')(args);
+    const backend = args.backend as unknown as WasmBackendInternals;
+    const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+    if (util.sizeFromShape(x.shape) === 0 || util.sizeFromShape(dy.shape) === 0) return zeros(backend, filterShape);
+    const dw = backend.makeOutput(filterShape, 'float32');
+    addon.convBackwardWeights(heapOf(backend), offsetOf(backend, x), offsetOf(backend, dy), offsetOf(backend, dw), ...geometry(info));
+    return dw;
+  };
+
+  const batchMatMul: KernelFunc = (args) => {
+    const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
+    const { transposeA, transposeB } = args.attrs as unknown as BatchMatMulAttrs;
+    if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) return fallback('BatchMatMul')(args);
+    const outerA = a.shape.slice(0, -2);
+    const outerB = b.shape.slice(0, -2);
+    const batchA = util.sizeFromShape(outerA);
+    const batchB = util.sizeFromShape(outerB);
+    const sameOuter = util.arraysEqual(outerA, outerB);
+    if (!sameOuter && batchA !== 1 && batchB !== 1) return fallback('BatchMatMul')(args);
+    const [rA, cA] = a.shape.slice(-2);
+    const [rB, cB] = b.shape.slice(-2);
+    const m = transposeA ? cA : rA;
+    const k = transposeA ? rA : cA;
+    const n = transposeB ? rB : cB;
+    if ((transposeB ? cB : rB) !== k) throw new Error(`BatchMatMul: inner dimensions differ (${a.shape} × ${b.shape}, transposeA=${transposeA}, transposeB=${transposeB})`);
+    const outer = sameOuter ? outerA : batchA === 1 ? (outerB.length >= outerA.length ? outerB : outerA) : outerA;
+    const backend = args.backend as unknown as WasmBackendInternals;
+    const c = backend.makeOutput([...outer, m, n], 'float32');
+    addon.matmul(heapOf(backend), offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, c), batchA, batchB, m, n, k, transposeA, transposeB);
+    return c;
+  };
+
+  /** [N, H, W, C] of a channels-last tensor of rank 2 or 4 */
+  const nhwc = (x: TensorInfo): [number, number, number, number] => {
+    if (x.shape.length === 4) return x.shape as [number, number, number, number];
+    if (x.shape.length === 2) return [x.shape[0], 1, 1, x.shape[1]];
+    throw new Error(`training batch norm: input must have rank 2 or 4, got shape [${x.shape}]`);
+  };
+
+  const batchNormTrain: KernelFunc = (args) => {
+    const { x, gamma, beta } = args.inputs as { x: TensorInfo; gamma: TensorInfo; beta: TensorInfo };
+    const { epsilon, relu } = args.attrs as unknown as BatchNormTrainAttrs;
+    const backend = args.backend as unknown as WasmBackendInternals;
+    const [n, h, w, c] = nhwc(x);
+    const wsFloats = relu ? Math.ceil(addon.batchNormWorkspaceBytes(n, h, w, c, relu, epsilon) / 4) : 0;
+    const y = backend.makeOutput(x.shape, 'float32');
+    const mean = backend.makeOutput([c], 'float32');
+    const variance = backend.makeOutput([c], 'float32');
+    const workspace = backend.makeOutput([wsFloats], 'float32');
+    addon.batchNormForward(heapOf(backend), offsetOf(backend, x), offsetOf(backend, gamma), offsetOf(backend, beta), offsetOf(backend, y), offsetOf(backend, mean), offsetOf(backend, variance), offsetOf(backend, workspace), n, h, w, c, relu, epsilon);
+    return [y, mean, variance, workspace];
+  };
+
+  const batchNormTrainGrad: KernelFunc = (args) => {
+    const { x, dy, mean, variance, gamma, beta, workspace } = args.inputs as Record<'x' | 'dy' | 'mean' | 'variance' | 'gamma' | 'beta' | 'workspace', TensorInfo>;
+    const { epsilon, relu } = args.attrs as unknown as BatchNormTrainAttrs;
+    const backend = args.backend as unknown as WasmBackendInternals;
+    const [n, h, w, c] = nhwc(x);
+    const dx = backend.makeOutput(x.shape, 'float32');
+    const dgamma = backend.makeOutput([c], 'float32');
+    const dbeta = backend.makeOutput([c], 'float32');
+    const o = (t: TensorInfo) => offsetOf(backend, t);
+    addon.batchNormBackward(heapOf(backend), o(x), o(dy), o(mean), o(variance), o(gamma), o(beta), o(workspace), o(dx), o(dgamma), o(dbeta), n, h, w, c, relu, epsilon);
+    return [dx, dgamma, dbeta];
+  };
+
+  const table: Array<[string, KernelFunc]> = [
+    ['Conv2D', conv2d],
+    ['Conv2DBackpropInput', conv2dBackpropInput],
+    ['Conv2DBackpropFilter', conv2dBackpropFilter],
+    ['BatchMatMul', batchMatMul],
+    [BATCH_NORM_TRAIN, batchNormTrain],
+    [BATCH_NORM_TRAIN_GRAD, batchNormTrainGrad],
+  ];
+  return table.map(([kernelName, kernelFunc]) => ({ kernelName, backendName, kernelFunc }));
+}

@@ -1,0 +1,1 @@
+export { Adam, AdamOptions, DecayOptions, SgdMomentum, SgdOptions } from './optimizers';
