@@ -1,16 +1,39 @@
+/**
+ * Kernel profile of one training step: time per kernel name, summed (tf.profile).
+ *   tsx bench/profile_kernels.ts <model> [backend] [threads]    e.g. resnet20 native 2
+ */
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../src/backend';
+import { BackendName, initBackend } from '../src/backend';
 import { benchModels } from './models';
-(async () => {
-  await initBackend({ backend: 'wasm', threads: 2, quiet: true });
-  const step = benchModels[process.argv[2]](64);
-  step(); step();
-  const info = await tf.profile(() => { step(); });
-  const agg = new Map<string, {ms:number,n:number}>();
-  for (const k of info.kernels) { const e = agg.get(k.name) ?? {ms:0,n:0}; e.ms += k.kernelTimeMs as number; e.n++; agg.set(k.name, e); }
-  const rows = [...agg.entries()].sort((a,b)=>b[1].ms-a[1].ms).slice(0,25);
-  let tot=0; for (const [,e] of agg) tot+=e.ms;
-  console.log('total kernel ms', tot.toFixed(0));
-  for (const [n,e] of rows) console.log(n.padEnd(28), e.ms.toFixed(1).padStart(8), e.n);
+
+async function main(): Promise<void> {
+  const [model = 'resnet20', backend = 'native', threads = '2'] = process.argv.slice(2);
+  await initBackend({ backend: backend as BackendName, threads: Number(threads), quiet: true });
+  const step = benchModels[model](64);
+  step();
+  step();
+  const t0 = performance.now();
+  step();
+  const wall = performance.now() - t0;
+  const info = await tf.profile(() => {
+    step();
+  });
+  const byKernel = new Map<string, { ms: number; calls: number }>();
+  for (const k of info.kernels) {
+    const e = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
+    e.ms += k.kernelTimeMs as number;
+    e.calls++;
+    byKernel.set(k.name, e);
+  }
+  const total = [...byKernel.values()].reduce((s, e) => s + e.ms, 0);
+  console.log(`${model} on ${backend}: step ${wall.toFixed(0)} ms wall, kernels ${total.toFixed(0)} ms in ${info.kernels.length} calls`);
+  for (const [name, e] of [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25)) {
+    console.log(`${name.padEnd(28)}${e.ms.toFixed(1).padStart(8)} ms ${String(e.calls).padStart(5)} calls ${((100 * e.ms) / total).toFixed(0).padStart(4)} %`);
+  }
   process.exit(0);
-})();
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

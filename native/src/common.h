@@ -55,5 +55,6 @@ void registerConvolution(Napi::Env env, Napi::Object exports);
 void registerBatchNorm(Napi::Env env, Napi::Object exports);
 void registerGemm(Napi::Env env, Napi::Object exports);
 void registerOptimizers(Napi::Env env, Napi::Object exports);
+void registerPooling(Napi::Env env, Napi::Object exports);
 
 }  // namespace ktg

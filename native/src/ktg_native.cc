@@ -115,6 +115,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerBatchNorm(env, exports);
   registerGemm(env, exports);
   registerOptimizers(env, exports);
+  registerPooling(env, exports);
   return exports;
 }
 

@@ -28,6 +28,9 @@ export interface NativeAddon {
   batchNormWorkspaceBytes(n: number, h: number, w: number, c: number, relu: boolean, epsilon: number): number;
   batchNormForward(heap: Heap, x: number, gamma: number, beta: number, y: number, mean: number, variance: number, workspace: number, n: number, h: number, w: number, c: number, relu: boolean, epsilon: number): void;
   batchNormBackward(heap: Heap, x: number, dy: number, mean: number, variance: number, gamma: number, beta: number, workspace: number, dx: number, dgamma: number, dbeta: number, n: number, h: number, w: number, c: number, relu: boolean, epsilon: number): void;
+  /** geometry: N, H, W, C, KH, KW, OH, OW, strideH, strideW, padTop, padLeft, padBottom, padRight */
+  maxPoolForward(heap: Heap, x: number, y: number, ...geometry: number[]): void;
+  maxPoolBackward(heap: Heap, x: number, dy: number, dx: number, ...geometry: number[]): void;
   /** table rows: [variable, newVariable, gradient, accumulator, size, decay 0/1] */
   sgdUpdate(heap: Heap, table: Float64Array, learningRate: number, momentum: number, weightDecay: number, nesterov: boolean): void;
   /** table rows: [variable, newVariable, gradient, firstMoment, secondMoment, size, decay 0/1] */

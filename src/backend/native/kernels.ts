@@ -1,11 +1,13 @@
 /**
  * Kernels of the `native` backend that run on oneDNN (the addon) in place on the wasm heap:
- * Conv2D, Conv2DBackpropInput (also conv2dTranspose), Conv2DBackpropFilter and BatchMatMul replace
- * the wasm versions; KtgBatchNormTrain / KtgBatchNormTrainGrad are ktg's fused training batch norm
- * (+ ReLU) used by models/batch_norm.ts. Anything these do not cover (NCHW, non-float32,
- * broadcasting they do not handle) goes to the wasm kernel they replace.
+ * Conv2D, Conv2DBackpropInput (also conv2dTranspose), Conv2DBackpropFilter, BatchMatMul, MaxPool
+ * and MaxPoolGrad replace the wasm versions; KtgBatchNormTrain / KtgBatchNormTrainGrad are ktg's
+ * fused training batch norm (+ ReLU) used by models/batch_norm.ts. Identity shares the input's
+ * buffer (as the cpu backend does) instead of copying it: tfjs clones every tensor a gradient
+ * saves. Anything these do not cover (NCHW, non-float32, broadcasting they do not handle) goes to
+ * the wasm kernel they replace.
  */
-import { backend_util, BatchMatMulAttrs, Conv2DAttrs, Conv2DBackpropFilterAttrs, Conv2DBackpropInputAttrs, KernelConfig, KernelFunc, TensorInfo, util } from '@tensorflow/tfjs-core';
+import { backend_util, BatchMatMulAttrs, Conv2DAttrs, Conv2DBackpropFilterAttrs, Conv2DBackpropInputAttrs, KernelConfig, KernelFunc, MaxPoolAttrs, MaxPoolGradAttrs, TensorInfo, util } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon';
 import { heapOf, offsetOf, WasmBackendInternals } from './wasm_heap';
 
@@ -25,6 +27,12 @@ function geometry(info: backend_util.Conv2DInfo): number[] {
     info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.filterHeight, info.filterWidth, info.outChannels,
     info.outHeight, info.outWidth, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth, p.top, p.left, p.bottom, p.right,
   ];
+}
+
+/** [N, H, W, C, KH, KW, OH, OW, sH, sW, padTop, padLeft, padBottom, padRight] */
+function poolGeometry(info: backend_util.Conv2DInfo): number[] {
+  const p = info.padInfo;
+  return [info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.filterHeight, info.filterWidth, info.outHeight, info.outWidth, info.strideHeight, info.strideWidth, p.top, p.left, p.bottom, p.right];
 }
 
 function zeros(backend: WasmBackendInternals, shape: number[]): TensorInfo {
@@ -95,6 +103,36 @@ export function nativeKernels(addon: NativeAddon, backendName: string, fallback:
     return c;
   };
 
+  const maxPool: KernelFunc = (args) => {
+    const { x } = args.inputs as { x: TensorInfo };
+    const { filterSize, strides, pad, dimRoundingMode } = args.attrs as unknown as MaxPoolAttrs;
+    if (x.dtype !== 'float32' || x.shape.length !== 4) return fallback('MaxPool')(args);
+    const backend = args.backend as unknown as WasmBackendInternals;
+    const info = backend_util.computePool2DInfo(x.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+    if (util.sizeFromShape(info.outShape) === 0 || util.sizeFromShape(x.shape) === 0) return zeros(backend, info.outShape);
+    const y = backend.makeOutput(info.outShape, 'float32');
+    addon.maxPoolForward(heapOf(backend), offsetOf(backend, x), offsetOf(backend, y), ...poolGeometry(info));
+    return y;
+  };
+
+  const maxPoolGrad: KernelFunc = (args) => {
+    const { dy, input } = args.inputs as { dy: TensorInfo; input: TensorInfo };
+    const { filterSize, strides, pad, dimRoundingMode } = args.attrs as unknown as MaxPoolGradAttrs;
+    if (input.dtype !== 'float32' || input.shape.length !== 4) return fallback('MaxPoolGrad')(args);
+    const backend = args.backend as unknown as WasmBackendInternals;
+    const info = backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+    if (util.sizeFromShape(info.outShape) === 0 || util.sizeFromShape(input.shape) === 0) return zeros(backend, input.shape);
+    const dx = backend.makeOutput(input.shape, 'float32');
+    addon.maxPoolBackward(heapOf(backend), offsetOf(backend, input), offsetOf(backend, dy), offsetOf(backend, dx), ...poolGeometry(info));
+    return dx;
+  };
+
+  const identity: KernelFunc = ({ inputs, backend }) => {
+    const { x } = inputs as { x: TensorInfo };
+    (backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+
   /** [N, H, W, C] of a channels-last tensor of rank 2 or 4 */
   const nhwc = (x: TensorInfo): [number, number, number, number] => {
     if (x.shape.length === 4) return x.shape as [number, number, number, number];
@@ -134,6 +172,9 @@ export function nativeKernels(addon: NativeAddon, backendName: string, fallback:
     ['Conv2DBackpropInput', conv2dBackpropInput],
     ['Conv2DBackpropFilter', conv2dBackpropFilter],
     ['BatchMatMul', batchMatMul],
+    ['MaxPool', maxPool],
+    ['MaxPoolGrad', maxPoolGrad],
+    ['Identity', identity],
     [BATCH_NORM_TRAIN, batchNormTrain],
     [BATCH_NORM_TRAIN_GRAD, batchNormTrainGrad],
   ];
