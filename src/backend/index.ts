@@ -141,6 +141,16 @@ function describe(name: BackendName, requested: number, native: string | null): 
   return { name, threads: 1, detail: 'plain JavaScript, slow; for checks only' };
 }
 
+/**
+ * Switches between backends that initBackend registered (e.g. to compare native and wasm in one
+ * process), letting the process exit afterwards as initBackend does.
+ */
+export async function switchBackend(name: BackendName): Promise<void> {
+  if (!(await tryBackend(name))) throw new Error(`backend ${name} could not be initialised`);
+  await tf.ready();
+  if (name === 'wasm' || name === 'native') unrefWasmThreads();
+}
+
 /** Why the native backend could not be used (after initBackend), or undefined. */
 export function nativeUnavailableReason(): string | undefined {
   return nativeUnavailable;

@@ -62,16 +62,17 @@ async function withReportedCores<T>(count: number, fn: () => Promise<T>): Promis
   }
 }
 
-let threadedModule: EmscriptenModule | undefined;
+const threadedModules: EmscriptenModule[] = [];
 
 /**
  * Lets the process exit while the thread pool is alive: emscripten ref()s every running pthread,
  * and XNNPACK's pool threads never end, so without this `node script.js` would hang at the end.
  */
 export function unrefWasmThreads(): void {
-  const pool = threadedModule?.PThread;
-  if (!pool) return;
-  for (const w of [...pool.runningWorkers, ...pool.unusedWorkers]) w.unref();
+  for (const module of threadedModules) {
+    const pool = module.PThread;
+    if (pool) for (const w of [...pool.runningWorkers, ...pool.unusedWorkers]) w.unref();
+  }
 }
 
 export async function createThreadedWasmBackend(threads: number): Promise<BackendWasm> {
@@ -93,7 +94,7 @@ export async function createThreadedWasmBackend(threads: number): Promise<Backen
     dispose: module.cwrap('dispose', null, []),
   };
   setThreadsCount(threads);
-  threadedModule = module;
+  threadedModules.push(module);
   return new BackendWasm(module as unknown as ConstructorParameters<typeof BackendWasm>[0]);
 }
 
