@@ -1,9 +1,9 @@
 /**
  * `npm run bench`: ms per training step (batch 64) of ResNet-20, the small CNN and one DCGAN step on
- * every available tfjs backend and on PyTorch (the peer), in one run. Each (backend, model) runs in
- * a fresh process (bench/step_worker.ts). The last line is `worst tfjs/pytorch ratio: X` for the
- * fastest tfjs backend.
- *   env: BENCH_MODELS=resnet20,smallcnn,dcgan  BENCH_STEPS=5  BENCH_CPU=1 (also time the slow cpu backend)
+ * every available tfjs backend (tensorflow, native, wasm) and on PyTorch (the peer), in one run.
+ * Each (backend, model) runs in a fresh process (bench/step_worker.ts). Then a kernel profile of
+ * what remains on the fastest backend, and last the line `worst tfjs/pytorch ratio: X` for it.
+ *   env: BENCH_MODELS=resnet20,smallcnn,dcgan  BENCH_STEPS=10  BENCH_CPU=1 (also time the slow cpu backend)
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -17,7 +17,7 @@ interface Row {
 }
 
 const models = (process.env.BENCH_MODELS ?? 'resnet20,smallcnn,dcgan').split(',');
-const steps = Number(process.env.BENCH_STEPS ?? 5);
+const steps = Number(process.env.BENCH_STEPS ?? 10);
 const batch = 64;
 const root = path.resolve(__dirname, '..');
 const python = '/usr/bin/python3';
@@ -26,15 +26,19 @@ function parseRows(stdout: string): Row[] {
   return stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Row);
 }
 
+const unavailable = new Set<string>();
+
 function runTfjs(backend: string, threads: number, model: string): Row | undefined {
+  if (unavailable.has(backend)) return undefined;
   const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
   const res = spawnSync(tsx, [path.join(__dirname, 'step_worker.ts'), backend, String(threads), model, String(batch), String(steps)], {
     encoding: 'utf8',
     timeout: 20 * 60_000,
   });
   const rows = parseRows(res.stdout ?? '');
-  if (rows.length === 0 && /is installed|not installed/.test(res.stderr ?? '')) {
-    console.log(`  ${backend}: not installed (optional dependency), skipped`);
+  if (rows.length === 0 && /is installed|not installed|requested, but/.test(res.stderr ?? '')) {
+    unavailable.add(backend);
+    console.log(`  ${backend}: not available (${(res.stderr ?? '').split('\n').find((l) => /requested, but|installed/.test(l))?.replace(/^Error: /, '').trim()}), skipped`);
     return undefined;
   }
   if (rows.length === 0) {
@@ -64,7 +68,7 @@ function runPytorch(): Row[] {
 }
 
 function main(): void {
-  const configs: Array<[string, number]> = [['tensorflow', 2], ['wasm', 1], ['wasm', 2]];
+  const configs: Array<[string, number]> = [['tensorflow', 2], ['native', 1], ['native', 2], ['wasm', 1], ['wasm', 2]];
   if (process.env.BENCH_CPU === '1') configs.push(['cpu', 1]);
   const rows: Row[] = [];
   for (const model of models) {
@@ -95,7 +99,12 @@ function main(): void {
     const p = torchRows.find((r) => r.model === m)!;
     return { m, ratio: t.msPerStep / p.msPerStep };
   });
-  console.log(`tfjs/pytorch ratio (${best}): ${ratios.map((r) => `${r.m} ${r.ratio.toFixed(1)}×`).join(', ')}`);
+  const [bestBackend, bestThreads] = best.replace(/t$/, '').split('/');
+  for (const model of models) {
+    const profile = spawnSync(path.join(root, 'node_modules', '.bin', 'tsx'), [path.join(__dirname, 'profile_kernels.ts'), model, bestBackend, bestThreads], { encoding: 'utf8', timeout: 10 * 60_000 });
+    console.log(`\nwhat remains, ${(profile.stdout ?? '').split('\n').slice(0, 9).join('\n')}`);
+  }
+  console.log(`\ntfjs/pytorch ratio (${best}): ${ratios.map((r) => `${r.m} ${r.ratio.toFixed(2)}×`).join(', ')}`);
   console.log(`worst tfjs/pytorch ratio: ${Math.max(...ratios.map((r) => r.ratio)).toFixed(2)}`);
 }
 

@@ -19,3 +19,4 @@ export { AbnResNet } from './models/abn';
 export * as analysis from './analysis';
 export { createModel, modelFactories } from './models/registry';
 export * as semi from './semi';
+export * as optim from './optim';
