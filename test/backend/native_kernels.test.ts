@@ -78,7 +78,7 @@ function randomCases(count: number): ConvCase[] {
   return Array.from({ length: count }, () => {
     const k = pick([1, 3, 3, 5]);
     const h = k + Math.floor(rng.next() * 10);
-    return { x: [pick([1, 2, 3]), h, h + pick([0, 1, 3]), pick([1, 3, 4, 16])], k, filters: pick([1, 5, 8, 16]), stride: pick([1, 2]), pad: pick(['same', 'valid'] as const) };
+    return { x: [pick([1, 2, 3]), h, h + pick([0, 1, 3]), pick([1, 3, 4, 16])], k, filters: pick([1, 5, 8, 16]), stride: pick([1, 2]), pad: pick<'same' | 'valid'>(['same', 'valid']) };
   });
 }
 
