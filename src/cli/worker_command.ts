@@ -26,8 +26,15 @@ export async function runWorkerCommand(o: WorkerCommandOptions): Promise<void> {
   const stop = () => controller.abort();
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  // forked by `ktg search`: if the parent goes away, stop cleanly too
+  // forked by `ktg search`: if the parent goes away, stop cleanly too — and quietly: its end of our
+  // stdout/stderr is gone, so a write fails with EPIPE, which must not crash the worker mid-trial
   if (process.send) process.on('disconnect', stop);
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+      stop();
+    });
+  }
   const send = process.send ? (e: WorkerEvent) => process.send!(e) : print;
   await initBackend({ quiet: Boolean(process.send) });
   const storage = openStorage(o.storage, { create: false });

@@ -15,7 +15,7 @@ export function count(ds: ImageDataset): number {
   return ds.labels.length;
 }
 
-/** A new dataset holding the samples at `indices` (in that order). */
+/** A new dataset holding the samples at `indices`, in that order (no shuffling; for a fair sample use stratifiedSubset). */
 export function subset(ds: ImageDataset, indices: ArrayLike<number>, name = ds.name): ImageDataset {
   const size = ds.shape[0] * ds.shape[1] * ds.shape[2];
   const images = new Uint8Array(indices.length * size);

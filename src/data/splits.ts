@@ -35,3 +35,42 @@ export function labelledSplit(ds: ImageDataset, labelled: number, seed = 0): { l
   if (short >= 0) throw new Error(`class ${ds.classes[short]} has only ${taken[short]} samples, ${perClass} requested`);
   return { labelled: subset(ds, chosen, `${ds.name}/labelled`), unlabelled: subset(ds, rest, `${ds.name}/unlabelled`) };
 }
+
+/**
+ * `n` samples drawn without replacement, class-balanced (stratified: ⌊n/k⌋ per class, the
+ * remainder going to randomly drawn classes), in a seeded random order. Unlike taking the first `n`
+ * (`subset` keeps the order it is given), this is a fair sample whatever the dataset's order — image
+ * folders, for one, come sorted by class.
+ */
+export function stratifiedSubset(ds: ImageDataset, n: number, seed = 0, name = `${ds.name}/sample${n}`): ImageDataset {
+  const total = ds.labels.length;
+  if (!(Number.isInteger(n) && n >= 1 && n <= total)) throw new Error(`sample size must be an integer in 1..${total}, got ${n}`);
+  if (n === total) return subset(ds, new Rng(seed).permutation(total), name);
+  const rng = new Rng(seed);
+  const byClass = new Map<number, number[]>();
+  for (const i of rng.permutation(total)) {
+    const c = ds.labels[i];
+    if (!byClass.has(c)) byClass.set(c, []);
+    byClass.get(c)!.push(i);
+  }
+  const classes = [...byClass.keys()].sort((a, b) => a - b);
+  const quota = new Map(classes.map((c) => [c, Math.floor(n / classes.length)]));
+  // the remainder, and any shortfall of small classes, goes to classes drawn at random
+  let missing = n - [...quota.values()].reduce((s, q) => s + q, 0);
+  for (const c of classes) {
+    const short = quota.get(c)! - byClass.get(c)!.length;
+    if (short > 0) {
+      quota.set(c, byClass.get(c)!.length);
+      missing += short;
+    }
+  }
+  while (missing > 0) {
+    const open = classes.filter((c) => quota.get(c)! < byClass.get(c)!.length);
+    const c = open[Math.floor(rng.next() * open.length)];
+    quota.set(c, quota.get(c)! + 1);
+    missing--;
+  }
+  const chosen = classes.flatMap((c) => byClass.get(c)!.slice(0, quota.get(c)!));
+  const order = rng.permutation(chosen.length);
+  return subset(ds, Array.from(order, (k) => chosen[k]), name);
+}

@@ -1,4 +1,8 @@
-/** Reads the regular files of a tar or tar.gz archive whose names pass `keep`. */
+/**
+ * Reads the regular files of a tar or tar.gz archive whose names pass `keep`. A truncated or corrupt
+ * archive rejects the returned promise with an error naming the file (every stream involved has an
+ * error listener, so nothing is thrown outside the caller's try/catch).
+ */
 import * as fs from 'fs';
 import * as zlib from 'zlib';
 import * as tar from 'tar-stream';
@@ -12,7 +16,9 @@ export async function readTarEntries(file: string, keep: (name: string) => boole
   const entries: TarEntry[] = [];
   const extract = tar.extract();
   const done = new Promise<void>((resolve, reject) => {
+    const fail = (err: Error) => reject(new Error(`${file}: ${err.message} (truncated or corrupt archive)`));
     extract.on('entry', (header, stream, next) => {
+      stream.on('error', fail);
       const wanted = header.type === 'file' && keep(header.name);
       const chunks: Buffer[] = [];
       stream.on('data', (c: unknown) => {
@@ -25,7 +31,7 @@ export async function readTarEntries(file: string, keep: (name: string) => boole
       stream.resume();
     });
     extract.on('finish', resolve);
-    extract.on('error', reject);
+    extract.on('error', fail);
   });
   const input = fs.createReadStream(file);
   input.on('error', (err) => extract.destroy(err));

@@ -11,10 +11,13 @@
  * 'spectral'` gives the SN variants.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
 import { Adam } from '../optim';
+import { gateSchema } from '../graph/spec';
+import { issueLines } from '../schema/issues';
 import { ImageDataset } from '../data/dataset';
 import { Rng } from '../data/random';
-import { applyGate, GateSpec } from '../gates';
+import { applyGate, gateProblems, GateSpec } from '../gates';
 import { crossEntropy } from '../losses';
 import { stopGradient } from '../tensor/stop_gradient';
 import { realImageStream } from './real_images';
@@ -61,14 +64,44 @@ export interface CoGanHistory {
   gLoss: number[];
 }
 
-export function checkCoGanSpec(spec: CoGanSpec): void {
+export const transferKindSchema = z.enum(['images', 'input-side', 'output-side']);
+
+export const coGanSpecSchema = z
+  .object({
+    generators: z.number().int().min(1).max(64),
+    adversarialGates: z.array(gateSchema).optional(),
+    edges: z.array(z.object({ source: z.number().int(), target: z.number().int(), kind: transferKindSchema, gate: gateSchema }).strict()),
+    alpha: z.number().positive().finite().optional(),
+  })
+  .strict();
+
+export class CoGanSpecError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid co-GAN spec:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'CoGanSpecError';
+  }
+}
+
+/** Parses and validates a co-GAN spec: unknown keys and kinds, gate parameters, edge ends. */
+export function parseCoGanSpec(input: unknown): CoGanSpec {
+  const parsed = coGanSpecSchema.safeParse(input);
+  if (!parsed.success) throw new CoGanSpecError(issueLines(coGanSpecSchema, parsed.error));
+  const spec = parsed.data;
   const k = spec.generators;
-  if (!(Number.isInteger(k) && k >= 1)) throw new Error(`generators must be a positive integer, got ${k}`);
-  if (spec.adversarialGates && spec.adversarialGates.length !== k) throw new Error(`adversarialGates needs ${k} gates, got ${spec.adversarialGates.length}`);
+  const problems: string[] = [];
+  if (spec.adversarialGates && spec.adversarialGates.length !== k) problems.push(`adversarialGates: needs ${k} gates, got ${spec.adversarialGates.length}`);
+  spec.adversarialGates?.forEach((g, i) => gateProblems(g).forEach((p) => problems.push(`adversarialGates.${i} (generator ${i + 1}): ${p}`)));
+  const seen = new Set<string>();
   spec.edges.forEach((e, i) => {
-    for (const end of [e.source, e.target]) if (!(end >= 1 && end <= k)) throw new Error(`edge ${i} (${e.source}→${e.target}): generator ${end} does not exist (1..${k})`);
-    if (e.source === e.target) throw new Error(`edge ${i} (${e.source}→${e.target}): a generator cannot transfer to itself`);
+    const label = `edge ${i} (${e.source}→${e.target}, ${e.kind})`;
+    for (const end of [e.source, e.target]) if (!(end >= 1 && end <= k)) problems.push(`${label}: generator ${end} does not exist (1..${k})`);
+    if (e.source === e.target) problems.push(`${label}: a generator cannot transfer to itself`);
+    gateProblems(e.gate).forEach((p) => problems.push(`${label}: ${p}`));
+    if (seen.has(`${e.source}->${e.target}`)) problems.push(`${label}: duplicate edge`);
+    seen.add(`${e.source}->${e.target}`);
   });
+  if (problems.length) throw new CoGanSpecError(problems);
+  return spec as CoGanSpec;
 }
 
 /** D's loss (Eq 1): real images belong to class k, images of generator i to class i */
@@ -126,8 +159,8 @@ export function createCoGan(spec: CoGanSpec, options: Pick<CoGanOptions, 'imageS
   };
 }
 
-export async function trainCoGan(spec: CoGanSpec, data: ImageDataset, options: CoGanOptions): Promise<{ models: CoGanModels; history: CoGanHistory[]; status: 'completed' | 'aborted' | 'diverged' | 'stopped' }> {
-  checkCoGanSpec(spec);
+export async function trainCoGan(input: CoGanSpec, data: ImageDataset, options: CoGanOptions): Promise<{ models: CoGanModels; history: CoGanHistory[]; status: 'completed' | 'aborted' | 'diverged' | 'stopped' }> {
+  const spec = parseCoGanSpec(input);
   const k = spec.generators;
   const alpha = spec.alpha ?? 1000;
   const models = createCoGan(spec, options);

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { Rng } from '../data/random';
 import { GateName, GateSpec, SINE_PHI_MAX } from '../gates';
 import { describeGate, gateSchema } from '../graph/spec';
+import { issueLines } from '../schema/issues';
 import { CoGanSpec, TransferKind } from './cotraining';
 
 const gateNames = gateSchema.shape.name.options as readonly GateName[];
@@ -25,8 +26,8 @@ export const ganSpaceSchema = z.object({
   /** what a transfer edge compares (one kind per study reproduces Fig 7's per-method boxes) */
   transfers: z.array(z.enum(transferKinds as [TransferKind, ...TransferKind[]])).min(1).default(['images']),
   /** weight α of the transfer losses */
-  alpha: z.number().positive().default(1000),
-});
+  alpha: z.number().positive().finite().default(1000),
+}).strict();
 
 export type GanSpace = z.infer<typeof ganSpaceSchema>;
 export type GanSpaceInput = z.input<typeof ganSpaceSchema>;
@@ -37,7 +38,7 @@ export function isGanSpace(space: unknown): space is GanSpace {
 
 export function parseGanSpace(input: unknown): GanSpace {
   const parsed = ganSpaceSchema.safeParse(input);
-  if (!parsed.success) throw new Error(`invalid GAN search space:\n  - ${parsed.error.issues.map((i) => `${i.path.join('.') || 'space'}: ${i.message}`).join('\n  - ')}`);
+  if (!parsed.success) throw new Error(`invalid GAN search space:\n  - ${issueLines(ganSpaceSchema, parsed.error, 'space').join('\n  - ')}`);
   return parsed.data;
 }
 

@@ -58,8 +58,10 @@ export function gateFactor(gate: GateSpec, step: number, totalSteps: number): nu
 export function gateProblems(gate: GateSpec): string[] {
   const problems: string[] = [];
   if (gate.name === 'sine') {
-    if (gate.f == null || !(gate.f >= 0 && gate.f <= 1)) problems.push(`sine frequency f must be in [0, 1], got ${gate.f}`);
-    if (gate.phi == null || !(gate.phi >= 0 && gate.phi <= SINE_PHI_MAX + 1e-12)) problems.push(`sine phase φ must be in [0, 3/4·2π], got ${gate.phi}`);
+    if (gate.f == null) problems.push('a sine gate needs its frequency f (in [0, 1])');
+    else if (!(gate.f >= 0 && gate.f <= 1)) problems.push(`sine frequency f must be in [0, 1], got ${gate.f}`);
+    if (gate.phi == null) problems.push('a sine gate needs its phase phi (in [0, 3/4·2π])');
+    else if (!(gate.phi >= 0 && gate.phi <= SINE_PHI_MAX + 1e-12)) problems.push(`sine phase φ must be in [0, 3/4·2π], got ${gate.phi}`);
   }
   if (gate.name === 'threshold' && gate.tau != null && !(gate.tau > 0 && gate.tau < 1)) problems.push(`threshold τ must be in (0, 1), got ${gate.tau}`);
   return problems;

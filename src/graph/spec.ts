@@ -6,13 +6,14 @@
 import { z } from 'zod';
 import { gateProblems, GateSpec } from '../gates';
 import { modelFactories } from '../models/registry';
+import { issueLines } from '../schema/issues';
 
 export const gateSchema = z.object({
   name: z.enum(['through', 'cutoff', 'linear', 'negativeLinear', 'correct', 'sine', 'threshold']),
-  f: z.number().optional(),
-  phi: z.number().optional(),
-  tau: z.number().optional(),
-});
+  f: z.number().finite().optional(),
+  phi: z.number().finite().optional(),
+  tau: z.number().finite().optional(),
+}).strict();
 
 export const nodeSchema = z.object({
   model: z.string(),
@@ -20,7 +21,7 @@ export const nodeSchema = z.object({
   /** start from (and, when every incoming edge is cut, stay frozen at) a label-only pretrained model */
   pretrained: z.boolean().default(false),
   seed: z.number().int().optional(),
-});
+}).strict();
 
 export const edgeSchema = z.object({
   source: z.number().int(),
@@ -39,18 +40,21 @@ export const edgeSchema = z.object({
   loss: z
     .enum(['kl', 'ce', 'kd', 'dist', 'at', 'fsp', 'hint', 'map-pull', 'map-push', 'prob-push', 'both-pull', 'both-push', 'neg-kl', 'neg-map-pull', 'consistency', 'pseudo', 'pseudo-threshold', 'ema'])
     .default('kl'),
-  temperature: z.number().positive().optional(),
+  temperature: z.number().positive().finite().optional(),
   /** map losses: average over windows of these sizes around the source map's argmax (default: whole map) */
   crops: z.array(z.number().int().positive()).min(1).optional(),
   gate: gateSchema.default({ name: 'through' }),
-});
+}).strict();
+
+/** The documented cap on model nodes (the thesis' graphs have up to 7); edges are then at most 16·17 = 272. */
+export const MAX_MODEL_NODES = 16;
 
 export const graphSchema = z.object({
   numClasses: z.number().int().min(2),
   inputShape: z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]),
-  nodes: z.array(nodeSchema).min(1),
+  nodes: z.array(nodeSchema).min(1).max(MAX_MODEL_NODES, `at most ${MAX_MODEL_NODES} model nodes (training time and memory grow with the number of nodes and edges, up to (M+1)·M edges)`),
   edges: z.array(edgeSchema),
-});
+}).strict();
 
 export type GraphSpec = z.infer<typeof graphSchema>;
 export type GraphSpecInput = z.input<typeof graphSchema>;
@@ -102,7 +106,7 @@ export function frozenNodes(spec: GraphSpec): number[] {
 export function parseGraphSpec(input: unknown): GraphSpec {
   const parsed = graphSchema.safeParse(input);
   if (!parsed.success) {
-    throw new GraphSpecError(parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : 'spec'}: ${i.message}`));
+    throw new GraphSpecError(issueLines(graphSchema, parsed.error));
   }
   const spec = parsed.data;
   const problems: string[] = [];

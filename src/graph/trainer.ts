@@ -19,7 +19,7 @@ import { createModel } from '../models/registry';
 import { stopGradient } from '../tensor/stop_gradient';
 import { gatedEdgeLoss, perSampleEdgeLoss } from './edge_loss';
 import { ParamStore } from '../models/layers';
-import { frozenNodes, GraphSpec, GraphSpecInput, isSemiSupervised, parseGraphSpec } from './spec';
+import { frozenNodes, GraphSpec, GraphSpecError, GraphSpecInput, isSemiSupervised, parseGraphSpec } from './spec';
 import { vanillaSpecFor } from './presets';
 
 export interface TrainOptions {
@@ -84,8 +84,39 @@ export function learningRateAt(options: TrainOptions, epoch: number): number {
   return 0.5 * base * (1 + Math.cos((Math.PI * epoch) / options.epochs));
 }
 
-/** A training loss that became NaN or infinite. */
-class DivergedError extends Error {}
+/** A training loss that became NaN or infinite, or an edge loss above MAX_EDGE_LOSS. */
+export class DivergedError extends Error {}
+
+/**
+ * An edge whose mean loss over a batch exceeds this has exploded (seen: FSP between an ABN ResNet
+ * and a small CNN at 3e21, a FitNets hint at 2e9, with the target stuck at chance): the run ends as
+ * `diverged`, naming the edge. Probability losses stay far below it (KL/CE ≲ 100).
+ */
+export const MAX_EDGE_LOSS = 1e6;
+
+/** Training settings that would silently train nothing or produce NaN are errors before any work. */
+export function checkTrainOptions(options: TrainOptions, trainSize: number, minBatch = 1): void {
+  const problems: string[] = [];
+  const positiveInt = (name: string, v: number | undefined) => {
+    if (!(Number.isInteger(v) && (v as number) >= 1)) problems.push(`${name} must be a positive integer, got ${v}`);
+  };
+  positiveInt('epochs', options.epochs);
+  positiveInt('batchSize', options.batchSize);
+  for (const [name, v] of [['learningRate', options.learningRate], ['momentum', options.momentum], ['weightDecay', options.weightDecay]] as const) {
+    if (v != null && !(Number.isFinite(v) && v >= 0)) problems.push(`${name} must be a finite number ≥ 0, got ${v}`);
+  }
+  if (options.pretrainEpochs != null) positiveInt('pretrainEpochs', options.pretrainEpochs);
+  if (Number.isInteger(options.batchSize) && options.batchSize > trainSize) {
+    problems.push(`batchSize ${options.batchSize} is larger than the training set (${trainSize} images): no optimisation step would run`);
+  } else if (trainSize < minBatch) problems.push(`the training set has ${trainSize} images, fewer than one batch`);
+  if (problems.length) throw new Error(`invalid training options: ${problems.join('; ')}`);
+}
+
+/** "edge 2 (2→1, fsp)" */
+function edgeName(spec: GraphSpec, i: number): string {
+  const e = spec.edges[i];
+  return `edge ${i} (${e.source}→${e.target}, ${e.loss})`;
+}
 
 /** pretrained models per training set (by identity: subsets share names and sizes), then per (model, epochs, seed) */
 const pretrainedCache = new WeakMap<ImageDataset, Map<string, Classifier>>();
@@ -154,18 +185,32 @@ export function evaluateAll(models: Classifier[], ds: ImageDataset, batchSize = 
   return { accuracy: correct.slice(0, models.length).map((c) => c / n), ensembleAccuracy: correct[models.length] / n };
 }
 
-/** Parameters owned by edges (FitNets regressors), created by one forward pass on two samples. */
+/**
+ * Parameters owned by edges (FitNets regressors), created by one forward pass on two samples. The
+ * same pass checks every edge before training: losses between incompatible feature maps (FSP
+ * between different widths, attention maps of different sizes, …) fail here naming the edge.
+ */
 export function buildEdgeParams(spec: GraphSpec, models: Classifier[], train: ImageDataset, seed: number): (ParamStore | undefined)[] {
   const params = spec.edges.map((e, i) => (e.loss === 'hint' ? new ParamStore(seed * 1000 + 500 + i, `edge${i}/`) : undefined));
-  if (!params.some(Boolean)) return params;
+  const problems: string[] = [];
   tf.tidy(() => {
-    const x = toTensor(train, Int32Array.from([0, 1]));
+    const n = Math.min(2, train.labels.length);
+    const x = toTensor(train, Int32Array.from({ length: n }, (_, i) => i));
     const outputs = models.map((m) => m.apply(x, false));
-    const labels = tf.tensor1d([train.labels[0], train.labels[1]], 'int32');
+    const labels = tf.tensor1d(Array.from({ length: n }, (_, i) => train.labels[i]), 'int32');
     spec.edges.forEach((e, i) => {
-      if (params[i]) perSampleEdgeLoss(e, { source: outputs[e.source - 1], target: outputs[e.target - 1], labels, numClasses: spec.numClasses, step: 0, totalSteps: 1, params: params[i] });
+      if (e.source === 0 || isSemiSupervised({ ...spec, edges: [e] })) return;
+      try {
+        perSampleEdgeLoss(e, { source: outputs[e.source - 1], target: outputs[e.target - 1], labels, numClasses: spec.numClasses, step: 0, totalSteps: 1, params: params[i] });
+      } catch (err) {
+        problems.push(`${edgeName(spec, i)}: ${(err as Error).message.split('\n')[0]}`);
+      }
     });
   });
+  if (problems.length) {
+    for (const p of params) p?.dispose();
+    throw new GraphSpecError(problems);
+  }
   return params;
 }
 
@@ -188,15 +233,22 @@ export async function trainGraph(input: GraphSpecInput | GraphSpec, data: { trai
   const spec = parseGraphSpec(input);
   if (isSemiSupervised(spec)) throw new Error('this graph has semi-supervised edges (consistency, pseudo, pseudo-threshold, ema): train it with trainSemiGraph');
   checkData(spec, data);
+  checkTrainOptions(options, data.train.labels.length);
   const seed = options.seed ?? 0;
   const frozen = new Set(frozenNodes(spec));
   const models: Classifier[] = [];
-  for (const [i, n] of spec.nodes.entries()) {
-    if (frozen.has(i + 1)) models.push(await pretrained(spec, n.model, data, options));
-    else models.push(build(createModel(n.model, { numClasses: spec.numClasses, inputShape: spec.inputShape, seed: seed * 1000 + (n.seed ?? i + 1) })));
+  let edgeParams: (ParamStore | undefined)[];
+  try {
+    for (const [i, n] of spec.nodes.entries()) {
+      if (frozen.has(i + 1)) models.push(await pretrained(spec, n.model, data, options));
+      else models.push(build(createModel(n.model, { numClasses: spec.numClasses, inputShape: spec.inputShape, seed: seed * 1000 + (n.seed ?? i + 1) })));
+    }
+    edgeParams = buildEdgeParams(spec, models, data.train, seed);
+  } catch (err) {
+    disposeModels({ models });
+    throw err;
   }
   const learning = spec.nodes.map((_, i) => !frozen.has(i + 1));
-  const edgeParams = buildEdgeParams(spec, models, data.train, seed);
   const varList = [
     ...models.flatMap((m, i) => (learning[i] ? trainableVariables(m) : [])),
     ...spec.edges.flatMap((e, i) => (edgeParams[i] && learning[e.target - 1] ? edgeParams[i]!.variables() : [])),
@@ -250,7 +302,10 @@ export async function trainGraph(input: GraphSpecInput | GraphSpec, data: { trai
         const values = parts.map((p) => p.dataSync()[0]);
         const totalValue = cost.dataSync()[0];
         tf.dispose([cost, ...parts, batch.x, batch.labels]);
-        if (!Number.isFinite(totalValue)) throw new DivergedError(`loss became ${totalValue} at epoch ${epoch}, step ${step}`);
+        values.slice(0, spec.edges.length).forEach((v, i) => {
+          if (!Number.isFinite(v) || v > MAX_EDGE_LOSS) throw new DivergedError(`${edgeName(spec, i)}: loss ${v} ${Number.isFinite(v) ? `exceeds ${MAX_EDGE_LOSS}` : 'is not finite'} at epoch ${epoch + 1}, step ${step + 1}`);
+        });
+        if (!Number.isFinite(totalValue)) throw new DivergedError(`loss became ${totalValue} at epoch ${epoch + 1}, step ${step + 1}`);
         values.slice(0, spec.edges.length).forEach((v, i) => (edgeLoss[i] += v));
         values.slice(spec.edges.length).forEach((v, i) => (nodeLoss[i] += v));
         count++;
@@ -276,7 +331,10 @@ export async function trainGraph(input: GraphSpecInput | GraphSpec, data: { trai
       }
     }
   } catch (err) {
-    if (!(err instanceof DivergedError)) throw err;
+    if (!(err instanceof DivergedError)) {
+      disposeModels({ models });
+      throw err;
+    }
     return { status: 'diverged', error: err.message, history, targetAccuracy: NaN, models };
   } finally {
     optimizer.dispose();

@@ -1,23 +1,30 @@
 /**
  * Checkpoints: a model's variables (trainable weights and batch-norm statistics) in one file — a
- * JSON header line naming each variable, its shape and its byte offset, then the float32 data.
- * Loading checks the model name and every shape, so a checkpoint never lands in the wrong model.
+ * JSON header line naming each variable, its shape and its offset, the data's byte length and
+ * SHA-256, then the float32 data. Loading validates the whole file first (header, length to the
+ * byte, checksum, model name, every variable and shape) and only then assigns any variable, so a
+ * truncated or padded file is refused by name and never half-loads a model.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Classifier } from './model';
 
 interface Header {
-  format: 'ktg-checkpoint-1';
+  /** version 1 files (no bytes/sha256) still load, with the length check */
+  format: 'ktg-checkpoint-1' | 'ktg-checkpoint-2';
   model: string;
+  /** byte length and SHA-256 of the data after the header line */
+  bytes?: number;
+  sha256?: string;
   variables: { group: 'trainable' | 'state'; name: string; shape: number[]; offset: number; length: number }[];
   meta?: Record<string, unknown>;
 }
 
 /** Writes the model's variables to `file` atomically (a .part file, then a rename). */
 export function saveCheckpoint(model: Classifier, file: string, meta?: Record<string, unknown>): void {
-  const header: Header = { format: 'ktg-checkpoint-1', model: model.info.name, variables: [], meta };
+  const header: Header = { format: 'ktg-checkpoint-2', model: model.info.name, variables: [], meta };
   const chunks: Float32Array[] = [];
   let offset = 0;
   for (const group of ['trainable', 'state'] as const) {
@@ -28,13 +35,15 @@ export function saveCheckpoint(model: Classifier, file: string, meta?: Record<st
       offset += data.length;
     }
   }
-  const head = Buffer.from(`${JSON.stringify(header)}\n`);
   const body = Buffer.alloc(offset * 4);
   let at = 0;
   for (const c of chunks) {
     Buffer.from(c.buffer, c.byteOffset, c.byteLength).copy(body, at);
     at += c.byteLength;
   }
+  header.bytes = body.length;
+  header.sha256 = createHash('sha256').update(body).digest('hex');
+  const head = Buffer.from(`${JSON.stringify(header)}\n`);
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const tmp = `${file}.${process.pid}.part`;
   fs.writeFileSync(tmp, Buffer.concat([head, body]));
@@ -43,20 +52,42 @@ export function saveCheckpoint(model: Classifier, file: string, meta?: Record<st
 
 /** Loads `file` into an already built model (see `build`); returns the checkpoint's meta. */
 export function loadCheckpoint(model: Classifier, file: string): Record<string, unknown> | undefined {
-  const bytes = fs.readFileSync(file);
+  const fail = (why: string): never => {
+    throw new Error(`checkpoint ${file}: ${why}; nothing was loaded`);
+  };
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (err) {
+    return fail((err as Error).message);
+  }
   const newline = bytes.indexOf(10);
-  if (newline < 0) throw new Error(`${file} is not a ktg checkpoint`);
-  const header = JSON.parse(bytes.subarray(0, newline).toString('utf8')) as Header;
-  if (header.format !== 'ktg-checkpoint-1') throw new Error(`${file} is not a ktg checkpoint`);
-  if (header.model !== model.info.name) throw new Error(`${file} holds a ${header.model}, not a ${model.info.name}`);
+  if (newline < 0) fail('not a ktg checkpoint (no header line)');
+  let header: Header;
+  try {
+    header = JSON.parse(bytes.subarray(0, newline).toString('utf8')) as Header;
+  } catch {
+    return fail('not a ktg checkpoint (unreadable header)');
+  }
+  if (header.format !== 'ktg-checkpoint-1' && header.format !== 'ktg-checkpoint-2') fail(`not a ktg checkpoint (format ${String(header.format)})`);
+  if (!Array.isArray(header.variables)) fail('header has no variable list');
+  if (header.model !== model.info.name) fail(`holds a ${header.model}, not a ${model.info.name}`);
   const body = bytes.subarray(newline + 1);
-  const floats = new Float32Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength));
+  const floatCount = header.variables.reduce((n, e) => n + e.length, 0);
+  const expectedBytes = header.bytes ?? floatCount * 4;
+  if (body.length !== expectedBytes || expectedBytes !== floatCount * 4) fail(`data is ${body.length} bytes, the header describes ${floatCount * 4} (truncated or padded file)`);
+  if (header.sha256 != null && createHash('sha256').update(body).digest('hex') !== header.sha256) fail('data does not match its SHA-256 (corrupted file)');
   const expected = model.params.trainable.size + model.params.state.size;
-  if (header.variables.length !== expected) throw new Error(`${file} has ${header.variables.length} variables, the model ${expected}`);
+  if (header.variables.length !== expected) fail(`has ${header.variables.length} variables, the model ${expected}`);
   for (const entry of header.variables) {
-    const v = model.params[entry.group].get(entry.name);
-    if (!v) throw new Error(`${file}: the model has no variable ${entry.name}`);
-    if (v.shape.join('x') !== entry.shape.join('x')) throw new Error(`${file}: ${entry.name} has shape ${entry.shape} in the file, ${v.shape} in the model`);
+    const v = model.params[entry.group]?.get(entry.name);
+    if (!v) fail(`the model has no variable ${entry.name}`);
+    if (v!.shape.join('x') !== entry.shape.join('x')) fail(`${entry.name} has shape ${entry.shape} in the file, ${v!.shape} in the model`);
+    if (!(entry.offset >= 0 && entry.length === v!.size && entry.offset + entry.length <= floatCount)) fail(`${entry.name} lies outside the data`);
+  }
+  const floats = new Float32Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength));
+  for (const entry of header.variables) {
+    const v = model.params[entry.group].get(entry.name)!;
     tf.tidy(() => v.assign(tf.tensor(floats.subarray(entry.offset, entry.offset + entry.length), entry.shape, 'float32')));
   }
   return header.meta;

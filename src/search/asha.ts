@@ -3,7 +3,7 @@
  * SuccessiveHalvingPruner decides: rung k sits at epoch r·η^(s+k); a trial reaching a rung records
  * its value there and continues only if it is among the best ⌊n/η⌋ of the n values recorded at that
  * rung so far (itself included). While n < η that means "the best so far", so the first trial always
- * goes on; ties with the threshold go on; NaN stops. With η = 2 this is the thesis' rule: stop in the
+ * goes on; ties with the threshold go on; a non-finite value stops its trial and is not counted at the rung. With η = 2 this is the thesis' rule: stop in the
  * bottom 50 % of all trials evaluated at that rung. Trials are never paused, so no promotion waits.
  */
 export interface AshaOptions {
@@ -52,10 +52,12 @@ export function rungEpochs(o: AshaOptions, epochs: number): number[] {
  * (`competing` includes the trial's own). Higher values are better.
  */
 export function promotable(value: number, competing: number[], o: AshaOptions): boolean {
-  if (Number.isNaN(value)) return false;
-  if (competing.length <= o.bootstrapCount) return false;
-  const kept = Math.max(1, Math.floor(competing.length / o.reductionFactor));
-  const sorted = competing.filter((v) => !Number.isNaN(v)).sort((a, b) => b - a);
+  if (!Number.isFinite(value)) return false;
+  // a non-finite value never enters Optuna's rung records, so it neither counts toward n nor ranks
+  const finite = competing.filter((v) => Number.isFinite(v));
+  if (finite.length <= o.bootstrapCount) return false;
+  const kept = Math.max(1, Math.floor(finite.length / o.reductionFactor));
+  const sorted = finite.sort((a, b) => b - a);
   const threshold = sorted[Math.min(kept, sorted.length) - 1];
   return value >= threshold;
 }

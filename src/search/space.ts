@@ -10,6 +10,7 @@ import { Rng } from '../data/random';
 import { GateName, GateSpec, SINE_PHI_MAX } from '../gates';
 import { EdgeSpec, GraphSpec, gateSchema, edgeSchema, parseGraphSpec } from '../graph/spec';
 import { modelFactories } from '../models/registry';
+import { issueLines } from '../schema/issues';
 import { GanSpace, ganSpaceSize, isGanSpace, parseGanSpace } from '../gan/space';
 
 const gateNames = gateSchema.shape.name.options as readonly GateName[];
@@ -23,7 +24,7 @@ export const searchSpaceSchema = z.object({
       z.object({
         models: z.array(z.string()).min(1),
         role: z.enum(['target', 'auxiliary']).default('auxiliary'),
-      }),
+      }).strict(),
     )
     .min(1),
   /** gate candidates for every edge ("sine" samples its f and φ) */
@@ -33,13 +34,13 @@ export const searchSpaceSchema = z.object({
   /** loss designs for model→model edges (default: KL of probabilities) */
   losses: z.array(z.enum(lossNames as [EdgeSpec['loss'], ...EdgeSpec['loss'][]])).min(1).default(['kl']),
   /** temperature for "kd" losses */
-  temperature: z.number().positive().default(2),
+  temperature: z.number().positive().finite().default(2),
   /** window sizes around the source map's argmax for attention-map losses (thesis §4.3: 3, 5, 7 for ResNets) */
   crops: z.array(z.number().int().positive()).min(1).optional(),
   /** semi-supervised spaces (thesis Ch.5): a self-loop on every node with a loss from `selfLosses` */
   selfLoops: z.boolean().default(false),
   selfLosses: z.array(z.enum(['consistency', 'pseudo', 'pseudo-threshold'])).min(1).default(['consistency', 'pseudo', 'pseudo-threshold']),
-});
+}).strict();
 
 export type SearchSpace = z.infer<typeof searchSpaceSchema>;
 export type SearchSpaceInput = z.input<typeof searchSpaceSchema>;
@@ -54,7 +55,7 @@ export class SearchSpaceError extends Error {
 /** Parses and validates a space; errors name the offending node or field. */
 export function parseSearchSpace(input: unknown): SearchSpace {
   const parsed = searchSpaceSchema.safeParse(input);
-  if (!parsed.success) throw new SearchSpaceError(parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : 'space'}: ${i.message}`));
+  if (!parsed.success) throw new SearchSpaceError(issueLines(searchSpaceSchema, parsed.error, 'space'));
   const space = parsed.data;
   const problems: string[] = [];
   space.nodes.forEach((n, i) => {

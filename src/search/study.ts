@@ -7,6 +7,7 @@ import { TrialSpec } from './storage/types';
 import { openStorage } from './storage/open';
 import { EpochRow, StudyRow, StudyStorage, TrialRow, TrialStatus } from './storage/types';
 import { parseAnySpace } from './space';
+import { loadSearchData, SearchData } from './worker';
 import { configDifferences, parseStudyConfig, StudyConfig, StudyConfigInput } from './study_config';
 
 /** Creates the study, or checks that an existing one has the same settings (to resume it). */
@@ -19,7 +20,29 @@ export async function createOrResumeStudy(storage: StudyStorage, name: string, i
     if (diff.length) throw new Error(`study "${name}" already exists in ${storage.url} with different ${diff.join(', ')}; resume it without changing them, or choose another study name`);
     return { study: existing, resumed: true };
   }
+  await checkStudyAgainstData(config);
   return { study: await storage.createStudy(name, config), resumed: false };
+}
+
+/**
+ * Every size setting checked against the dataset before a study is written, so that a bad setting
+ * never leaves a study behind that can never run under its name.
+ */
+export async function checkStudyAgainstData(config: StudyConfig): Promise<void> {
+  let data: SearchData;
+  try {
+    data = await loadSearchData(config);
+  } catch (err) {
+    throw new Error(`study settings do not fit ${config.dataset}: ${(err as Error).message}`);
+  }
+  const problems: string[] = [];
+  const trainImages = data.semi ? data.semi.labelled.labels.length : data.train.labels.length;
+  if (config.batchSize > trainImages) problems.push(`batchSize ${config.batchSize} is larger than the ${trainImages} training images of a trial: no step would run`);
+  if (config.semi && data.semi) {
+    if (config.semi.labelledBatch > data.semi.labelled.labels.length) problems.push(`semi.labelledBatch ${config.semi.labelledBatch} exceeds the ${data.semi.labelled.labels.length} labelled images`);
+    if (config.semi.unlabelledBatch > data.semi.unlabelled.labels.length) problems.push(`semi.unlabelledBatch ${config.semi.unlabelledBatch} exceeds the ${data.semi.unlabelled.labels.length} unlabelled images`);
+  }
+  if (problems.length) throw new Error(`study settings do not fit ${config.dataset}: ${problems.join('; ')}`);
 }
 
 export interface StudyProgress {

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ganSpaceSchema, isGanSpace } from '../gan/space';
+import { issueLines } from '../schema/issues';
 import { searchSpaceSchema } from './space';
 
 export const studyConfigSchema = z.object({
@@ -21,10 +22,10 @@ export const studyConfigSchema = z.object({
   validationSize: z.number().int().positive(),
   epochs: z.number().int().positive(),
   batchSize: z.number().int().positive(),
-  learningRate: z.number().positive().default(0.1),
+  learningRate: z.number().positive().finite().default(0.1),
   schedule: z.enum(['cosine', 'step', 'constant']).default('cosine'),
   milestones: z.array(z.number().int()).default([]),
-  weightDecay: z.number().nonnegative().default(5e-4),
+  weightDecay: z.number().nonnegative().finite().default(5e-4),
   augmentation: z.enum(['none', 'weak', 'strong']).default('none'),
   /** objective: accuracy of the target node, of the ensemble node (mean of all nodes' logits), or for GAN studies the best Inception Score of any generator */
   metric: z.enum(['target', 'ensemble', 'best-is']).default('target'),
@@ -37,6 +38,7 @@ export const studyConfigSchema = z.object({
       emaDecay: z.number().min(0).max(1).default(0.999),
       tau: z.number().gt(0).lt(1).default(0.95),
     })
+    .strict()
     .optional(),
   /**
    * GAN studies (paper 003 §4.3): an "epoch" is `stepsPerEpoch` co-training steps (batch = batchSize),
@@ -50,11 +52,12 @@ export const studyConfigSchema = z.object({
       baseWidth: z.number().int().positive().default(64),
       norm: z.enum(['spectral', 'batch']).default('spectral'),
       stepsPerEpoch: z.number().int().positive(),
-      learningRate: z.number().positive().default(2e-4),
+      learningRate: z.number().positive().finite().default(2e-4),
       samples: z.number().int().min(10).default(1000),
       metricModel: z.string().default('cnn16'),
       metricEpochs: z.number().int().positive().default(4),
     })
+    .strict()
     .optional(),
   pruner: z
     .object({
@@ -64,8 +67,9 @@ export const studyConfigSchema = z.object({
       minEarlyStoppingRate: z.number().int().nonnegative().default(0),
       bootstrapCount: z.number().int().nonnegative().default(0),
     })
+    .strict()
     .default({}),
-});
+}).strict();
 
 export type StudyConfig = z.infer<typeof studyConfigSchema>;
 
@@ -83,7 +87,7 @@ export type StudyConfigInput = z.input<typeof studyConfigSchema>;
 
 export function parseStudyConfig(input: unknown): StudyConfig {
   const parsed = studyConfigSchema.safeParse(input);
-  const problems = parsed.success ? crossCheck(parsed.data) : parsed.error.issues.map((i) => `${i.path.join('.') || 'study'}: ${i.message}`);
+  const problems = parsed.success ? crossCheck(parsed.data) : issueLines(studyConfigSchema, parsed.error, 'study');
   if (problems.length || !parsed.success) throw new Error(`invalid study settings:\n  - ${problems.join('\n  - ')}`);
   return parsed.data;
 }

@@ -20,7 +20,7 @@ import { build, Classifier, trainableVariables } from '../models/model';
 import { createModel } from '../models/registry';
 import { stopGradient } from '../tensor/stop_gradient';
 import { EdgeSpec, frozenNodes, GraphSpec, GraphSpecInput, parseGraphSpec } from '../graph/spec';
-import { checkData, EpochMetrics, evaluateAll, learningRateAt, pretrained, TrainOptions, TrainResult, TrainStatus, yieldToEventLoop } from '../graph/trainer';
+import { checkData, checkTrainOptions, disposeModels, EpochMetrics, evaluateAll, learningRateAt, MAX_EDGE_LOSS, pretrained, TrainOptions, TrainResult, TrainStatus, yieldToEventLoop } from '../graph/trainer';
 
 export interface SemiData {
   labelled: ImageDataset;
@@ -113,6 +113,8 @@ export async function trainSemiGraph(input: GraphSpecInput | GraphSpec, data: Se
   for (const [i, e] of spec.edges.entries()) {
     if (e.source !== 0 && e.gate.name === 'correct') throw new Error(`edge ${i} (${e.source}→${e.target}): gate "correct" needs labels, which unlabelled data does not have`);
   }
+  checkTrainOptions({ ...options, batchSize: options.labelledBatch }, data.labelled.labels.length);
+  checkTrainOptions({ ...options, batchSize: options.unlabelledBatch }, data.unlabelled.labels.length);
   const seed = options.seed ?? 0;
   const tau = options.tau ?? 0.95;
   const alpha = options.emaDecay ?? 0.999;
@@ -183,9 +185,17 @@ export async function trainSemiGraph(input: GraphSpecInput | GraphSpec, data: Se
         const values = parts.map((p) => p.dataSync()[0]);
         const totalValue = cost.dataSync()[0];
         tf.dispose([cost, ...parts, xl, xw, xs, x, labels]);
+        const exploded = values.slice(0, spec.edges.length).findIndex((v) => !Number.isFinite(v) || v > MAX_EDGE_LOSS);
+        if (exploded >= 0) {
+          const e = spec.edges[exploded];
+          const v = values[exploded];
+          status = 'diverged';
+          error = `edge ${exploded} (${e.source}→${e.target}, ${e.loss}): loss ${v} ${Number.isFinite(v) ? `exceeds ${MAX_EDGE_LOSS}` : 'is not finite'} at epoch ${epoch + 1}, step ${step + 1}`;
+          break;
+        }
         if (!Number.isFinite(totalValue)) {
           status = 'diverged';
-          error = `loss became ${totalValue} at epoch ${epoch}, step ${step}`;
+          error = `loss became ${totalValue} at epoch ${epoch + 1}, step ${step + 1}`;
           break;
         }
         values.slice(0, spec.edges.length).forEach((v, i) => (edgeLoss[i] += v / stepsPerEpoch));
@@ -198,6 +208,9 @@ export async function trainSemiGraph(input: GraphSpecInput | GraphSpec, data: Se
       history.push(metrics);
       if ((await options.onEpoch?.(metrics)) === 'stop' && epoch + 1 < options.epochs) status = 'stopped';
     }
+  } catch (err) {
+    disposeModels({ models });
+    throw err;
   } finally {
     optimizer.dispose();
   }

@@ -115,7 +115,7 @@ test('transfer loss is α × the mean over positions of squared differences of p
 });
 
 test('co-training: D loss is Eq 1; a transfer edge gives its source no gradient; a tiny MAD-GAN + transfer run trains without tensor growth', async () => {
-  const { discriminatorCoLoss, transferLoss, trainCoGan, createCoGan, checkCoGanSpec } = await import('../../src/gan');
+  const { discriminatorCoLoss, transferLoss, trainCoGan, createCoGan, parseCoGanSpec } = await import('../../src/gan');
   const { crossEntropy } = await import('../../src/losses');
   const real = tf.tensor2d([[0.1, 0.2, 2], [1, 0, 0]]);
   const f1 = tf.tensor2d([[2, 0, 0], [0.5, 0.5, 0.5]]);
@@ -133,7 +133,7 @@ test('co-training: D loss is Eq 1; a transfer edge gives its source no gradient;
     for (const v of gans.generators[0].params.variables()) assert.ok(!grads[v.name] || tf.max(tf.abs(grads[v.name])).dataSync()[0] === 0, `${kind}: source ${v.name} got gradient`);
     assert.ok(gans.generators[1].params.variables().some((v) => grads[v.name] && tf.max(tf.abs(grads[v.name])).dataSync()[0] > 0), `${kind}: target gets gradient`);
   }
-  assert.throws(() => checkCoGanSpec({ generators: 2, edges: [{ source: 1, target: 3, kind: 'images', gate: { name: 'through' } }] }), /edge 0 \(1→3\): generator 3 does not exist/);
+  assert.throws(() => parseCoGanSpec({ generators: 2, edges: [{ source: 1, target: 3, kind: 'images', gate: { name: 'through' } }] }), /edge 0 \(1→3, images\): generator 3 does not exist/);
   const { toyData } = await import('../helpers/toy_data');
   const data = { ...toyData(64, 1) };
   const images = new Uint8Array(64 * 28 * 28);

@@ -64,13 +64,26 @@ const str = (v: number | undefined): string => (v === undefined ? 'NaN' : String
 
 export class RedisStorage implements StudyStorage {
   private readonly redis: KtgRedis;
+  private connected = false;
+  private lastError: Error | undefined;
 
+  /**
+   * Until the first connection succeeds, a server that cannot be reached fails within a few seconds
+   * (2 s connect timeout, 2 retries); once connected, dropped connections are retried for as long as
+   * it takes, so workers survive a Redis restart.
+   */
   constructor(readonly url: string) {
-    this.redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 20, retryStrategy: (times) => Math.min(times * 200, 2000) }) as KtgRedis;
+    this.redis = new Redis(url, {
+      lazyConnect: false,
+      connectTimeout: 2000,
+      maxRetriesPerRequest: 20,
+      retryStrategy: (times) => (!this.connected && times > 2 ? null : Math.min(times * 200, 2000)),
+    }) as KtgRedis;
     this.redis.defineCommand('ktgClaim', { numberOfKeys: 0, lua: claimScript });
     this.redis.defineCommand('ktgOwned', { numberOfKeys: 0, lua: ownedScript });
-    // connection errors surface on the commands that need the server; keep the event quiet
-    this.redis.on('error', () => undefined);
+    this.redis.on('ready', () => (this.connected = true));
+    // connection errors surface on the commands that need the server, with the last cause
+    this.redis.on('error', (err: Error) => (this.lastError = err));
   }
 
   private prefix(study: string): string {
@@ -81,6 +94,7 @@ export class RedisStorage implements StudyStorage {
     try {
       return await promise;
     } catch (err) {
+      if (!this.connected) throw new Error(`cannot reach Redis at ${this.url}: ${(this.lastError ?? (err as Error)).message}`);
       throw new Error(`study storage ${this.url}: ${(err as Error).message}`);
     }
   }
