@@ -1,8 +1,13 @@
 /**
- * Dataset registry: name → official files (URL + checksum) and a loader. Files are cached under
- * KTG_DATA_DIR (default: <package>/data/cache); decoded tensors are cached next to them as raw
+ * Dataset registry: name → official files (URL + checksum + size) and a loader. Files are cached
+ * under KTG_DATA_DIR (default: <package>/data/cache); decoded tensors are cached next to them as raw
  * .u8/.i32 files so that decoding 60,000 JPEGs happens once. KTG_DATA_MIRROR replaces the base
  * URL of every file (a local mirror, or a loopback server in tests).
+ *
+ * A dataset may name alternatives: `cifar10` is the official lossless binary, and its alternative
+ * `cifar10-jpeg` (a JPEG re-encoding that has no public URL) is used when it is the one in the cache
+ * (offline CI seeds it), or when the official download fails and a mirror has it. Which one was used
+ * is printed once and returned as `source`, so that results can say what they were measured on.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -19,11 +24,17 @@ export interface RemoteFile {
   /** official URL; undefined when the file is only available from a mirror or placed by hand */
   url?: string;
   checksum: Checksum;
+  /** size in bytes (shown before downloading) */
+  bytes: number;
 }
 
 export interface DatasetEntry {
   name: string;
+  /** how results name the data, e.g. "CIFAR-10 (JPEG)" */
+  label: string;
   description: string;
+  /** datasets that stand in for this one when it is not cached and cannot be downloaded */
+  alternatives?: string[];
   shape: [number, number, number];
   classes: string[];
   files: RemoteFile[];
@@ -62,23 +73,25 @@ async function cifarBinary(name: string, file: string, labelBytes: 1 | 2, trainF
 export const datasets: Record<string, DatasetEntry> = {
   'fashion-mnist': {
     name: 'fashion-mnist',
+    label: 'Fashion-MNIST',
     description: 'Fashion-MNIST, 60k train + 10k test, 28×28 grey, 10 classes (IDX)',
     shape: [28, 28, 1],
     classes: FASHION_CLASSES,
     files: [
-      { name: 'fashion-mnist/train-images-idx3-ubyte.gz', url: `${FASHION_URL}train-images-idx3-ubyte.gz`, checksum: { algorithm: 'sha256', hex: 'b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7' } },
-      { name: 'fashion-mnist/train-labels-idx1-ubyte.gz', url: `${FASHION_URL}train-labels-idx1-ubyte.gz`, checksum: { algorithm: 'sha256', hex: '0ae29f65d86684f32d1b9c85147786c547b9c6aebcaf235f0400a0cce308b056' } },
-      { name: 'fashion-mnist/t10k-images-idx3-ubyte.gz', url: `${FASHION_URL}t10k-images-idx3-ubyte.gz`, checksum: { algorithm: 'sha256', hex: 'cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa' } },
-      { name: 'fashion-mnist/t10k-labels-idx1-ubyte.gz', url: `${FASHION_URL}t10k-labels-idx1-ubyte.gz`, checksum: { algorithm: 'sha256', hex: '8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05' } },
+      { name: 'fashion-mnist/train-images-idx3-ubyte.gz', url: `${FASHION_URL}train-images-idx3-ubyte.gz`, checksum: { algorithm: 'sha256', hex: 'b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7' }, bytes: 26421856 },
+      { name: 'fashion-mnist/train-labels-idx1-ubyte.gz', url: `${FASHION_URL}train-labels-idx1-ubyte.gz`, checksum: { algorithm: 'sha256', hex: '0ae29f65d86684f32d1b9c85147786c547b9c6aebcaf235f0400a0cce308b056' }, bytes: 29491 },
+      { name: 'fashion-mnist/t10k-images-idx3-ubyte.gz', url: `${FASHION_URL}t10k-images-idx3-ubyte.gz`, checksum: { algorithm: 'sha256', hex: 'cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa' }, bytes: 4422079 },
+      { name: 'fashion-mnist/t10k-labels-idx1-ubyte.gz', url: `${FASHION_URL}t10k-labels-idx1-ubyte.gz`, checksum: { algorithm: 'sha256', hex: '8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05' }, bytes: 5125 },
     ],
     load: (files) => idxDataset('fashion-mnist', FASHION_CLASSES, files),
   },
   'cifar10-jpeg': {
     name: 'cifar10-jpeg',
+    label: 'CIFAR-10 (JPEG)',
     description: 'CIFAR-10 re-encoded as JPEG, 50k train + 10k test, 32×32 RGB (image-folder tar.gz); no official URL: use a mirror or place the file in the cache',
     shape: [32, 32, 3],
     classes: CIFAR10_CLASSES,
-    files: [{ name: 'cifar10-jpeg.tar.gz', checksum: { algorithm: 'sha256', hex: 'b8c3dbec5494b2928a4bf53b57a10c5f887f6ede50a1496a1df06bb9a2fb4c63' } }],
+    files: [{ name: 'cifar10-jpeg.tar.gz', checksum: { algorithm: 'sha256', hex: 'b8c3dbec5494b2928a4bf53b57a10c5f887f6ede50a1496a1df06bb9a2fb4c63' }, bytes: 19432167 }],
     load: async ([file]) => {
       const { train, test } = await loadImageFolder(file, ['train', 'test'], { shape: [32, 32, 3], name: 'cifar10-jpeg', classes: CIFAR10_CLASSES });
       return { train, test };
@@ -86,18 +99,21 @@ export const datasets: Record<string, DatasetEntry> = {
   },
   cifar10: {
     name: 'cifar10',
-    description: 'CIFAR-10 binary version (official, lossless)',
+    label: 'CIFAR-10',
+    description: 'CIFAR-10 binary version (official, lossless); the JPEG re-encoding stands in when only it is available',
+    alternatives: ['cifar10-jpeg'],
     shape: [32, 32, 3],
     classes: CIFAR10_CLASSES,
-    files: [{ name: 'cifar-10-binary.tar.gz', url: 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz', checksum: { algorithm: 'md5', hex: 'c32a1d4ab5d03f1284b67883e8d87530' } }],
+    files: [{ name: 'cifar-10-binary.tar.gz', url: 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz', checksum: { algorithm: 'md5', hex: 'c32a1d4ab5d03f1284b67883e8d87530' }, bytes: 170052171 }],
     load: ([file]) => cifarBinary('cifar10', file, 1, [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`), 'test_batch.bin', CIFAR10_CLASSES),
   },
   cifar100: {
     name: 'cifar100',
+    label: 'CIFAR-100',
     description: 'CIFAR-100 binary version (official, lossless), fine labels',
     shape: [32, 32, 3],
     classes: Array.from({ length: 100 }, (_, i) => `class${i}`),
-    files: [{ name: 'cifar-100-binary.tar.gz', url: 'https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz', checksum: { algorithm: 'md5', hex: '03b5dce01913d631647c71ecec9e9cb8' } }],
+    files: [{ name: 'cifar-100-binary.tar.gz', url: 'https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz', checksum: { algorithm: 'md5', hex: '03b5dce01913d631647c71ecec9e9cb8' }, bytes: 168513733 }],
     load: ([file]) => cifarBinary('cifar100', file, 2, ['train.bin'], 'test.bin', datasets.cifar100.classes),
   },
 };
@@ -113,10 +129,15 @@ function fileUrl(file: RemoteFile): string {
   return file.url;
 }
 
-/** Ensures every file of a dataset is in the cache (downloading and verifying as needed). */
-export async function fetchDataset(name: string, options: { progress?: boolean } = {}): Promise<string[]> {
+function entryOf(name: string): DatasetEntry {
   const entry = datasets[name];
   if (!entry) throw new Error(`unknown dataset "${name}"; known: ${Object.keys(datasets).join(', ')}`);
+  return entry;
+}
+
+/** Ensures every file of a dataset is in the cache (downloading and verifying as needed). */
+export async function fetchDataset(name: string, options: { progress?: boolean } = {}): Promise<string[]> {
+  const entry = entryOf(name);
   const paths: string[] = [];
   for (const file of entry.files) {
     const dest = path.join(dataDir(), file.name);
@@ -138,22 +159,81 @@ function writeAtomic(file: string, data: Uint8Array): void {
   fs.renameSync(tmp, file);
 }
 
-/** True when the dataset loads without a download (decoded cache or every file present locally). */
-export function isDatasetAvailable(name: string): boolean {
-  const entry = datasets[name];
-  if (!entry) return false;
-  const decoded = (['train', 'test'] as const).map((s) => decodedCache(name, s));
-  if (decoded.every((c) => fs.existsSync(c.images) && fs.existsSync(c.labels))) return true;
-  return entry.files.every((f) => fs.existsSync(path.join(dataDir(), f.name)));
+function isDecoded(name: string): boolean {
+  return (['train', 'test'] as const).map((s) => decodedCache(name, s)).every((c) => fs.existsSync(c.images) && fs.existsSync(c.labels));
 }
 
-/** Loads a registered dataset (train and test splits), downloading and decoding on first use. */
-export async function loadDataset(name: string, options: { progress?: boolean } = {}): Promise<{ train: ImageDataset; test: ImageDataset }> {
-  const entry = datasets[name];
-  if (!entry) throw new Error(`unknown dataset "${name}"; known: ${Object.keys(datasets).join(', ')}`);
+/** True when this very dataset (not an alternative) loads without a download. */
+function isCached(name: string): boolean {
+  return isDecoded(name) || entryOf(name).files.every((f) => fs.existsSync(path.join(dataDir(), f.name)));
+}
+
+/** True when the dataset, or one of its alternatives, loads without a download. */
+export function isDatasetAvailable(name: string): boolean {
+  if (!datasets[name]) return false;
+  return [name, ...(datasets[name].alternatives ?? [])].some(isCached);
+}
+
+/** Where a dataset will come from: the cache, or a download of `bytes` bytes from `urls`. */
+export interface DatasetPlan {
+  /** the dataset that will be used (the one asked for, or an alternative already cached) */
+  name: string;
+  label: string;
+  cached: boolean;
+  /** files still to download, with the URL each comes from */
+  downloads: Array<{ name: string; url: string; bytes: number }>;
+  /** why an alternative is used (undefined when the dataset asked for is used) */
+  note?: string;
+}
+
+/**
+ * What loading `name` will do, without doing it: use the cache (the dataset asked for, else an
+ * alternative), or download the dataset asked for. Printed by `npm run data` before downloading.
+ */
+export function planDataset(name: string): DatasetPlan {
+  const entry = entryOf(name);
+  const cachedAlternative = isCached(name) ? undefined : (entry.alternatives ?? []).find(isCached);
+  const chosen = cachedAlternative != null ? entryOf(cachedAlternative) : entry;
+  const cached = isCached(chosen.name);
+  const missing = cached ? [] : chosen.files.filter((f) => !(fs.existsSync(path.join(dataDir(), f.name)) && fileChecksum(path.join(dataDir(), f.name), f.checksum.algorithm) === f.checksum.hex));
+  const downloads = missing.map((f) => {
+    let url: string;
+    try {
+      url = fileUrl(f);
+    } catch {
+      url = '(no public URL: mirror or cache only)';
+    }
+    return { name: f.name, url, bytes: f.bytes };
+  });
+  const note = cachedAlternative != null ? `${entry.label} (${entry.name}) is not in the cache; using ${chosen.label} (${chosen.name}) found there` : undefined;
+  return { name: chosen.name, label: chosen.label, cached, downloads, note };
+}
+
+/** Which data a loaded dataset really is. */
+export interface DatasetSource {
+  /** registry name of the data used, e.g. "cifar10-jpeg" */
+  name: string;
+  /** e.g. "CIFAR-10 (JPEG)": what results should say they were measured on */
+  label: string;
+  /** the name that was asked for */
+  requested: string;
+  /** true when an alternative stood in for the requested dataset */
+  substituted: boolean;
+}
+
+const announced = new Set<string>();
+
+function announce(key: string, message: string): void {
+  if (announced.has(key)) return;
+  announced.add(key);
+  console.log(`[data] ${message}`);
+}
+
+async function loadExact(entry: DatasetEntry, options: { progress?: boolean }): Promise<{ train: ImageDataset; test: ImageDataset }> {
+  const name = entry.name;
   const splits = ['train', 'test'] as const;
   const cached = splits.map((s) => decodedCache(name, s));
-  if (cached.every((c) => fs.existsSync(c.images) && fs.existsSync(c.labels))) {
+  if (isDecoded(name)) {
     const [train, test] = splits.map((s, i) => {
       const labels = fs.readFileSync(cached[i].labels);
       const ds: ImageDataset = {
@@ -174,4 +254,33 @@ export async function loadDataset(name: string, options: { progress?: boolean } 
     writeAtomic(cached[i].labels, new Uint8Array(loaded[s].labels.buffer, loaded[s].labels.byteOffset, loaded[s].labels.byteLength));
   });
   return loaded;
+}
+
+/**
+ * Loads a registered dataset (train and test splits), downloading and decoding on first use.
+ * Order: the dataset asked for if cached; else an alternative that is cached; else a download of
+ * the dataset asked for; if that fails, a download of each alternative (from a mirror). `source`
+ * says which data came back; a substitution is printed once per process.
+ */
+export async function loadDataset(name: string, options: { progress?: boolean } = {}): Promise<{ train: ImageDataset; test: ImageDataset; source: DatasetSource }> {
+  const entry = entryOf(name);
+  const sourceOf = (used: DatasetEntry): DatasetSource => ({ name: used.name, label: used.label, requested: name, substituted: used.name !== name });
+  const plan = planDataset(name);
+  if (plan.note != null) announce(`${name}->${plan.name}`, plan.note);
+  if (plan.name !== name || plan.cached) {
+    const used = entryOf(plan.name);
+    return { ...(await loadExact(used, options)), source: sourceOf(used) };
+  }
+  const failures: string[] = [];
+  for (const candidate of [name, ...(entry.alternatives ?? [])]) {
+    const used = entryOf(candidate);
+    try {
+      const loaded = await loadExact(used, options);
+      if (candidate !== name) announce(`${name}->${candidate}`, `${entry.label} could not be downloaded (${failures.join('; ')}); using ${used.label} (${used.name}) instead`);
+      return { ...loaded, source: sourceOf(used) };
+    } catch (err) {
+      failures.push(`${candidate}: ${(err as Error).message}`);
+    }
+  }
+  throw new Error(`dataset ${name} could not be loaded — ${failures.join('; ')}`);
 }
