@@ -48,8 +48,24 @@ function get(url: string, redirectsLeft: number): Promise<http.IncomingMessage> 
   });
 }
 
-/** Downloads `url` to `dest` unless a file with the right checksum is already there. */
+const transient = /ECONNRESET|ETIMEDOUT|EPIPE|EAI_AGAIN|socket hang up|no data for|connection closed after/;
+
+/**
+ * Downloads `url` to `dest` unless a file with the right checksum is already there. Connection
+ * failures (reset, timeout, cut body) are retried twice; HTTP errors and checksum mismatches are not.
+ */
 export async function download(url: string, dest: string, options: DownloadOptions): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await downloadOnce(url, dest, options);
+    } catch (err) {
+      if (attempt >= 3 || !transient.test((err as Error).message)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+    }
+  }
+}
+
+async function downloadOnce(url: string, dest: string, options: DownloadOptions): Promise<string> {
   const { algorithm, hex } = options.checksum;
   if (fs.existsSync(dest) && fileChecksum(dest, algorithm) === hex) return dest;
   fs.mkdirSync(path.dirname(dest), { recursive: true });
