@@ -1,10 +1,13 @@
 """Executes notebooks headless with nbclient and writes them back with their outputs.
 
 tslab reports a failing cell to nbconvert without its error text; this runner prints the failing
-cell's source, its stderr stream and the error fields so that CI logs show what went wrong.
+cell's source, its stderr stream and the error fields so that CI logs show what went wrong. The
+kernel process's own stdout/stderr (shutdown messages, wasm thread chatter) go to a log file that is
+shown, trimmed, only when the notebook fails, so passing notebooks leave a quiet log.
 Usage: run_notebooks.py <timeout-seconds-per-cell> <notebook>...
 """
 import sys
+import tempfile
 import time
 
 import nbformat
@@ -33,6 +36,14 @@ def describe_failure(nb):
         return
 
 
+def kernel_log_tail(log, limit=4000):
+    """the end of the kernel's own output, with minified one-line sources cut short"""
+    log.flush()
+    log.seek(0)
+    lines = [line if len(line) <= 300 else line[:300] + " …[line cut]" for line in log.read().decode("utf8", "replace").splitlines()]
+    return "\n".join(lines)[-limit:]
+
+
 def main():
     timeout = int(sys.argv[1])
     failed = []
@@ -40,8 +51,9 @@ def main():
         nb = nbformat.read(path, as_version=4)
         start = time.time()
         client = NotebookClient(nb, timeout=timeout, kernel_name="tslab", resources={"metadata": {"path": "notebooks"}})
+        log = tempfile.TemporaryFile()
         try:
-            client.execute()
+            client.execute(stdout=log, stderr=log)
             status = "ok"
         except CellExecutionError:
             status = "FAILED"
@@ -51,6 +63,9 @@ def main():
             status = f"FAILED ({type(err).__name__}: {err})"
             failed.append(path)
             describe_failure(nb)
+        if status != "ok":
+            print(f"---- kernel output (end) ----\n{kernel_log_tail(log)}", file=sys.stderr)
+        log.close()
         nbformat.write(nb, path)
         print(f"[notebooks] {path}: {status} in {time.time() - start:.0f} s", flush=True)
     if failed:

@@ -10,15 +10,19 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { installPlotlyForNotebooks } from '../src/viz/plotly';
 
 export const root = path.resolve(__dirname, '..');
 export const jupyterPath = path.join(root, '.jupyter-runtime');
 export const python = '/usr/bin/python3';
-const jupyterPackages = ['jupyter-client', 'jupyter-nbconvert', 'python3-nbclient', 'python3-ipykernel'];
+const jupyterPackages = ['jupyter-client', 'jupyter-nbconvert', 'python3-nbclient', 'python3-ipykernel', 'jupyter-notebook'];
+/** headless Chromium: static images of figures, and the notebook UI test */
+const browserPackages = ['chromium'];
+export const chromium = '/usr/bin/chromium';
 
 function hasJupyter(): boolean {
   if (!fs.existsSync(python)) return false;
-  return spawnSync(python, ['-c', 'import nbclient, nbformat, jupyter_client'], { stdio: 'ignore' }).status === 0;
+  return spawnSync(python, ['-c', 'import nbclient, nbformat, jupyter_client, notebook'], { stdio: 'ignore' }).status === 0;
 }
 
 /** where redis-server is, or undefined */
@@ -60,9 +64,14 @@ export function registerKernel(): string {
 }
 
 export function setupJupyter(): void {
-  if (!hasJupyter()) installDebianPackages(jupyterPackages, 'Jupyter (nbclient, jupyter_client) for /usr/bin/python3', 'python3 -m pip install nbclient nbformat jupyter_client');
+  if (!hasJupyter()) installDebianPackages(jupyterPackages, 'Jupyter (nbclient, jupyter_client, notebook) for /usr/bin/python3', 'python3 -m pip install nbclient nbformat jupyter_client "notebook<7"');
   if (!hasJupyter()) throw new Error('Jupyter is still not importable from /usr/bin/python3 after installation');
+  if (!fs.existsSync(chromium)) {
+    if (canApt()) installDebianPackages(browserPackages, 'Chromium', '');
+    else console.log(`[setup] no ${chromium}: figures will have no static image (install Chromium, or set KTG_CHROMIUM)`);
+  }
   registerKernel();
+  installPlotlyForNotebooks(path.join(root, 'notebooks'));
 }
 
 export function setupRedis(): void {

@@ -42,3 +42,61 @@ export function attentionGridPng(ds: ImageDataset, samples: number[], maps: Floa
   });
   return imageGridPng(out, samples.length * columns, [H, W, 3], { columns, scale: options.scale ?? 3, padding: options.padding ?? 2 });
 }
+
+/**
+ * The same grid as a figure (thesis Fig 4.12): a column per sample (titled with its index and
+ * class), a row per node (labelled) under the row of images, each map scaled to its own maximum on
+ * one "Hot" colour scale with a colour bar. Shown with `showPlot`, so it is interactive (hover gives
+ * the values) where scripts run and a static image elsewhere.
+ */
+export function attentionGridFigure(ds: ImageDataset, samples: number[], maps: Float32Array[], mapShape: [number, number], options: { nodeNames?: string[]; title?: string } = {}): { data: Array<Record<string, unknown>>; layout: Record<string, unknown> } {
+  const [H, W, C] = ds.shape;
+  const [h, w] = mapShape;
+  const rows = 1 + maps.length;
+  const columns = samples.length;
+  const axis = (row: number, col: number) => {
+    const k = row * columns + col + 1;
+    return { x: k === 1 ? 'x' : `x${k}`, y: k === 1 ? 'y' : `y${k}`, layoutX: k === 1 ? 'xaxis' : `xaxis${k}`, layoutY: k === 1 ? 'yaxis' : `yaxis${k}` };
+  };
+  const data: Array<Record<string, unknown>> = [];
+  const layout: Record<string, unknown> = {
+    title: options.title ?? 'attention maps per node (each scaled to its own maximum)',
+    grid: { rows, columns, pattern: 'independent', xgap: 0.04, ygap: 0.06 },
+    height: 60 + 120 * rows,
+    width: Math.max(760, 200 + 120 * columns),
+    margin: { l: 170, r: 90, b: 20 },
+    annotations: [] as Array<Record<string, unknown>>,
+  };
+  const annotations = layout.annotations as Array<Record<string, unknown>>;
+  samples.forEach((s, col) => {
+    const image: number[][][] = [];
+    for (let y = 0; y < H; y++) {
+      const line: number[][] = [];
+      for (let x = 0; x < W; x++) {
+        const p = (s * H * W + y * W + x) * C;
+        line.push(C === 1 ? [ds.images[p], ds.images[p], ds.images[p]] : [ds.images[p], ds.images[p + 1], ds.images[p + 2]]);
+      }
+      image.push(line);
+    }
+    const a = axis(0, col);
+    data.push({ type: 'image', z: image, xaxis: a.x, yaxis: a.y, hoverinfo: 'skip' });
+    maps.forEach((m, node) => {
+      let max = 1e-12;
+      for (let i = 0; i < h * w; i++) max = Math.max(max, m[s * h * w + i]);
+      const z = Array.from({ length: h }, (_, y) => Array.from({ length: w }, (_, x) => m[s * h * w + y * w + x] / max));
+      const b = axis(node + 1, col);
+      data.push({ type: 'heatmap', z, xaxis: b.x, yaxis: b.y, colorscale: 'Hot', zmin: 0, zmax: 1, showscale: node === 0 && col === 0, colorbar: { title: { text: 'attention<br>/ map max' }, len: 0.6, y: 0.4 }, hovertemplate: `node ${node + 1}, sample ${s}<br>(%{x}, %{y}): %{z:.2f}<extra></extra>` });
+    });
+    annotations.push({ text: `#${s}: ${ds.classes[ds.labels[s]] ?? ds.labels[s]}`, xref: 'paper', yref: 'paper', x: (col + 0.5) / columns, y: 1.0, yanchor: 'bottom', showarrow: false, font: { size: 11 } });
+  });
+  for (let row = 0; row < rows; row++) {
+    for (let col = 0; col < columns; col++) {
+      const a = axis(row, col);
+      layout[a.layoutX] = { visible: false };
+      layout[a.layoutY] = { visible: false, autorange: 'reversed', ...(row > 0 ? { scaleanchor: a.x } : {}) };
+    }
+    const label = row === 0 ? 'image' : options.nodeNames?.[row - 1] ?? `node ${row}`;
+    annotations.push({ text: label, xref: 'paper', yref: 'paper', x: -0.01, xanchor: 'right', y: 1 - (row + 0.5) / rows, showarrow: false, font: { size: 12 } });
+  }
+  return { data, layout };
+}

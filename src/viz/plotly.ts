@@ -1,46 +1,157 @@
 /**
- * Plotly figures from the kernel. The figure goes out as application/vnd.plotly.v1+json (rendered
- * natively by JupyterLab) and as HTML that draws it with plotly.js loaded from the local
- * plotly.js-dist-min package, embedded once per notebook (no CDN, works offline).
+ * Plotly figures from the kernel, visible wherever the notebook is opened. `showPlot` sends one
+ * output holding
+ *  - HTML: a static PNG of the figure (rendered by plotly.js in headless Chromium, see
+ *    static_render.ts) inside a div, and a small script that, where scripts run, loads plotly.js and
+ *    replaces the picture with the interactive figure. Each output loads plotly.js itself if the page
+ *    has none yet — from `notebooks/vendor/` through the Jupyter server, via RequireJS in the classic
+ *    Notebook — so figures survive page reloads, new tabs and re-execution, and no notebook carries
+ *    the 4.6 MB library;
+ *  - image/png, the same picture, for viewers that ignore HTML;
+ *  - text/plain, the title.
+ * Untrusted notebooks, GitHub and nbconvert HTML without scripts show the static image.
  */
 import * as fs from 'fs';
+import * as path from 'path';
+import { renderStaticPng, vendorPlotlyFile } from './static_render';
 
 export interface PlotlyFigure {
   data: Array<Record<string, unknown>>;
   layout?: Record<string, unknown>;
 }
 
-let embedded = false;
+/** default size of a figure (layout.width / layout.height override it) */
+export const FIGURE_WIDTH = 760;
+export const FIGURE_HEIGHT = 440;
+
 let counter = 0;
 
-function plotlyScript(): string {
-  const file = require.resolve('plotly.js-dist-min');
-  // hide AMD's define so that the bundle sets window.Plotly in classic Notebook too
-  return `<script type="text/javascript">(function(){var define=undefined;${fs.readFileSync(file, 'utf8')}\n}).call(window);</script>`;
+function titleOf(figure: PlotlyFigure): string {
+  const t = figure.layout?.title;
+  const text = typeof t === 'string' ? t : typeof t === 'object' && t != null ? String((t as { text?: unknown }).text ?? '') : '';
+  return text.replace(/<[^>]*>/g, '') || 'figure';
 }
 
-/** HTML that draws the figure (includes plotly.js on first use in this kernel) */
-export function plotlyHtml(figure: PlotlyFigure): string {
+function escapeAttribute(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+}
+
+function plotlyVersion(): string {
+  return (require('plotly.js-dist-min/package.json') as { version: string }).version;
+}
+
+/** the script that swaps the static image for the interactive figure (loading plotly.js if needed) */
+function loaderScript(id: string, figure: PlotlyFigure, height: number): string {
+  const json = JSON.stringify({ data: figure.data, layout: { ...(figure.layout ?? {}), autosize: true } }).replace(/</g, '\\u003c');
+  return `<script type="text/javascript">(function () {
+var id = ${JSON.stringify(id)}, fig = ${json};
+function draw() { var el = document.getElementById(id); if (!el || !window.Plotly) return; el.innerHTML = ''; el.style.height = '${height}px'; window.Plotly.newPlot(el, fig.data, fig.layout, { responsive: true }); }
+if (window.Plotly) { draw(); return; }
+var q = window.__ktgPlotly = window.__ktgPlotly || { waiting: [] };
+q.waiting.push(draw);
+if (q.loading) return;
+// classic Notebook pages carry the server's base URL and the notebook's path (URL-encoded)
+var body = document.body, base = body && body.getAttribute('data-base-url'), nb = body && body.getAttribute('data-notebook-path');
+if (base == null || nb == null) return;
+var dir = nb.lastIndexOf('/') >= 0 ? nb.slice(0, nb.lastIndexOf('/') + 1) : '';
+var url = base + 'files/' + dir + 'vendor/plotly-${plotlyVersion()}.min.js';
+q.loading = true;
+function done(P) { if (P && !window.Plotly) window.Plotly = P; q.loading = false; q.waiting.splice(0).forEach(function (f) { f(); }); }
+function fail() { q.loading = false; q.waiting.length = 0; if (window.requirejs && window.requirejs.undef) window.requirejs.undef(url); console.warn('ktg: no plotly.js at ' + url + ' (npm run setup:system copies it there); showing the static image'); }
+if (typeof window.requirejs === 'function') window.requirejs([url], done, fail);
+else { var s = document.createElement('script'); s.src = url; s.onload = function () { done(); }; s.onerror = fail; document.head.appendChild(s); }
+})();</script>`;
+}
+
+/** long titles wrapped onto lines that fit the figure's width (Plotly never wraps them itself) */
+function wrapTitle(text: string, width: number): string[] {
+  const perLine = Math.max(20, Math.floor((width - 60) / 9));
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && (line + ' ' + word).length > perLine) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/**
+ * Readable defaults: axes grow their margins to fit tick labels and titles (automargin), and a long
+ * title is wrapped with room made for it, so nothing is cut at any width.
+ */
+export function withReadableLayout(figure: PlotlyFigure, width: number): PlotlyFigure {
+  const layout: Record<string, unknown> = { ...(figure.layout ?? {}) };
+  const cartesian = figure.data.some((t) => !['pie', 'sunburst', 'treemap', 'table'].includes(String(t.type ?? 'scatter')));
+  const axes = Object.keys(layout).filter((k) => /^[xy]axis\d*$/.test(k));
+  if (cartesian) for (const k of ['xaxis', 'yaxis']) if (!axes.includes(k)) axes.push(k);
+  for (const k of axes) {
+    const axis = (layout[k] ?? {}) as Record<string, unknown>;
+    const title = typeof axis.title === 'string' ? { text: axis.title } : axis.title;
+    layout[k] = { automargin: true, ...axis, ...(title ? { title } : {}) };
+  }
+  const title = titleOf(figure);
+  if (title !== 'figure') {
+    const lines = wrapTitle(title, width);
+    const old = typeof layout.title === 'object' && layout.title != null ? (layout.title as Record<string, unknown>) : {};
+    layout.title = { ...old, text: lines.join('<br>') };
+    const margin = (layout.margin ?? {}) as Record<string, unknown>;
+    layout.margin = { ...margin, t: Math.max(Number(margin.t ?? 0), 40 + 24 * lines.length) };
+  }
+  return { data: figure.data, layout };
+}
+
+/** The output bundle of a figure: HTML (static image + interactive loader), PNG, plain text. */
+export function plotlyBundle(input: PlotlyFigure): Record<string, string> {
   const id = `ktg-plot-${Date.now().toString(36)}-${counter++}`;
-  const head = embedded ? '' : plotlyScript();
-  embedded = true;
-  const json = JSON.stringify({ data: figure.data, layout: figure.layout ?? {} }).replace(/</g, '\\u003c');
-  return `${head}<div id="${id}" style="width:100%;min-height:420px"></div><script type="text/javascript">(function(){var f=${json};window.Plotly.newPlot("${id}",f.data,f.layout,{responsive:true});})();</script>`;
+  const width = Number(input.layout?.width ?? FIGURE_WIDTH);
+  const height = Number(input.layout?.height ?? FIGURE_HEIGHT);
+  const title = titleOf(input);
+  const figure = withReadableLayout(input, width);
+  const png = renderStaticPng(figure, { width, height });
+  const picture = png
+    ? `<img src="${png}" width="${width}" height="${height}" alt="${escapeAttribute(title)}" style="max-width:100%;height:auto">`
+    : `<p><em>${escapeAttribute(title)}: interactive figure (run or trust the notebook to see it)</em></p>`;
+  const bundle: Record<string, string> = {
+    'text/html': `<div id="${id}" class="ktg-plot" style="width:100%;max-width:${width}px">${picture}</div>${loaderScript(id, figure, height)}`,
+    'text/plain': `[figure: ${title}]`,
+  };
+  if (png) bundle['image/png'] = png.slice(png.indexOf(',') + 1);
+  return bundle;
 }
 
-interface TslabDisplay {
-  html(s: string): void;
-  raw(contentType: string, content: string): void;
+type WriteDisplayData = (data: { data: Record<string, string>; metadata: Record<string, unknown>; transient: Record<string, unknown> }, update: boolean) => void;
+
+/** sends a multi-format output (tslab's public display API sends one format per output) */
+function displayBundle(bundle: Record<string, string>): void {
+  let write: WriteDisplayData | null = null;
+  try {
+    write = (require('tslab/dist/jupyter') as { lastWriteDisplayData: WriteDisplayData | null }).lastWriteDisplayData;
+  } catch {
+    write = null;
+  }
+  if (write) {
+    write({ data: bundle, metadata: {}, transient: {} }, false);
+    return;
+  }
+  // tslab is only importable inside the kernel; outside a kernel say where the figure went
+  const display = (require('tslab') as { display: { html(s: string): void } }).display;
+  display.html(bundle['text/html']);
 }
 
-function tslabDisplay(): TslabDisplay {
-  // tslab is only importable inside the kernel
-  return (require('tslab') as { display: TslabDisplay }).display;
-}
-
-/** Shows a figure in a tslab notebook. */
+/** Shows a figure in a tslab notebook: interactive where scripts run, a static PNG everywhere else. */
 export function showPlot(figure: PlotlyFigure): void {
-  const display = tslabDisplay();
-  display.raw('application/vnd.plotly.v1+json', JSON.stringify({ data: figure.data, layout: figure.layout ?? {} }));
-  display.html(plotlyHtml(figure));
+  displayBundle(plotlyBundle(figure));
+}
+
+/** Copies plotly.js next to the notebooks, where figure outputs load it from (run by setup). */
+export function installPlotlyForNotebooks(notebooksDir: string): string {
+  const target = vendorPlotlyFile(notebooksDir);
+  if (!fs.existsSync(target)) {
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.copyFileSync(require.resolve('plotly.js-dist-min'), target);
+  }
+  return target;
 }

@@ -19,7 +19,19 @@ function valueAxis(data: StudyData, percent = true): { scale: number; label: str
 
 const statusColour: Record<TrialStatus, string> = { completed: '#1f77b4', pruned: '#aaaaaa', failed: '#d62728', running: '#2ca02c', waiting: '#cccccc' };
 
-/** Validation value per epoch for every trial; an × marks where a pruned trial was stopped. */
+/** "8 trials: 3 completed, 3 stopped by ASHA, 2 failed" */
+export function trialCounts(data: StudyData): string {
+  const n = (s: TrialStatus) => data.trials.filter((t) => t.status === s).length;
+  const parts = [`${n('completed')} completed`, `${n('pruned')} stopped by ASHA`, `${n('failed')} failed`];
+  if (n('running') + n('waiting') > 0) parts.push(`${n('running') + n('waiting')} unfinished`);
+  return `${data.trials.length} trials: ${parts.join(', ')}`;
+}
+
+/**
+ * Validation value per epoch for every trial; an × marks where a pruned trial was stopped and a red
+ * ◆ where a trial failed (at its last epoch, or at the first epoch when it failed before any; the
+ * hover text holds the error). The title counts completed, pruned and failed trials.
+ */
 export function trialCurvesFigure(data: StudyData, options: { title?: string; percent?: boolean } = {}): PlotlyFigure {
   const axis = valueAxis(data, options.percent !== false);
   const scale = axis.scale;
@@ -42,12 +54,22 @@ export function trialCurvesFigure(data: StudyData, options: { title?: string; pe
       stops.text.push(`trial ${t.number} stopped`);
     }
   }
-  traces.push({ type: 'scatter', mode: 'markers', x: stops.x, y: stops.y, text: stops.text, name: 'stopped by ASHA', marker: { symbol: 'x', size: 8, color: '#d62728' } });
+  traces.push({ type: 'scatter', mode: 'markers', x: stops.x, y: stops.y, text: stops.text, name: 'stopped by ASHA', marker: { symbol: 'x', size: 8, color: '#555555' } });
+  const failed = data.trials.filter((t) => t.status === 'failed');
+  if (failed.length) {
+    const lowest = Math.min(...data.epochs.map((e) => e.value * scale).filter(Number.isFinite), Infinity);
+    const at = failed.map((t) => {
+      const curve = byTrial.get(t.number);
+      const y = curve?.y.filter(Number.isFinite).slice(-1)[0];
+      return { x: curve?.x[curve.x.length - 1] ?? 1, y: y ?? (Number.isFinite(lowest) ? lowest : 0), text: `trial ${t.number} failed: ${(t.error ?? 'no error recorded').slice(0, 200)}` };
+    });
+    traces.push({ type: 'scatter', mode: 'markers', x: at.map((p) => p.x), y: at.map((p) => p.y), text: at.map((p) => p.text), hoverinfo: 'text', name: `failed (${failed.length})`, marker: { symbol: 'diamond', size: 10, color: statusColour.failed } });
+  }
   traces.push({ type: 'scatter', mode: 'lines', x: [null], y: [null], name: 'reached the last epoch', line: { color: statusColour.completed, width: 2 } });
   return {
     data: traces,
     layout: {
-      title: options.title ?? `${data.study.name}: ${axis.label} per trial`,
+      title: `${options.title ?? `${data.study.name}: ${axis.label} per trial`} (${trialCounts(data)})`,
       xaxis: { title: 'epoch', type: data.study.config.epochs >= 16 ? 'log' : 'linear' },
       yaxis: { title: axis.label },
       height: 420,

@@ -27,11 +27,13 @@ import { toyData } from '../helpers/toy_data';
 before(async () => initBackend({ backend: 'cpu', quiet: true }));
 
 const base = { numClasses: 10, inputShape: [8, 8, 1] as [number, number, number] };
-const twoNodes = (edge: Record<string, unknown>) => ({
-  ...base,
-  nodes: [{ model: 'cnn8', role: 'target' }, { model: 'cnn16' }],
-  edges: [{ source: 0, target: 1, loss: 'ce' }, { source: 0, target: 2, loss: 'ce' }, { source: 2, target: 1, ...edge }],
-});
+/** a 2-node graph whose third edge (2→1) is `edge`; typed loosely on purpose (bad inputs are the point) */
+const twoNodes = (edge: Record<string, unknown>): never =>
+  ({
+    ...base,
+    nodes: [{ model: 'cnn8', role: 'target' }, { model: 'cnn16' }],
+    edges: [{ source: 0, target: 1, loss: 'ce' }, { source: 0, target: 2, loss: 'ce' }, { source: 2, target: 1, ...edge }],
+  }) as never;
 const tmp = (what: string) => fs.mkdtempSync(path.join(os.tmpdir(), `ktg-rel-${what}-`));
 const data = { train: toyData(64, 1), test: toyData(32, 2) };
 

@@ -1,0 +1,116 @@
+/**
+ * Static images of Plotly figures, for viewers that run no scripts (an untrusted notebook, GitHub,
+ * nbconvert HTML): plotly.js itself renders the figure to PNG in headless Chromium (Debian's
+ * `chromium`, driven by playwright-core; nothing is downloaded). The browser runs in a worker
+ * thread and is kept for the process; callers block on an Atomics wait, so `render` is synchronous
+ * and plotting stays one plain call in a notebook cell. Without Chromium it returns undefined and
+ * says why once.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { MessageChannel, receiveMessageOnPort, Worker } from 'worker_threads';
+
+export interface StaticRenderOptions {
+  width: number;
+  height: number;
+}
+
+const CHROMIUM = process.env.KTG_CHROMIUM ?? '/usr/bin/chromium';
+/** Chromium's start-up flags for a closed network (see the workplace notes): no background traffic */
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+
+// the worker's code: a Chromium page with plotly.js, answering one request at a time
+const workerSource = `
+const { parentPort, workerData } = require('worker_threads');
+const { chromium } = require(workerData.playwright);
+let page;
+async function ready() {
+  if (page) return page;
+  const browser = await chromium.launch({ executablePath: workerData.chromium, args: workerData.args });
+  page = await browser.newPage();
+  await page.setContent('<!doctype html><html><body></body></html>');
+  await page.addScriptTag({ path: workerData.plotly });
+  return page;
+}
+parentPort.on('message', async ({ figure, options, reply }) => {
+  try {
+    const p = await ready();
+    const url = await p.evaluate(({ figure, options }) => {
+      return window.Plotly.toImage({ data: figure.data, layout: figure.layout }, { format: 'png', width: options.width, height: options.height });
+    }, { figure, options });
+    reply.postMessage({ ok: url });
+  } catch (err) {
+    reply.postMessage({ error: String((err && err.message) || err).split('\\n')[0] });
+  }
+});
+`;
+
+interface Pending {
+  worker: Worker;
+}
+
+let renderer: Pending | undefined;
+let unavailable: string | undefined;
+let warned = false;
+
+function why(): string | undefined {
+  if (unavailable) return unavailable;
+  if (!fs.existsSync(CHROMIUM)) return `no Chromium at ${CHROMIUM} (apt-get install chromium, or set KTG_CHROMIUM)`;
+  try {
+    require.resolve('playwright-core');
+  } catch {
+    return 'playwright-core is not installed';
+  }
+  return undefined;
+}
+
+function start(): Pending {
+  const worker = new Worker(workerSource, {
+    eval: true,
+    workerData: { playwright: require.resolve('playwright-core'), chromium: CHROMIUM, args: CHROMIUM_ARGS, plotly: require.resolve('plotly.js-dist-min') },
+  });
+  worker.unref();
+  return { worker };
+}
+
+/**
+ * The figure as a PNG data URL, or undefined when no static image can be made here (the reason is
+ * printed once). Blocks until the image is ready (the first call also starts Chromium, ~1 s).
+ */
+export function renderStaticPng(figure: { data: unknown[]; layout?: Record<string, unknown> }, options: StaticRenderOptions, timeoutMs = 60_000): string | undefined {
+  const reason = why();
+  if (reason) {
+    if (!warned) console.warn(`[ktg] figures get no static image: ${reason}`);
+    warned = true;
+    return undefined;
+  }
+  renderer ??= start();
+  const { worker } = renderer;
+  // the reply comes on a port of its own, polled synchronously: this thread's event loop is blocked
+  const { port1, port2 } = new MessageChannel();
+  worker.postMessage({ figure: { data: figure.data, layout: figure.layout ?? {} }, options, reply: port1 }, [port1]);
+  let reply: { ok?: string; error?: string } | undefined;
+  const deadline = Date.now() + timeoutMs;
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  while (reply == null && Date.now() < deadline) {
+    const got = receiveMessageOnPort(port2);
+    if (got) reply = got.message as typeof reply;
+    else Atomics.wait(sleeper, 0, 0, 10);
+  }
+  port2.close();
+  if (reply == null || reply.error) {
+    unavailable = reply == null ? `Chromium did not answer within ${timeoutMs / 1000} s` : `rendering failed: ${reply.error}`;
+    console.warn(`[ktg] figures get no static image: ${unavailable}`);
+    warned = true;
+    void worker.terminate();
+    renderer = undefined;
+    return undefined;
+  }
+  return reply.ok;
+}
+
+/** where the figure loader expects plotly.js next to the notebooks (copied there by setup) */
+export function vendorPlotlyFile(notebooksDir: string): string {
+  const version = (require('plotly.js-dist-min/package.json') as { version: string }).version;
+  return path.join(notebooksDir, 'vendor', `plotly-${version}.min.js`);
+}
