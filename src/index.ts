@@ -20,3 +20,4 @@ export * as analysis from './analysis';
 export { createModel, modelFactories } from './models/registry';
 export * as semi from './semi';
 export * as optim from './optim';
+export * as claims from './claims';

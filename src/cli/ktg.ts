@@ -34,7 +34,7 @@ function positiveNumber(value: string): number {
 }
 
 const storageOption = () => new Option('--storage <url>', 'study storage: sqlite:PATH or redis://host:port').default(process.env.KTG_STORAGE ?? defaultStorageUrl);
-const presetOption = () => new Option('--preset <name>', 'experiment size').choices(['ci', 'paper']).default(process.env.KTG_PRESET ?? 'ci');
+const presetOption = () => new Option('--preset <name>', 'experiment size').choices(['ci', 'cpu', 'paper']).default(process.env.KTG_PRESET ?? 'ci');
 
 export function buildProgram(): Command {
   const program = new Command('ktg').description('knowledge transfer graphs: search, workers, results').showHelpAfterError().exitOverride();

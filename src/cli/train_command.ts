@@ -14,6 +14,7 @@ import { readJsonFile, writeJsonFile } from './files';
 
 const trainPresets = {
   ci: { seeds: 2, epochs: 4, trainSize: 4000, testSize: 2000, batchSize: 64, lr: 0.05, schedule: 'cosine' as const, milestones: [] as number[], augmentation: 'none' as const },
+  cpu: { seeds: 5, epochs: 30, trainSize: 10000, testSize: 10000, batchSize: 64, lr: 0.05, schedule: 'cosine' as const, milestones: [] as number[], augmentation: 'weak' as const },
   paper: { seeds: 5, epochs: 200, trainSize: 0, testSize: 0, batchSize: 64, lr: 0.1, schedule: 'step' as const, milestones: [60, 120, 180], augmentation: 'weak' as const },
 };
 

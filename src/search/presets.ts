@@ -1,7 +1,8 @@
 /**
- * Study settings per preset. `ci` fits this 2-core CPU machine (small subsets, a few epochs, a few
- * trials); `paper` is the thesis' setting (CIFAR 40k/10k split, 200 epochs with lr/10 every 60,
- * 1,500 trials) for users with a GPU and many workers.
+ * Study settings per preset. `ci` fits CI (small subsets, a few epochs, a few trials); `cpu` is a
+ * search a 2-core machine finishes in about an hour on the native backend (60 trials × ≤ 16 epochs
+ * on 10k images with ASHA); `paper` is the thesis' setting (CIFAR 40k/10k split, 200 epochs with
+ * lr/10 every 60, 1,500 trials) for users with a GPU and many workers.
  */
 import type { PresetName } from '../presets';
 import type { StudyConfigInput } from './study_config';
@@ -10,6 +11,7 @@ export type SearchPreset = Omit<StudyConfigInput, 'space' | 'dataset'>;
 
 export const searchPresets: Record<PresetName, SearchPreset> = {
   ci: { trials: 8, trainSize: 2000, validationSize: 1000, epochs: 4, batchSize: 64, learningRate: 0.05, schedule: 'cosine', augmentation: 'none' },
+  cpu: { trials: 60, trainSize: 10000, validationSize: 5000, epochs: 16, batchSize: 64, learningRate: 0.05, schedule: 'cosine', augmentation: 'weak' },
   paper: { trials: 1500, trainSize: 0, validationSize: 10000, epochs: 200, batchSize: 64, learningRate: 0.1, schedule: 'step', milestones: [60, 120, 180], augmentation: 'weak' },
 };
 
@@ -19,5 +21,6 @@ export const searchPresets: Record<PresetName, SearchPreset> = {
  */
 export const ganSearchPresets: Record<PresetName, SearchPreset> = {
   ci: { trials: 8, trainSize: 5000, validationSize: 1000, epochs: 4, batchSize: 32, gan: { zDim: 32, baseWidth: 16, stepsPerEpoch: 50, samples: 500, metricEpochs: 4 } },
+  cpu: { trials: 100, trainSize: 20000, validationSize: 2000, epochs: 8, batchSize: 64, gan: { zDim: 64, baseWidth: 32, stepsPerEpoch: 200, samples: 1000, metricEpochs: 8 } },
   paper: { trials: 1500, trainSize: 0, validationSize: 10000, epochs: 50, batchSize: 256, gan: { imageSize: 64, zDim: 100, baseWidth: 64, stepsPerEpoch: 195, samples: 5000, metricModel: 'resnet20', metricEpochs: 30 } },
 };

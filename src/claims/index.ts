@@ -1,0 +1,2 @@
+export * from './paired';
+export * from './ledger';

@@ -1,0 +1,95 @@
+/**
+ * The claims ledger: each notebook records the claims of its paper that it tests, with the paper's
+ * numbers, our paired differences over seeds and the verdict, in `results/<notebook>.json`
+ * (committed with the notebook). `npm run claims` prints one table over all notebooks.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { pairedComparison, PairedComparison, Verdict } from './paired';
+
+export interface ClaimRecord {
+  /** e.g. "Table 3.2: searched graph > DML (target accuracy)" */
+  claim: string;
+  /** what the paper reports, as text */
+  paper: string;
+  /** what is compared, e.g. "searched − DML, test accuracy (points)" */
+  measure: string;
+  result: PairedComparison;
+}
+
+export interface LedgerFile {
+  notebook: string;
+  preset: string;
+  backend: string;
+  dataset: string;
+  seeds: number[];
+  wallSeconds: number;
+  recordedAt: string;
+  claims: ClaimRecord[];
+}
+
+/** where ledgers live: <package>/results (this file is src/claims or dist/claims) */
+export function resultsDir(): string {
+  return path.resolve(process.env.KTG_RESULTS_DIR ?? path.join(__dirname, '..', '..', 'results'));
+}
+
+export class ClaimsLedger {
+  readonly claims: ClaimRecord[] = [];
+  private readonly started = Date.now();
+
+  constructor(readonly meta: { notebook: string; preset: string; backend: string; dataset: string; seeds: number[] }) {}
+
+  /** Judges "better > baseline" (or, with `margin`, |better − baseline| ≤ margin) over paired seeds. */
+  claim(claim: string, values: { better: number[]; baseline: number[]; paper: string; measure: string; margin?: number }): ClaimRecord {
+    const record = { claim, paper: values.paper, measure: values.measure, result: pairedComparison(values.better, values.baseline, { margin: values.margin }) };
+    this.claims.push(record);
+    return record;
+  }
+
+  /** writes results/<notebook>.json atomically and returns its path */
+  write(dir = resultsDir()): string {
+    const file = path.join(dir, `${this.meta.notebook}.json`);
+    const body: LedgerFile = { ...this.meta, wallSeconds: Math.round((Date.now() - this.started) / 1000), recordedAt: new Date().toISOString(), claims: this.claims };
+    fs.mkdirSync(dir, { recursive: true });
+    const tmp = `${file}.${process.pid}.part`;
+    fs.writeFileSync(tmp, `${JSON.stringify(body, null, 1)}\n`);
+    fs.renameSync(tmp, file);
+    return file;
+  }
+
+  markdown(): string {
+    return claimsTable([{ ...this.meta, wallSeconds: 0, recordedAt: '', claims: this.claims }]).join('\n');
+  }
+}
+
+const fmt = (v: number) => (v >= 0 ? '+' : '') + v.toFixed(2);
+
+/** A Markdown table of claims over ledgers, then the summary line. */
+export function claimsTable(ledgers: LedgerFile[]): string[] {
+  const rows = ledgers.flatMap((l) =>
+    l.claims.map((c) => `| ${l.notebook} | ${c.claim} | ${c.paper} | ${c.measure} | ${fmt(c.result.mean)} | [${fmt(c.result.interval[0])}, ${fmt(c.result.interval[1])}] | ${c.result.n} | **${c.result.verdict}** |`),
+  );
+  return ['| notebook | claim | paper | measure | mean Δ | 95 % CI | seeds | verdict |', '| --- | --- | --- | --- | --- | --- | --- | --- |', ...rows, '', claimsSummary(ledgers)];
+}
+
+export function claimsSummary(ledgers: LedgerFile[]): string {
+  const all = ledgers.flatMap((l) => l.claims.map((c) => c.result.verdict));
+  const count = (v: Verdict) => all.filter((x) => x === v).length;
+  return `claims: ${all.length}, reproduces: ${count('reproduces')}, contradicted: ${count('contradicted')}, undecided: ${count('undecided')}`;
+}
+
+/** every results/*.json, sorted by notebook */
+export function readLedgers(dir = resultsDir()): LedgerFile[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => {
+      try {
+        return JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as LedgerFile;
+      } catch (err) {
+        throw new Error(`${path.join(dir, f)} is not a claims ledger: ${(err as Error).message}`);
+      }
+    });
+}

@@ -1,0 +1,41 @@
+/** Paired-seed verdicts against hand-computed t-intervals, and the ledger round trip. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ClaimsLedger, claimsSummary, claimsTable, pairedComparison, readLedgers } from '../../src/claims';
+
+test('t-intervals of paired differences match hand computations', () => {
+  // differences 1, 2, 3: mean 2, sd 1, t(0.975, 2) = 4.302653 → half-width 4.302653/√3 = 2.48414
+  const a = pairedComparison([11, 12, 13], [10, 10, 10]);
+  assert.deepEqual(a.differences, [1, 2, 3]);
+  assert.ok(Math.abs(a.sd - 1) < 1e-12);
+  assert.ok(Math.abs(a.interval[0] - (2 - 2.48414)) < 1e-4 && Math.abs(a.interval[1] - (2 + 2.48414)) < 1e-4, `${a.interval}`);
+  assert.equal(a.verdict, 'undecided');
+  // differences 1, 1.1, 0.9, 1.2, 0.8: mean 1, sd 0.158114, t(0.975, 4) = 2.776445 → ± 0.196324
+  const b = pairedComparison([2, 2.1, 1.9, 2.2, 1.8], [1, 1, 1, 1, 1]);
+  assert.ok(Math.abs(b.interval[0] - 0.803676) < 1e-5 && Math.abs(b.interval[1] - 1.196324) < 1e-5, `${b.interval}`);
+  assert.equal(b.verdict, 'reproduces');
+  assert.equal(pairedComparison([1, 1.1, 0.9, 1.2, 0.8], [2, 2, 2, 2, 2]).verdict, 'contradicted');
+  // "within a margin": the interval must lie inside [−m, m]
+  assert.equal(pairedComparison([2, 2.1, 1.9, 2.2, 1.8], [1.5, 1.5, 1.5, 1.5, 1.5], { margin: 1 }).verdict, 'reproduces');
+  assert.equal(pairedComparison([2, 2.1, 1.9, 2.2, 1.8], [1, 1, 1, 1, 1], { margin: 0.5 }).verdict, 'contradicted');
+  assert.throws(() => pairedComparison([1], [0]), /at least 2 paired seeds/);
+  assert.throws(() => pairedComparison([1, 2], [0]), /same seeds on both sides/);
+});
+
+test('a ledger is written atomically, read back and summarised', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ktg-claims-'));
+  const ledger = new ClaimsLedger({ notebook: 'nb', preset: 'ci', backend: 'native', dataset: 'Fashion-MNIST', seeds: [0, 1, 2] });
+  ledger.claim('KD > vanilla', { better: [71, 72, 73], baseline: [70, 70, 70], paper: '+1.2 points', measure: 'test accuracy (points)' });
+  ledger.claim('DML > vanilla', { better: [70, 69, 71], baseline: [70, 70, 70], paper: '+1.3', measure: 'test accuracy (points)' });
+  const file = ledger.write(dir);
+  assert.deepEqual(fs.readdirSync(dir), ['nb.json']);
+  const back = readLedgers(dir);
+  assert.equal(back[0].claims.length, 2);
+  assert.equal(claimsSummary(back), 'claims: 2, reproduces: 0, contradicted: 0, undecided: 2');
+  const table = claimsTable(back);
+  assert.match(table[2], /\| nb \| KD > vanilla \| \+1\.2 points \| test accuracy \(points\) \| \+2\.00 \| \[-0\.48, \+4\.48\] \| 3 \| \*\*undecided\*\* \|/);
+  fs.rmSync(path.dirname(file), { recursive: true, force: true });
+});
