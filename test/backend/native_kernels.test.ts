@@ -6,6 +6,8 @@
  * `npm test` builds the addon first (npm run setup:system); without it these tests fail, naming why.
  */
 import { before, describe, it } from 'node:test';
+import { spawnSync } from 'child_process';
+import * as path from 'path';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, switchBackend } from '../../src/backend';
@@ -288,5 +290,22 @@ describe('native training', () => {
     console.log(`native ${native.mean.toFixed(2)} ± ${native.std.toFixed(2)}, wasm ${wasm.mean.toFixed(2)} ± ${wasm.std.toFixed(2)}, paired differences ${diffs.map((d) => d.toFixed(1)).join(', ')} points`);
     assert.ok(native.mean > 50, `native accuracy ${native.mean.toFixed(2)} is not learning`);
     assert.ok(Math.abs(native.mean - wasm.mean) <= Math.max(2.5, 2 * Math.max(native.std, wasm.std)), `native ${native.mean.toFixed(2)} vs wasm ${wasm.mean.toFixed(2)}`);
+  });
+});
+
+describe('without the addon', () => {
+  it('ktg falls back to wasm and says why in one line', () => {
+    const script = "require('./src/backend').initBackend().then((b) => console.log('chosen', b.name))";
+    const res = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
+      cwd: path.resolve(__dirname, '..', '..'),
+      encoding: 'utf8',
+      env: { ...process.env, KTG_NATIVE_ADDON: '/nonexistent/ktg_native.node', KTG_BACKEND: '' },
+      timeout: 120_000,
+    });
+    assert.equal(res.status, 0, res.stderr);
+    const lines = res.stdout.split('\n').filter((l) => l.includes('native backend unavailable'));
+    assert.equal(lines.length, 1, res.stdout);
+    assert.match(lines[0], /\[ktg\] native backend unavailable: the oneDNN addon is not built \(.*ktg_native\.node missing; run npm run setup:system\); falling back to wasm/);
+    assert.match(res.stdout, /chosen wasm/);
   });
 });

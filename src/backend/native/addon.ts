@@ -39,7 +39,8 @@ export interface NativeAddon {
 
 /** package root: this file is src/backend/native/addon.ts or dist/backend/native/addon.js */
 export const NATIVE_DIR = path.resolve(__dirname, '..', '..', '..', 'native');
-export const NATIVE_BINARY = path.join(NATIVE_DIR, 'build', 'Release', 'ktg_native.node');
+/** the built addon; KTG_NATIVE_ADDON points elsewhere (e.g. a build of your own, or a test of the fallback) */
+export const NATIVE_BINARY = process.env.KTG_NATIVE_ADDON ?? path.join(NATIVE_DIR, 'build', 'Release', 'ktg_native.node');
 
 let loaded: { addon: NativeAddon } | { reason: string } | undefined;
 
