@@ -7,9 +7,10 @@
  *    has none yet — from `notebooks/vendor/` through the Jupyter server, via RequireJS in the classic
  *    Notebook — so figures survive page reloads, new tabs and re-execution, and no notebook carries
  *    the 4.6 MB library;
- *  - image/png, the same picture, for viewers that ignore HTML;
  *  - text/plain, the title.
- * Untrusted notebooks, GitHub and nbconvert HTML without scripts show the static image.
+ * Untrusted notebooks (Jupyter sanitises their HTML but keeps the image), GitHub and nbconvert HTML
+ * without scripts show the static image. The picture is not repeated as a separate image/png, which
+ * would double each figure's bytes in the notebook file.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -103,7 +104,7 @@ export function withReadableLayout(figure: PlotlyFigure, width: number): PlotlyF
   return { data: figure.data, layout };
 }
 
-/** The output bundle of a figure: HTML (static image + interactive loader), PNG, plain text. */
+/** The output bundle of a figure: HTML (static image + interactive loader) and plain text. */
 export function plotlyBundle(input: PlotlyFigure): Record<string, string> {
   const id = `ktg-plot-${Date.now().toString(36)}-${counter++}`;
   const width = Number(input.layout?.width ?? FIGURE_WIDTH);
@@ -118,7 +119,6 @@ export function plotlyBundle(input: PlotlyFigure): Record<string, string> {
     'text/html': `<div id="${id}" class="ktg-plot" style="width:100%;max-width:${width}px">${picture}</div>${loaderScript(id, figure, height)}`,
     'text/plain': `[figure: ${title}]`,
   };
-  if (png) bundle['image/png'] = png.slice(png.indexOf(',') + 1);
   return bundle;
 }
 
