@@ -126,7 +126,10 @@ export function transferRepresentation(out: GeneratorOutput, kind: TransferKind)
     if (kind === 'images') parts = [flat(out.images)];
     else {
       const maps = out.features.slice(1).length >= 2 ? out.features.slice(1) : out.features;
-      const chosen = kind === 'input-side' ? maps.slice(0, 2) : maps.slice(-2);
+      // two layers per side when there are at least three maps (64×64); with two maps (28×28 and
+      // 32×32 generators) one each, so that input-side and output-side never compare the same layers
+      const k = maps.length >= 3 ? 2 : 1;
+      const chosen = kind === 'input-side' ? maps.slice(0, k) : maps.slice(-k);
       parts = chosen.map((f) => flat(tf.expandDims(tf.mean(tf.square(f), 3), 3) as tf.Tensor4D));
     }
     return parts.map((p) => tf.div(p, tf.add(tf.norm(p, 2, 1, true), 1e-8)) as tf.Tensor2D);

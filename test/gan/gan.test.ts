@@ -112,6 +112,10 @@ test('transfer loss is α × the mean over positions of squared differences of p
   close(transferLoss(source, target, 'output-side', 1000).dataSync()[0], (1000 * (layer2 + 0)) / 2, 1e-3);
   // the first feature map (right after z) is never compared
   close(transferLoss(source, { ...target, features: [map([9, 0]), ...target.features.slice(1)] }, 'input-side', 1000).dataSync()[0], (1000 * (1 + layer2)) / 2, 1e-3);
+  // a 32×32 generator has two up-sampling maps: input side compares the first, output side the second
+  const two = (o: typeof source) => ({ images: o.images, features: o.features.slice(0, 3) });
+  close(transferLoss(two(source), two(target), 'input-side', 1000).dataSync()[0], 1000 * 1, 1e-3);
+  close(transferLoss(two(source), two(target), 'output-side', 1000).dataSync()[0], 1000 * layer2, 1e-3);
 });
 
 test('co-training: D loss is Eq 1; a transfer edge gives its source no gradient; a tiny MAD-GAN + transfer run trains without tensor growth', async () => {
