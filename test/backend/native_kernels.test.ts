@@ -19,29 +19,7 @@ import { trainingBatchNorm } from '../../src/models/batch_norm';
 import { SmallCnn } from '../../src/models/small_cnn';
 import { build, trainableVariables } from '../../src/models/model';
 import { Adam, SgdMomentum } from '../../src/optim';
-
-type Values = Float32Array | Int32Array | Uint8Array;
-
-function relError(a: Values, b: Values): number {
-  assert.equal(a.length, b.length, 'lengths differ');
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - b[i]));
-    den = Math.max(den, Math.abs(b[i]));
-  }
-  return num / Math.max(den, 1e-12);
-}
-
-/** Runs fn on a backend (inputs come from seeded generators, so they are equal on both). */
-async function onBackend(name: string, fn: () => tf.Tensor[]): Promise<Values[]> {
-  await tf.setBackend(name);
-  return tf.tidy(fn).map((t) => {
-    const v = t.dataSync().slice();
-    t.dispose();
-    return v;
-  });
-}
+import { onBackend, relError } from '../helpers/backend_compare';
 
 async function assertSame(fn: () => tf.Tensor[], what: string, tolerance = 1e-4): Promise<void> {
   const reference = await onBackend('cpu', fn);

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/backend';
 import { getKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import { onBackend, relError } from '../helpers/backend_compare';
 
 type Case = { name: string; x: [number, number, number, number]; k: [number, number, number]; stride: number; pad: 'same' | 'valid' | number };
 
@@ -20,26 +21,6 @@ const cases: Case[] = [
   { name: '5x5 same s1', x: [1, 6, 6, 2], k: [5, 5, 3], stride: 1, pad: 'same' },
   { name: '3x3 s3 valid', x: [1, 10, 10, 2], k: [3, 3, 2], stride: 3, pad: 'valid' },
 ];
-
-function relError(a: Float32Array | Int32Array | Uint8Array, b: Float32Array | Int32Array | Uint8Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - b[i]));
-    den = Math.max(den, Math.abs(b[i]));
-  }
-  return num / Math.max(den, 1e-12);
-}
-
-/** Runs fn on a backend and returns plain arrays (inputs are created from the same seed on each). */
-async function onBackend(name: string, fn: () => tf.Tensor[]): Promise<Array<Float32Array | Int32Array | Uint8Array>> {
-  await tf.setBackend(name);
-  return tf.tidy(fn).map((t) => {
-    const v = t.dataSync().slice();
-    t.dispose();
-    return v;
-  });
-}
 
 function gradients(c: Case): () => tf.Tensor[] {
   return () => {

@@ -114,5 +114,5 @@ test('a diverging run stops with status "diverged"', async () => {
   const spec = dmlGraph({ ...base, models: ['cnn8'] });
   const result = await trainGraph(spec, { train: toyData(32, 1), test: toyData(10, 2) }, { epochs: 2, batchSize: 16, learningRate: 1e30, schedule: 'constant' });
   assert.equal(result.status, 'diverged');
-  assert.match(result.error ?? '', /loss became (NaN|Infinity)/);
+  assert.match(result.error ?? '', /edge \d+ \(\d→\d, \w+\): loss (NaN|Infinity|-Infinity) is not finite at epoch \d+, step \d+/);
 });

@@ -25,7 +25,7 @@ test('a diverging trial (NaN loss) is recorded as failed with its error, and the
     const data = await readStudy(storage, 'nan');
     for (const t of data.trials) {
       assert.equal(t.status, 'failed');
-      assert.match(t.error!, /loss became (NaN|Infinity|-Infinity) at epoch \d+, step \d+/);
+      assert.match(t.error!, /edge \d+ \(\d→\d, \w+\): loss (NaN|Infinity|-Infinity) is not finite at epoch \d+, step \d+/);
     }
     assert.deepEqual(events.filter((e) => e.kind === 'trial-finished').map((e) => (e as { status: string }).status), ['failed', 'failed']);
   } finally {
