@@ -7,7 +7,7 @@ import * as path from 'path';
 import { dataDir, loadDataset, planDataset } from '../src/data';
 
 function mib(bytes: number): string {
-  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+  return bytes < 2 ** 20 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }
 
 async function main(): Promise<void> {
