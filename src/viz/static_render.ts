@@ -45,11 +45,11 @@ parentPort.on('message', async ({ figure, options, reply }) => {
 });
 `;
 
-interface Pending {
+interface Renderer {
   worker: Worker;
 }
 
-let renderer: Pending | undefined;
+let renderer: Renderer | undefined;
 let unavailable: string | undefined;
 let warned = false;
 
@@ -64,7 +64,7 @@ function why(): string | undefined {
   return undefined;
 }
 
-function start(): Pending {
+function start(): Renderer {
   const worker = new Worker(workerSource, {
     eval: true,
     workerData: { playwright: require.resolve('playwright-core'), chromium: CHROMIUM, args: CHROMIUM_ARGS, plotly: require.resolve('plotly.js-dist-min') },
@@ -98,12 +98,18 @@ export function renderStaticPng(figure: { data: unknown[]; layout?: Record<strin
     else Atomics.wait(sleeper, 0, 0, 10);
   }
   port2.close();
-  if (reply == null || reply.error) {
-    unavailable = reply == null ? `Chromium did not answer within ${timeoutMs / 1000} s` : `rendering failed: ${reply.error}`;
+  if (reply == null) {
+    // a browser that does not answer is given up for the process
+    unavailable = `Chromium did not answer within ${timeoutMs / 1000} s`;
     console.warn(`[ktg] figures get no static image: ${unavailable}`);
     warned = true;
     void worker.terminate();
     renderer = undefined;
+    return undefined;
+  }
+  if (reply.error) {
+    // this figure only (e.g. a layout plotly.js rejects); the next one is tried again
+    console.warn(`[ktg] no static image for this figure: ${reply.error}`);
     return undefined;
   }
   return reply.ok;
