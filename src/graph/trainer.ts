@@ -41,6 +41,8 @@ export interface TrainOptions {
   pretrainEpochs?: number;
   /** save every learning node's checkpoint here (`node<i>-<model>-epoch<e>.ckpt`) every `every` epochs (default: the last one only) */
   checkpoint?: { dir: string; every?: number };
+  /** an edge whose mean batch loss exceeds this ends the run as diverged (default MAX_EDGE_LOSS = 1e6) */
+  maxEdgeLoss?: number;
 }
 
 export interface EpochMetrics {
@@ -106,6 +108,7 @@ export function checkTrainOptions(options: TrainOptions, trainSize: number, minB
     if (v != null && !(Number.isFinite(v) && v >= 0)) problems.push(`${name} must be a finite number ≥ 0, got ${v}`);
   }
   if (options.pretrainEpochs != null) positiveInt('pretrainEpochs', options.pretrainEpochs);
+  if (options.maxEdgeLoss != null && !(options.maxEdgeLoss > 0)) problems.push(`maxEdgeLoss must be > 0, got ${options.maxEdgeLoss}`);
   if (Number.isInteger(options.batchSize) && options.batchSize > trainSize) {
     problems.push(`batchSize ${options.batchSize} is larger than the training set (${trainSize} images): no optimisation step would run`);
   } else if (trainSize < minBatch) problems.push(`the training set has ${trainSize} images, fewer than one batch`);
@@ -302,8 +305,9 @@ export async function trainGraph(input: GraphSpecInput | GraphSpec, data: { trai
         const values = parts.map((p) => p.dataSync()[0]);
         const totalValue = cost.dataSync()[0];
         tf.dispose([cost, ...parts, batch.x, batch.labels]);
+        const maxEdgeLoss = options.maxEdgeLoss ?? MAX_EDGE_LOSS;
         values.slice(0, spec.edges.length).forEach((v, i) => {
-          if (!Number.isFinite(v) || v > MAX_EDGE_LOSS) throw new DivergedError(`${edgeName(spec, i)}: loss ${v} ${Number.isFinite(v) ? `exceeds ${MAX_EDGE_LOSS}` : 'is not finite'} at epoch ${epoch + 1}, step ${step + 1}`);
+          if (!Number.isFinite(v) || v > maxEdgeLoss) throw new DivergedError(`${edgeName(spec, i)}: loss ${v} ${Number.isFinite(v) ? `exceeds ${maxEdgeLoss}` : 'is not finite'} at epoch ${epoch + 1}, step ${step + 1}`);
         });
         if (!Number.isFinite(totalValue)) throw new DivergedError(`loss became ${totalValue} at epoch ${epoch + 1}, step ${step + 1}`);
         values.slice(0, spec.edges.length).forEach((v, i) => (edgeLoss[i] += v));

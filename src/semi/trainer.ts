@@ -185,12 +185,13 @@ export async function trainSemiGraph(input: GraphSpecInput | GraphSpec, data: Se
         const values = parts.map((p) => p.dataSync()[0]);
         const totalValue = cost.dataSync()[0];
         tf.dispose([cost, ...parts, xl, xw, xs, x, labels]);
-        const exploded = values.slice(0, spec.edges.length).findIndex((v) => !Number.isFinite(v) || v > MAX_EDGE_LOSS);
+        const maxEdgeLoss = options.maxEdgeLoss ?? MAX_EDGE_LOSS;
+        const exploded = values.slice(0, spec.edges.length).findIndex((v) => !Number.isFinite(v) || v > maxEdgeLoss);
         if (exploded >= 0) {
           const e = spec.edges[exploded];
           const v = values[exploded];
           status = 'diverged';
-          error = `edge ${exploded} (${e.source}→${e.target}, ${e.loss}): loss ${v} ${Number.isFinite(v) ? `exceeds ${MAX_EDGE_LOSS}` : 'is not finite'} at epoch ${epoch + 1}, step ${step + 1}`;
+          error = `edge ${exploded} (${e.source}→${e.target}, ${e.loss}): loss ${v} ${Number.isFinite(v) ? `exceeds ${maxEdgeLoss}` : 'is not finite'} at epoch ${epoch + 1}, step ${step + 1}`;
           break;
         }
         if (!Number.isFinite(totalValue)) {

@@ -111,6 +111,13 @@ describe('numbers and sizes are checked before training', () => {
     assert.equal(tf.memory().numTensors, before, 'the models of the failed run leaked');
   });
 
+  it('an edge loss above the threshold ends the run as "diverged" naming the edge, epoch and step', async () => {
+    const result = await trainGraph(twoNodes({ loss: 'kl' }), data, { epochs: 1, batchSize: 16, maxEdgeLoss: 0.01 });
+    assert.equal(result.status, 'diverged');
+    assert.match(result.error ?? '', /^edge 0 \(0→1, ce\): loss [0-9.]+ exceeds 0\.01 at epoch 1, step 1$/);
+    for (const m of result.models) m.params.dispose();
+  });
+
   it('exploding losses end as "diverged" naming the edge', async () => {
     const result = await trainGraph(twoNodes({ loss: 'kl' }), data, { epochs: 2, batchSize: 16, learningRate: 1e4, schedule: 'constant' });
     assert.equal(result.status, 'diverged');
