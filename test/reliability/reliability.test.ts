@@ -5,6 +5,7 @@
  */
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -19,7 +20,7 @@ import { build } from '../../src/models/model';
 import { createModel } from '../../src/models/registry';
 import { defaultAsha, promotable } from '../../src/search/asha';
 import { parseSearchSpace } from '../../src/search/space';
-import { createOrResumeStudy } from '../../src/search/study';
+import { createOrResumeStudy, readStudy } from '../../src/search/study';
 import { parseStudyConfig } from '../../src/search/study_config';
 import { openStorage } from '../../src/search/storage/open';
 import { toyData } from '../helpers/toy_data';
@@ -214,5 +215,50 @@ describe('data', () => {
     assert.notDeepEqual([...sample.labels], [...sample.labels].sort((a, b) => a - b), 'not shuffled');
     assert.deepEqual([...stratifiedSubset(bySorted, 23, 7).labels], [...sample.labels], 'not deterministic');
     assert.throws(() => stratifiedSubset(bySorted, 0), /sample size must be an integer in 1\.\.200/);
+  });
+});
+
+describe('processes', () => {
+  it('local workers stop quietly when their parent search is SIGKILLed (stdout reader gone too): no stack dump, no trial left running', async () => {
+    const dir = tmp('orphan');
+    const url = `sqlite:${path.join(dir, 'ktg.db')}`;
+    const errFile = path.join(dir, 'stderr.log');
+    const errFd = fs.openSync(errFile, 'w');
+    const cli = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'ktg.js');
+    const args = ['search', '--space', path.resolve(__dirname, '..', '..', 'spaces', 'tiny.json'), '--dataset', 'fashion-mnist', '--storage', url, '--study', 'orphan', '--trials', '4', '--workers', '1', '--train-size', '300', '--validation-size', '200', '--epochs', '30', '--batch-size', '32', '--no-pruning'];
+    const parent = spawn(process.execPath, [cli, ...args], { cwd: dir, stdio: ['ignore', 'pipe', errFd], env: { ...process.env, KTG_THREADS: '1' } });
+    parent.stdout!.resume();
+    try {
+      // wait until a worker runs a trial
+      const deadline = Date.now() + 120_000;
+      for (;;) {
+        const running = fs.existsSync(path.join(dir, 'ktg.db')) ? (await readStudy(url, 'orphan').catch(() => undefined))?.trials.some((t) => t.status === 'running') : false;
+        if (running) break;
+        assert.ok(Date.now() < deadline, `no trial started: ${fs.readFileSync(errFile, 'utf8')}`);
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      const workers = spawnSync('pgrep', ['-P', String(parent.pid)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
+      assert.ok(workers.length >= 1, 'no worker process found');
+      parent.kill('SIGKILL');
+      parent.stdout!.destroy(); // the reader of the workers' stdout goes away as well
+      const alive = (pid: number) => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      const until = Date.now() + 60_000;
+      while (workers.some(alive) && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual(workers.filter(alive), [], 'a worker outlived its parent by a minute');
+    } finally {
+      parent.kill('SIGKILL');
+      fs.closeSync(errFd);
+    }
+    const log = fs.readFileSync(errFile, 'utf8');
+    assert.doesNotMatch(log, /\n\s+at |EPIPE|Error/, `the workers wrote:\n${log.slice(0, 2000)}`);
+    const study = await readStudy(url, 'orphan');
+    assert.deepEqual(study.trials.filter((t) => t.status === 'running').map((t) => t.number), [], 'a trial was left running');
   });
 });
