@@ -59,13 +59,7 @@ BnPlan &planFor(const Args &a, size_t first) {
   int32_t bits;
   std::memcpy(&bits, &epsF, sizeof bits);
   Key key{n, h, w, c, relu ? 1 : 0, bits};
-  static std::map<Key, std::unique_ptr<BnPlan>> cache;
-  auto it = cache.find(key);
-  if (it != cache.end()) return *it->second;
-  auto plan = std::make_unique<BnPlan>(n, h, w, c, relu, epsF);
-  BnPlan &ref = *plan;
-  cache.emplace(key, std::move(plan));
-  return ref;
+  return cachedPlan<Key, BnPlan>(key, [&] { return std::make_unique<BnPlan>(n, h, w, c, relu, epsF); });
 }
 
 int64_t count(const memory::desc &d) {

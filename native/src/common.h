@@ -4,6 +4,8 @@
 #include <napi.h>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <string>
 
 namespace ktg {
@@ -35,6 +37,15 @@ class Args {
   const Napi::CallbackInfo &info_;
   const char *fn_;
 };
+
+/** The primitives built for one key (a geometry), created on first use and kept for the process. */
+template <typename Key, typename Plan, typename Make>
+Plan &cachedPlan(const Key &key, Make make) {
+  static std::map<Key, std::unique_ptr<Plan>> cache;
+  auto it = cache.find(key);
+  if (it == cache.end()) it = cache.emplace(key, make()).first;
+  return *it->second;
+}
 
 /** Runs `body`, turning oneDNN and std errors into JS exceptions that name `fn`. */
 template <typename F>

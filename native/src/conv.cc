@@ -76,19 +76,8 @@ struct ConvPlan {
   }
 };
 
-std::map<Geometry, std::unique_ptr<ConvPlan>> &plans() {
-  static std::map<Geometry, std::unique_ptr<ConvPlan>> cache;
-  return cache;
-}
-
 ConvPlan &planFor(const Geometry &g) {
-  auto &cache = plans();
-  auto it = cache.find(g);
-  if (it != cache.end()) return *it->second;
-  auto plan = std::make_unique<ConvPlan>(g);
-  ConvPlan &ref = *plan;
-  cache.emplace(g, std::move(plan));
-  return ref;
+  return cachedPlan<Geometry, ConvPlan>(g, [&] { return std::make_unique<ConvPlan>(g); });
 }
 
 Geometry readGeometry(const Args &a, size_t first) {

@@ -56,13 +56,7 @@ PoolPlan &planFor(const Args &a, size_t first, Geometry *out) {
   for (size_t i = 10; i < kLength; i++)
     if (g[i] < 0) a.fail("padding must be non-negative");
   *out = g;
-  static std::map<Geometry, std::unique_ptr<PoolPlan>> cache;
-  auto it = cache.find(g);
-  if (it != cache.end()) return *it->second;
-  auto plan = std::make_unique<PoolPlan>(g);
-  PoolPlan &ref = *plan;
-  cache.emplace(g, std::move(plan));
-  return ref;
+  return cachedPlan<Geometry, PoolPlan>(g, [&] { return std::make_unique<PoolPlan>(g); });
 }
 
 // maxPoolForward(heap, x, y, ...geometry)

@@ -115,6 +115,17 @@ export function checkTrainOptions(options: TrainOptions, trainSize: number, minB
   if (problems.length) throw new Error(`invalid training options: ${problems.join('; ')}`);
 }
 
+/**
+ * Why a training step diverged, or undefined: the first edge whose mean batch loss is non-finite or
+ * above `maxEdgeLoss` (named), else a non-finite total. Shared by every trainer.
+ */
+export function stepDivergence(spec: GraphSpec, edgeValues: number[], total: number, maxEdgeLoss: number, epoch: number, step: number): string | undefined {
+  const at = `at epoch ${epoch + 1}, step ${step + 1}`;
+  const i = edgeValues.findIndex((v) => !Number.isFinite(v) || v > maxEdgeLoss);
+  if (i >= 0) return `${edgeName(spec, i)}: loss ${edgeValues[i]} ${Number.isFinite(edgeValues[i]) ? `exceeds ${maxEdgeLoss}` : 'is not finite'} ${at}`;
+  return Number.isFinite(total) ? undefined : `loss became ${total} ${at}`;
+}
+
 /** "edge 2 (2→1, fsp)" */
 function edgeName(spec: GraphSpec, i: number): string {
   const e = spec.edges[i];
@@ -305,11 +316,8 @@ export async function trainGraph(input: GraphSpecInput | GraphSpec, data: { trai
         const values = parts.map((p) => p.dataSync()[0]);
         const totalValue = cost.dataSync()[0];
         tf.dispose([cost, ...parts, batch.x, batch.labels]);
-        const maxEdgeLoss = options.maxEdgeLoss ?? MAX_EDGE_LOSS;
-        values.slice(0, spec.edges.length).forEach((v, i) => {
-          if (!Number.isFinite(v) || v > maxEdgeLoss) throw new DivergedError(`${edgeName(spec, i)}: loss ${v} ${Number.isFinite(v) ? `exceeds ${maxEdgeLoss}` : 'is not finite'} at epoch ${epoch + 1}, step ${step + 1}`);
-        });
-        if (!Number.isFinite(totalValue)) throw new DivergedError(`loss became ${totalValue} at epoch ${epoch + 1}, step ${step + 1}`);
+        const diverged = stepDivergence(spec, values.slice(0, spec.edges.length), totalValue, options.maxEdgeLoss ?? MAX_EDGE_LOSS, epoch, step);
+        if (diverged) throw new DivergedError(diverged);
         values.slice(0, spec.edges.length).forEach((v, i) => (edgeLoss[i] += v));
         values.slice(spec.edges.length).forEach((v, i) => (nodeLoss[i] += v));
         count++;

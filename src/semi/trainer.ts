@@ -20,7 +20,7 @@ import { build, Classifier, trainableVariables } from '../models/model';
 import { createModel } from '../models/registry';
 import { stopGradient } from '../tensor/stop_gradient';
 import { EdgeSpec, frozenNodes, GraphSpec, GraphSpecInput, parseGraphSpec } from '../graph/spec';
-import { checkData, checkTrainOptions, disposeModels, EpochMetrics, evaluateAll, learningRateAt, MAX_EDGE_LOSS, pretrained, TrainOptions, TrainResult, TrainStatus, yieldToEventLoop } from '../graph/trainer';
+import { checkData, checkTrainOptions, disposeModels, EpochMetrics, evaluateAll, learningRateAt, MAX_EDGE_LOSS, pretrained, stepDivergence, TrainOptions, TrainResult, TrainStatus, yieldToEventLoop } from '../graph/trainer';
 
 export interface SemiData {
   labelled: ImageDataset;
@@ -185,18 +185,10 @@ export async function trainSemiGraph(input: GraphSpecInput | GraphSpec, data: Se
         const values = parts.map((p) => p.dataSync()[0]);
         const totalValue = cost.dataSync()[0];
         tf.dispose([cost, ...parts, xl, xw, xs, x, labels]);
-        const maxEdgeLoss = options.maxEdgeLoss ?? MAX_EDGE_LOSS;
-        const exploded = values.slice(0, spec.edges.length).findIndex((v) => !Number.isFinite(v) || v > maxEdgeLoss);
-        if (exploded >= 0) {
-          const e = spec.edges[exploded];
-          const v = values[exploded];
+        const diverged = stepDivergence(spec, values.slice(0, spec.edges.length), totalValue, options.maxEdgeLoss ?? MAX_EDGE_LOSS, epoch, step);
+        if (diverged) {
           status = 'diverged';
-          error = `edge ${exploded} (${e.source}→${e.target}, ${e.loss}): loss ${v} ${Number.isFinite(v) ? `exceeds ${maxEdgeLoss}` : 'is not finite'} at epoch ${epoch + 1}, step ${step + 1}`;
-          break;
-        }
-        if (!Number.isFinite(totalValue)) {
-          status = 'diverged';
-          error = `loss became ${totalValue} at epoch ${epoch + 1}, step ${step + 1}`;
+          error = diverged;
           break;
         }
         values.slice(0, spec.edges.length).forEach((v, i) => (edgeLoss[i] += v / stepsPerEpoch));
