@@ -1,12 +1,8 @@
 /** `ktg status`, `ktg show`, `ktg best`: read a study back. */
 import * as fs from 'fs';
-import { describeGraph } from '../graph/spec';
-import { coGanToDot } from '../gan/dot';
-import { describeCoGan } from '../gan/space';
-import { graphToDot } from '../graph/dot';
+import { kindOf } from '../search/kinds';
 import { readStudy, studyProgress } from '../search/study';
 import { openStorage } from '../search/storage/open';
-import { isGraphSpec, TrialRow } from '../search/storage/types';
 import { writeJsonFile } from './files';
 import { formatValue, objectiveName, table } from './format';
 
@@ -36,18 +32,16 @@ export async function runStatus(o: { storage: string; study?: string }): Promise
   }
 }
 
-function gateSummary(t: TrialRow): string {
-  if (!t.spec) return '';
-  if (!isGraphSpec(t.spec)) return t.spec.edges.map((e) => `G${e.source}→G${e.target}:${e.kind}:${e.gate.name}`).join(' ');
-  return t.spec.edges.map((e) => `${e.source}→${e.target}:${e.gate.name === 'sine' ? `sine(${e.gate.f!.toFixed(2)},${e.gate.phi!.toFixed(2)})` : e.gate.name}`).join(' ');
-}
-
 export async function runShow(o: { storage: string; study: string }): Promise<void> {
   const data = await readStudy(o.storage, o.study);
+  const kind = kindOf(data.study.config);
   console.log(
     table(
       ['trial', 'status', 'epochs', 'value', 'attempt', 'models', 'gates'],
-      data.trials.map((t) => [String(t.number), t.status, String(t.lastEpoch ?? 0), formatValue(t.value), String(t.attempt), t.spec ? (isGraphSpec(t.spec) ? t.spec.nodes.map((n) => n.model).join(',') : `${t.spec.generators}×dcgan`) : '', gateSummary(t)]),
+      data.trials.map((t) => {
+        const summary = t.spec ? kind.summary(kind.parseSpec(t.spec)) : { models: '', gates: '' };
+        return [String(t.number), t.status, String(t.lastEpoch ?? 0), formatValue(t.value), String(t.attempt), summary.models, summary.gates];
+      }),
     ),
   );
   for (const t of data.trials.filter((t) => t.error)) console.log(`trial ${t.number}: ${t.error}`);
@@ -56,15 +50,17 @@ export async function runShow(o: { storage: string; study: string }): Promise<vo
 export async function runBest(o: { storage: string; study: string; out?: string; dot?: string }): Promise<void> {
   const data = await readStudy(o.storage, o.study);
   if (!data.best) throw new Error(`study "${o.study}" has no finished trial with a value yet`);
-  const { trial, spec } = data.best;
+  const kind = kindOf(data.study.config);
+  const { trial } = data.best;
+  const spec = kind.parseSpec(data.best.spec);
   console.log(`best trial ${trial.number} (${trial.status}, ${trial.lastEpoch} epochs): ${objectiveName(data.study.config)} ${formatValue(trial.value)}`);
-  console.log(isGraphSpec(spec) ? describeGraph(spec) : describeCoGan(spec));
+  console.log(kind.describe(spec));
   if (o.out) {
     writeJsonFile(o.out, spec);
-    console.log(isGraphSpec(spec) ? `graph spec written to ${o.out} (train it with: ktg train --spec ${o.out} --dataset ${data.study.config.dataset})` : `co-training spec written to ${o.out} (train it with gan.trainCoGan in a notebook)`);
+    console.log(kind.id !== 'gan' ? `graph spec written to ${o.out} (train it with: ktg train --spec ${o.out} --dataset ${data.study.config.dataset})` : `co-training spec written to ${o.out} (train it with gan.trainCoGan in a notebook)`);
   }
   if (o.dot) {
-    fs.writeFileSync(o.dot, (isGraphSpec(spec) ? graphToDot(spec, { title: `${o.study}: trial ${trial.number}` }) : coGanToDot(spec, { title: `${o.study}: trial ${trial.number}` })));
+    fs.writeFileSync(o.dot, kind.toDot(spec, { title: `${o.study}: trial ${trial.number}` }));
     console.log(`diagram written to ${o.dot}`);
   }
 }

@@ -13,14 +13,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { Adam } from '../optim';
-import { gateSchema } from '../graph/spec';
 import { issueLines } from '../schema/issues';
 import { ImageDataset } from '../data/dataset';
 import { Rng } from '../data/random';
-import { applyGate, gateProblems, GateSpec } from '../gates';
+import { applyGate, gateProblems, gateSchema, GateSpec } from '../gates';
+import { upgradeIds } from '../schema/ids';
 import { crossEntropy } from '../losses';
 import { stopGradient } from '../tensor/stop_gradient';
 import { realImageStream } from './real_images';
+import { driveEpochs } from '../training/epoch_driver';
 import { generateImages } from './train_gan';
 import { DcganDiscriminator, DcganGenerator, GeneratorOutput, ImageSize } from './dcgan';
 
@@ -84,7 +85,7 @@ export class CoGanSpecError extends Error {
 
 /** Parses and validates a co-GAN spec: unknown keys and kinds, gate parameters, edge ends. */
 export function parseCoGanSpec(input: unknown): CoGanSpec {
-  const parsed = coGanSpecSchema.safeParse(input);
+  const parsed = coGanSpecSchema.safeParse(upgradeIds(input));
   if (!parsed.success) throw new CoGanSpecError(issueLines(coGanSpecSchema, parsed.error));
   const spec = parsed.data;
   const k = spec.generators;
@@ -182,10 +183,14 @@ export async function trainCoGan(input: CoGanSpec, data: ImageDataset, options: 
   const gOpts = generators.map(() => new Adam({ learningRate: lr, beta1: options.beta1 ?? 0.5, beta2: 0.999 }));
   const history: CoGanHistory[] = [];
   const every = options.every ?? Math.max(1, Math.floor(options.steps / 4));
-  try {
-    for (let step = 0; step < options.steps; step++) {
-      await new Promise<void>((r) => setImmediate(r));
-      if (options.signal?.aborted) return { models, history, status: 'aborted' };
+  // an "epoch" is `every` steps; after each, onCheckpoint sees the models (and may stop the run)
+  const run = await driveEpochs({
+    epochs: Math.ceil(options.steps / every),
+    optimizers: [dOpt, ...gOpts],
+    steps: (epoch) => Array.from({ length: Math.min(every, options.steps - epoch * every) }, (_, i) => epoch * every + i),
+    signal: options.signal,
+    describeValue: (i) => (i === 0 ? 'the discriminator loss' : `the loss of generator ${i}`),
+    step: (step) => {
       const { images: real, labels: realLabels } = nextReal();
       realLabels.dispose();
       const seedBase = (options.seed ?? 0) * 1_000_003 + step * (k + 2);
@@ -219,16 +224,12 @@ export async function trainCoGan(input: CoGanSpec, data: ImageDataset, options: 
       const d = dLoss.dataSync()[0];
       tf.dispose([dLoss, z, real, ...outputsNoGrad.flatMap((o) => [o.images, ...o.features])]);
       history.push({ step: step + 1, dLoss: d, gLoss: gLosses });
-      if (!Number.isFinite(d) || gLosses.some((x) => !Number.isFinite(x))) return { models, history, status: 'diverged' };
-      if (options.onCheckpoint && ((step + 1) % every === 0 || step + 1 === options.steps)) {
-        if ((await options.onCheckpoint(step + 1, models, history)) === 'stop') return { models, history, status: 'stopped' };
-      }
-    }
-  } finally {
-    dOpt.dispose();
-    gOpts.forEach((o) => o.dispose());
-  }
-  return { models, history, status: 'completed' };
+      return [d, ...gLosses];
+    },
+    endEpoch: (_means, info) => (options.onCheckpoint ? options.onCheckpoint(Math.min((info.epoch + 1) * every, options.steps), models, history) : undefined),
+    onEpoch: (answer) => answer,
+  });
+  return { models, history, status: run.status };
 }
 
 /** `n` images from a generator, [n, h, w, c] in [−1, 1] (`generateImages` without the labels) */

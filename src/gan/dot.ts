@@ -3,8 +3,7 @@
  * generator's adversarial edge, generators pass knowledge along transfer edges; edges are coloured
  * by gate and labelled "representation · gate"; cut edges are hidden unless asked for.
  */
-import { dotGateLabel, gateColours } from '../graph/dot';
-import { GateSpec } from '../gates';
+import { describeGate, gateColour, GateSpec } from '../gates';
 import { CoGanSpec } from './cotraining';
 
 export function coGanToDot(spec: CoGanSpec, options: { showCutoff?: boolean; title?: string } = {}): string {
@@ -14,14 +13,14 @@ export function coGanToDot(spec: CoGanSpec, options: { showCutoff?: boolean; tit
   for (let i = 1; i <= spec.generators; i++) lines.push(`  G${i} [label="G${i}", fillcolor="#dbe9f6"];`);
   const edge = (from: string, to: string, label: string, gate: GateSpec) => {
     if (gate.name === 'cutoff' && !options.showCutoff) return;
-    const colour = gateColours[gate.name] ?? '#333333';
+    const colour = gateColour(gate);
     lines.push(`  ${from} -> ${to} [label="${label}", color="${colour}", fontcolor="${colour}"${gate.name === 'cutoff' ? ', style=dashed' : ''}];`);
   };
   for (let i = 1; i <= spec.generators; i++) {
     const g = spec.adversarialGates?.[i - 1] ?? { name: 'through' as const };
-    edge('D', `G${i}`, `adversarial · ${dotGateLabel(g)}`, g);
+    edge('D', `G${i}`, `adversarial · ${describeGate(g)}`, g);
   }
-  for (const e of spec.edges) edge(`G${e.source}`, `G${e.target}`, `${e.kind} · ${dotGateLabel(e.gate)}`, e.gate);
+  for (const e of spec.edges) edge(`G${e.source}`, `G${e.target}`, `${e.kind} · ${describeGate(e.gate)}`, e.gate);
   lines.push('}');
   return lines.join('\n');
 }

@@ -6,13 +6,12 @@
  */
 import { z } from 'zod';
 import { Rng } from '../data/random';
-import { GateName, GateSpec, SINE_PHI_MAX } from '../gates';
-import { describeGate, gateSchema } from '../graph/spec';
+import { describeGate, gateNameSchema, GateName, sampleGate } from '../gates';
+import { upgradeIds } from '../schema/ids';
 import { issueLines } from '../schema/issues';
 import { CoGanSpec, TransferKind } from './cotraining';
 
-const gateNames = gateSchema.shape.name.options as readonly GateName[];
-const gateEnum = z.enum(gateNames as [GateName, ...GateName[]]);
+const gateEnum = gateNameSchema;
 export const transferKinds: TransferKind[] = ['images', 'input-side', 'output-side'];
 
 export const ganSpaceSchema = z.object({
@@ -37,7 +36,7 @@ export function isGanSpace(space: unknown): space is GanSpace {
 }
 
 export function parseGanSpace(input: unknown): GanSpace {
-  const parsed = ganSpaceSchema.safeParse(input);
+  const parsed = ganSpaceSchema.safeParse(upgradeIds(input));
   if (!parsed.success) throw new Error(`invalid GAN search space:\n  - ${issueLines(ganSpaceSchema, parsed.error, 'space').join('\n  - ')}`);
   return parsed.data;
 }
@@ -57,10 +56,7 @@ export function ganSpaceSize(space: GanSpace): { discrete: number; continuous: b
   };
 }
 
-function draw(rng: Rng, candidates: GateName[]): GateSpec {
-  const name = candidates[rng.int(candidates.length)];
-  return name === 'sine' ? { name, f: rng.next(), phi: rng.next() * SINE_PHI_MAX } : { name };
-}
+const draw = (rng: Rng, candidates: GateName[]) => sampleGate(rng, candidates);
 
 /** The co-training graph of one trial: deterministic in (space, seed). */
 export function sampleCoGan(space: GanSpace, seed: number): CoGanSpec {

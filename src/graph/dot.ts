@@ -2,25 +2,9 @@
  * Graphviz rendering of a graph spec in the thesis's style: one colour per gate, cut edges hidden,
  * gate names on the edges, the target node highlighted and frozen (pretrained) nodes marked.
  */
-import type { GateSpec } from '../gates';
+import { describeGate, gateColour } from '../gates';
+import { lossDefinition } from '../losses/registry';
 import { emaNodes, frozenNodes, GraphSpec } from './spec';
-
-/** a gate as an edge label in diagrams: its name, with f and φ for sine gates */
-export function dotGateLabel(gate: GateSpec): string {
-  return gate.name === 'sine' ? `sine(${gate.f?.toFixed(2)}, ${gate.phi?.toFixed(2)})` : gate.name;
-}
-
-export const gateColours: Record<string, string> = {
-  through: '#1f77b4',
-  linear: '#2ca02c',
-  negativeLinear: '#9467bd',
-  correct: '#d62728',
-  sine: '#ff7f0e',
-  threshold: '#8c564b',
-  cutoff: '#bbbbbb',
-};
-
-const lossColours: Record<string, string> = { ce: '#333333', kl: '#1f77b4', consistency: '#1f77b4', pseudo: '#9467bd', 'pseudo-threshold': '#d62728', ema: '#2ca02c' };
 
 /**
  * `view`: "both" (default) labels edges "loss · gate" coloured by gate; "gates" and "losses" draw
@@ -41,10 +25,10 @@ export function graphToDot(spec: GraphSpec, options: { showCutoff?: boolean; tit
   });
   for (const e of spec.edges) {
     if (e.gate.name === 'cutoff' && !options.showCutoff) continue;
-    const gate = dotGateLabel(e.gate);
+    const gate = describeGate(e.gate);
     const style = e.gate.name === 'cutoff' ? ', style=dashed' : e.loss === 'ema' ? ', style=bold' : '';
     const label = view === 'gates' ? gate : view === 'losses' ? e.loss : `${e.loss} · ${gate}`;
-    const colour = view === 'losses' ? (lossColours[e.loss] ?? '#555555') : gateColours[e.gate.name];
+    const colour = view === 'losses' ? (lossDefinition(e.loss).colour ?? '#555555') : gateColour(e.gate);
     lines.push(`  n${e.source} -> n${e.target} [label="${label}", color="${colour}", fontcolor="${colour}"${style}];`);
   }
   lines.push('}');

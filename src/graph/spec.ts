@@ -4,16 +4,13 @@
  * s→t carries a per-sample loss of t's output against s's (stop-gradient) output, through a gate.
  */
 import { z } from 'zod';
-import { gateProblems, GateSpec } from '../gates';
+import { describeGate, gateProblems, gateSchema } from '../gates';
+import { lossDefinition, lossNames, LossName, selfLoopLosses, semiSupervisedLosses } from '../losses/registry';
 import { modelFactories } from '../models/registry';
+import { upgradeIds } from '../schema/ids';
 import { issueLines } from '../schema/issues';
 
-export const gateSchema = z.object({
-  name: z.enum(['through', 'cutoff', 'linear', 'negativeLinear', 'correct', 'sine', 'threshold']),
-  f: z.number().finite().optional(),
-  phi: z.number().finite().optional(),
-  tau: z.number().finite().optional(),
-}).strict();
+export { gateSchema, semiSupervisedLosses };
 
 export const nodeSchema = z.object({
   model: z.string(),
@@ -26,20 +23,8 @@ export const nodeSchema = z.object({
 export const edgeSchema = z.object({
   source: z.number().int(),
   target: z.number().int(),
-  /**
-   * kl · ce · kd (temperature, T²) · dist (Pearson) · at (attention transfer) · fsp · hint (FitNets,
-   * with a 1×1 regressor trained with the target) · map-pull (MSE of normalised attention maps,
-   * Eq 4.8) · map-push (their cosine similarity, Eq 4.9) · prob-push (cosine similarity of
-   * probabilities, Eq 4.7) · both-pull (kl + map-pull) · both-push (prob-push + map-push) ·
-   * neg-kl / neg-map-pull (−KL, −MSE: the push designs that collapse, thesis Tables 4.4–4.5) ·
-   * semi-supervised (thesis Ch.5, unlabelled data, `trainSemiGraph`): consistency (KL between the
-   * source's weak-view and the target's strong-view outputs, Eq 5.1), pseudo (CE against the
-   * source's weak-view argmax, Eq 5.4), pseudo-threshold (only where max p > τ, Eq 5.5), ema (the
-   * target is an exponential moving average of the source, Eq 5.2; no loss)
-   */
-  loss: z
-    .enum(['kl', 'ce', 'kd', 'dist', 'at', 'fsp', 'hint', 'map-pull', 'map-push', 'prob-push', 'both-pull', 'both-push', 'neg-kl', 'neg-map-pull', 'consistency', 'pseudo', 'pseudo-threshold', 'ema'])
-    .default('kl'),
+  /** an edge loss of the registry (src/losses/registry.ts: kl, ce, kd, dist, at, fsp, hint, map-pull, …) */
+  loss: z.enum(lossNames).default('kl'),
   temperature: z.number().positive().finite().optional(),
   /** map losses: average over windows of these sizes around the source map's argmax (default: whole map) */
   crops: z.array(z.number().int().positive()).min(1).optional(),
@@ -61,13 +46,10 @@ export type GraphSpecInput = z.input<typeof graphSchema>;
 export type NodeSpec = z.infer<typeof nodeSchema>;
 export type EdgeSpec = z.infer<typeof edgeSchema>;
 
-/** losses computed on unlabelled data (trained with `trainSemiGraph`) */
-export const semiSupervisedLosses: EdgeSpec['loss'][] = ['consistency', 'pseudo', 'pseudo-threshold', 'ema'];
-const selfLoopLosses: EdgeSpec['loss'][] = ['consistency', 'pseudo', 'pseudo-threshold'];
 
 /** true when the graph needs unlabelled data */
 export function isSemiSupervised(spec: GraphSpec): boolean {
-  return spec.edges.some((e) => semiSupervisedLosses.includes(e.loss));
+  return spec.edges.some((e) => (semiSupervisedLosses as LossName[]).includes(e.loss));
 }
 
 /** Nodes that are EMA copies of another node (an active ema edge into them). */
@@ -104,7 +86,7 @@ export function frozenNodes(spec: GraphSpec): number[] {
 
 /** Parses and validates; throws GraphSpecError naming each offending node or edge. */
 export function parseGraphSpec(input: unknown): GraphSpec {
-  const parsed = graphSchema.safeParse(input);
+  const parsed = graphSchema.safeParse(upgradeIds(input));
   if (!parsed.success) {
     throw new GraphSpecError(issueLines(graphSchema, parsed.error));
   }
@@ -122,14 +104,14 @@ export function parseGraphSpec(input: unknown): GraphSpec {
     if (e.source < 0 || e.source > m) problems.push(`${label}: source ${e.source} does not exist (nodes 0..${m})`);
     if (e.target === 0) problems.push(`${label}: edges cannot point to node 0 (the labels)`);
     else if (e.target < 0 || e.target > m) problems.push(`${label}: target ${e.target} does not exist (nodes 1..${m})`);
-    if (e.source === e.target && !selfLoopLosses.includes(e.loss)) problems.push(`${label}: a self-loop needs a semi-supervised loss (${selfLoopLosses.join(', ')}), got "${e.loss}"`);
+    if (e.source === e.target && !(selfLoopLosses as LossName[]).includes(e.loss)) problems.push(`${label}: a self-loop needs a semi-supervised loss (${selfLoopLosses.join(', ')}), got "${e.loss}"`);
     if (e.loss === 'ema') {
       if (e.source === 0 || e.source === e.target) problems.push(`${label}: an ema edge needs two different model nodes`);
       else if (spec.nodes[e.source - 1] && spec.nodes[e.target - 1] && spec.nodes[e.source - 1].model !== spec.nodes[e.target - 1].model)
         problems.push(`${label}: an ema edge needs the same model at both ends, got ${spec.nodes[e.source - 1].model} → ${spec.nodes[e.target - 1].model}`);
     }
     if (e.source === 0 && e.loss !== 'ce' && e.loss !== 'kl') problems.push(`${label}: the label node only supports loss "ce"/"kl", got "${e.loss}"`);
-    if (e.loss === 'kd' && e.temperature == null) problems.push(`${label}: loss "kd" needs a temperature`);
+    if (lossDefinition(e.loss).needsTemperature && e.temperature == null) problems.push(`${label}: loss "${e.loss}" needs a temperature`);
     for (const p of gateProblems(e.gate)) problems.push(`${label}: ${p}`);
     if (e.loss === 'ema' && spec.edges.filter((o) => o.loss === 'ema' && o.gate.name !== 'cutoff' && o.target === e.target).length > 1 && e.gate.name !== 'cutoff') problems.push(`${label}: node ${e.target} is the EMA of more than one node`);
     const key = `${e.source}->${e.target}`;
@@ -141,11 +123,6 @@ export function parseGraphSpec(input: unknown): GraphSpec {
 }
 
 /** A readable multi-line summary. */
-/** a gate in text summaries: its name, with f and φ for sine gates and τ for threshold gates */
-export function describeGate(gate: GateSpec): string {
-  return gate.name === 'sine' ? `sine(f=${gate.f?.toFixed(2)}, φ=${gate.phi?.toFixed(2)})` : gate.name === 'threshold' ? `threshold(τ=${gate.tau ?? 0.95})` : gate.name;
-}
-
 export function describeGraph(spec: GraphSpec): string {
   const frozen = new Set(frozenNodes(spec));
   const ema = new Set(emaNodes(spec));

@@ -2,3 +2,4 @@ export * from './probability';
 export * from './attention';
 export * from './maps';
 export * from './features';
+export * from './registry';

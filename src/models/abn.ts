@@ -30,7 +30,7 @@ export class AbnResNet implements Classifier {
   constructor(readonly options: AbnResNetOptions) {
     if ((options.depth - 2) % 6 !== 0) throw new Error(`ABN ResNet depth must be 6n+2 (20, 32, 56, 110), got ${options.depth}`);
     this.blocks = (options.depth - 2) / 6;
-    this.info = { name: `abn_resnet${options.depth}`, inputShape: options.inputShape ?? [32, 32, 3], numClasses: options.numClasses };
+    this.info = { name: `abn-resnet${options.depth}`, inputShape: options.inputShape ?? [32, 32, 3], numClasses: options.numClasses };
     this.params = new ParamStore(options.seed ?? 0, `${this.info.name}/`);
   }
 

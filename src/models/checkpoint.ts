@@ -5,6 +5,7 @@
  * byte, checksum, model name, every variable and shape) and only then assigns any variable, so a
  * truncated or padded file is refused by name and never half-loads a model.
  */
+import { deprecatedIds } from '../schema/ids';
 import * as tf from '@tensorflow/tfjs-core';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
@@ -71,7 +72,8 @@ export function loadCheckpoint(model: Classifier, file: string): Record<string, 
   }
   if (header.format !== 'ktg-checkpoint-1' && header.format !== 'ktg-checkpoint-2') fail(`not a ktg checkpoint (format ${String(header.format)})`);
   if (!Array.isArray(header.variables)) fail('header has no variable list');
-  if (header.model !== model.info.name) fail(`holds a ${header.model}, not a ${model.info.name}`);
+  // checkpoints written before ids became kebab-case name e.g. abn_resnet20
+  if ((deprecatedIds[header.model] ?? header.model) !== model.info.name) fail(`holds a ${header.model}, not a ${model.info.name}`);
   const body = bytes.subarray(newline + 1);
   const floatCount = header.variables.reduce((n, e) => n + e.length, 0);
   const expectedBytes = header.bytes ?? floatCount * 4;

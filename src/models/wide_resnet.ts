@@ -24,7 +24,7 @@ export class WideResNet implements Classifier {
   constructor(readonly options: WideResNetOptions) {
     if ((options.depth - 4) % 6 !== 0) throw new Error(`Wide ResNet depth must be 6n+4 (16, 22, 28, 40), got ${options.depth}`);
     this.blocksPerGroup = (options.depth - 4) / 6;
-    this.info = { name: `wrn${options.depth}_${options.widen}`, inputShape: options.inputShape ?? [32, 32, 3], numClasses: options.numClasses };
+    this.info = { name: `wrn${options.depth}-${options.widen}`, inputShape: options.inputShape ?? [32, 32, 3], numClasses: options.numClasses };
     this.params = new ParamStore(options.seed ?? 0, `${this.info.name}/`);
   }
 

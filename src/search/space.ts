@@ -7,14 +7,12 @@
  */
 import { z } from 'zod';
 import { Rng } from '../data/random';
-import { GateName, GateSpec, SINE_PHI_MAX } from '../gates';
-import { EdgeSpec, GraphSpec, gateSchema, edgeSchema, parseGraphSpec } from '../graph/spec';
+import { gateNameSchema, sampleGate } from '../gates';
+import { GraphSpec, parseGraphSpec } from '../graph/spec';
+import { lossDefinition, lossNames, selfLoopLosses } from '../losses/registry';
+import { upgradeIds } from '../schema/ids';
 import { modelFactories } from '../models/registry';
 import { issueLines } from '../schema/issues';
-import { GanSpace, ganSpaceSize, isGanSpace, parseGanSpace } from '../gan/space';
-
-const gateNames = gateSchema.shape.name.options as readonly GateName[];
-const lossNames = edgeSchema.shape.loss.removeDefault().options;
 
 export const searchSpaceSchema = z.object({
   name: z.string().default('space'),
@@ -28,18 +26,18 @@ export const searchSpaceSchema = z.object({
     )
     .min(1),
   /** gate candidates for every edge ("sine" samples its f and φ) */
-  gates: z.array(z.enum(gateNames as [GateName, ...GateName[]])).min(1),
+  gates: z.array(gateNameSchema).min(1),
   /** gate candidates for the label edges 0→t (default: `gates`) */
-  labelGates: z.array(z.enum(gateNames as [GateName, ...GateName[]])).min(1).optional(),
+  labelGates: z.array(gateNameSchema).min(1).optional(),
   /** loss designs for model→model edges (default: KL of probabilities) */
-  losses: z.array(z.enum(lossNames as [EdgeSpec['loss'], ...EdgeSpec['loss'][]])).min(1).default(['kl']),
+  losses: z.array(z.enum(lossNames)).min(1).default(['kl']),
   /** temperature for "kd" losses */
   temperature: z.number().positive().finite().default(2),
   /** window sizes around the source map's argmax for attention-map losses (thesis §4.3: 3, 5, 7 for ResNets) */
   crops: z.array(z.number().int().positive()).min(1).optional(),
   /** semi-supervised spaces (thesis Ch.5): a self-loop on every node with a loss from `selfLosses` */
   selfLoops: z.boolean().default(false),
-  selfLosses: z.array(z.enum(['consistency', 'pseudo', 'pseudo-threshold'])).min(1).default(['consistency', 'pseudo', 'pseudo-threshold']),
+  selfLosses: z.array(z.enum(selfLoopLosses as [typeof selfLoopLosses[number], ...typeof selfLoopLosses[number][]])).min(1).default([...selfLoopLosses]),
 }).strict();
 
 export type SearchSpace = z.infer<typeof searchSpaceSchema>;
@@ -54,7 +52,7 @@ export class SearchSpaceError extends Error {
 
 /** Parses and validates a space; errors name the offending node or field. */
 export function parseSearchSpace(input: unknown): SearchSpace {
-  const parsed = searchSpaceSchema.safeParse(input);
+  const parsed = searchSpaceSchema.safeParse(upgradeIds(input));
   if (!parsed.success) throw new SearchSpaceError(issueLines(searchSpaceSchema, parsed.error, 'space'));
   const space = parsed.data;
   const problems: string[] = [];
@@ -121,12 +119,6 @@ export function describeSpaceSize(size: SpaceSize): string {
   return size.continuous ? `${size.formula} = ${n} discrete choices × continuous sine parameters` : `${size.formula} = ${n} graphs`;
 }
 
-function sampleGate(rng: Rng, candidates: GateName[]): GateSpec {
-  const name = candidates[rng.int(candidates.length)];
-  if (name === 'sine') return { name, f: rng.next(), phi: rng.next() * SINE_PHI_MAX };
-  return { name };
-}
-
 /** The graph of one trial: deterministic in (space, seed). */
 export function sampleGraph(space: SearchSpace, seed: number, data: { numClasses: number; inputShape: [number, number, number] }): GraphSpec {
   const rng = new Rng(seed);
@@ -139,17 +131,8 @@ export function sampleGraph(space: SearchSpace, seed: number, data: { numClasses
     // a node can be the EMA of one node only: a second ema draw takes the next candidate
     if (loss === 'ema' && emaInto.has(target)) loss = space.losses[(space.losses.indexOf('ema') + 1) % space.losses.length];
     if (loss === 'ema') emaInto.add(target);
-    const usesMaps = loss === 'map-pull' || loss === 'map-push' || loss === 'both-pull' || loss === 'both-push';
-    return { source, target, loss, ...(loss === 'kd' ? { temperature: space.temperature } : {}), ...(usesMaps && space.crops ? { crops: space.crops } : {}), gate: sampleGate(rng, space.gates) };
+    const def = lossDefinition(loss);
+    return { source, target, loss, ...(def.needsTemperature ? { temperature: space.temperature } : {}), ...(def.usesMaps && space.crops ? { crops: space.crops } : {}), gate: sampleGate(rng, space.gates) };
   });
   return parseGraphSpec({ numClasses: data.numClasses, inputShape: data.inputShape, nodes, edges });
-}
-
-/** A knowledge-transfer-graph space or, with `kind: "gan"`, a gate space over co-trained generators. */
-export function parseAnySpace(input: unknown): SearchSpace | GanSpace {
-  return isGanSpace(input) ? parseGanSpace(input) : parseSearchSpace(input);
-}
-
-export function anySpaceSize(space: SearchSpace | GanSpace): SpaceSize {
-  return isGanSpace(space) ? ganSpaceSize(space) : spaceSize(space);
 }

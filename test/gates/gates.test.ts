@@ -17,7 +17,7 @@ test('time gates match their formulas', () => {
   close(values(applyGate({ name: 'through' }, a, ctx)), [2, 4]);
   close(values(applyGate({ name: 'cutoff' }, a, ctx)), [0, 0]);
   close(values(applyGate({ name: 'linear' }, a, ctx)), [0.5, 1]);
-  close(values(applyGate({ name: 'negativeLinear' }, a, ctx)), [1.5, 3]);
+  close(values(applyGate({ name: 'negative-linear' }, a, ctx)), [1.5, 3]);
   // sine f = 1, φ = 0 at k/k_end = 1/4: 0.5 + 0.5·sin(π/2) = 1
   close(values(applyGate({ name: 'sine', f: 1, phi: 0 }, a, ctx)), [2, 4]);
   // f = 0.5, φ = π/4 at 1/4: 0.5 + 0.5·sin(π/4 + π/4) = 1
@@ -53,4 +53,36 @@ test('gate option problems are reported', () => {
   assert.match(gateProblems(bad[1]).join(), /phase φ/);
   assert.match(gateProblems(bad[2]).join(), /τ must be in/);
   assert.deepEqual(gateProblems({ name: 'sine', f: 0.2, phi: 1 }), []);
+});
+
+test('cosine-ramp: ½(1 − cos πk/k_end), 0 → 1 smoothly, end to end from one registry record', async () => {
+  const { gateNames, describeGate, gateColour, sampleGate } = await import('../../src/gates');
+  const { parseGraphSpec } = await import('../../src/graph/spec');
+  const { graphToDot } = await import('../../src/graph/dot');
+  const { parseSearchSpace, sampleGraph } = await import('../../src/search/space');
+  const { Rng } = await import('../../src/data/random');
+  // hand values: k/k_end = 0, 1/4, 1/2, 1 → 0, (1 − √2/2)/2 = 0.1464…, 0.5, 1
+  close([0, 25, 50, 100].map((k) => gateFactor({ name: 'cosine-ramp' }, k, 100)!), [0, (1 - Math.SQRT1_2) / 2, 0.5, 1], 1e-12);
+  close(values(applyGate({ name: 'cosine-ramp' }, tf.tensor1d([2, 4]), { step: 50, totalSteps: 100 })), [1, 2]);
+  // the schema, the sampler, the summaries and the diagram know it without being told
+  assert.ok(gateNames.includes('cosine-ramp'));
+  const spec = parseGraphSpec({ numClasses: 2, inputShape: [4, 4, 1], nodes: [{ model: 'cnn4', role: 'target' }, { model: 'cnn4' }], edges: [{ source: 0, target: 1 }, { source: 2, target: 1, gate: { name: 'cosine-ramp' } }, { source: 0, target: 2 }] });
+  assert.equal(describeGate(spec.edges[1].gate), 'cosine-ramp');
+  assert.match(graphToDot(spec), new RegExp(`n2 -> n1 \\[label="kl · cosine-ramp", color="${gateColour({ name: 'cosine-ramp' })}"`));
+  assert.deepEqual(sampleGate(new Rng(1), ['cosine-ramp']), { name: 'cosine-ramp' });
+  const space = parseSearchSpace({ nodes: [{ role: 'target', models: ['cnn4'] }, { models: ['cnn4'] }], gates: ['cosine-ramp'] });
+  assert.ok(sampleGraph(space, 3, { numClasses: 2, inputShape: [4, 4, 1] }).edges.every((e) => e.gate.name === 'cosine-ramp'));
+});
+
+test('old id spellings still load, rewritten, with one deprecation line each', async () => {
+  const { upgradeIds, deprecationMessage } = await import('../../src/schema/ids');
+  const heard: string[] = [];
+  const spec = upgradeIds({ nodes: [{ model: 'abn_resnet20' }, { model: 'wrn28_2' }], edges: [{ gate: { name: 'negativeLinear' }, loss: 'kl' }], note: 'negativeLinear' }, (old) => heard.push(old));
+  assert.deepEqual(spec, { nodes: [{ model: 'abn-resnet20' }, { model: 'wrn28-2' }], edges: [{ gate: { name: 'negative-linear' }, loss: 'kl' }], note: 'negativeLinear' });
+  assert.deepEqual(heard, ['abn_resnet20', 'wrn28_2', 'negativeLinear']);
+  assert.equal(deprecationMessage('negativeLinear'), '[ktg] "negativeLinear" is deprecated: write "negative-linear" (ids are kebab-case; the old spelling is accepted until ktg 0.3)');
+  const { parseSearchSpace } = await import('../../src/search/space');
+  assert.deepEqual(parseSearchSpace({ nodes: [{ role: 'target', models: ['wrn16_2'] }], gates: ['negativeLinear', 'through'] }).gates, ['negative-linear', 'through']);
+  const { parseGanSpace } = await import('../../src/gan/space');
+  assert.deepEqual(parseGanSpace({ kind: 'gan', generators: 2, gates: ['negativeLinear'] }).gates, ['negative-linear']);
 });

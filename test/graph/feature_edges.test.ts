@@ -40,9 +40,26 @@ test('hint, fsp, map-pull (cropped), map-push and prob-push edges train, with fi
     assert.equal(h.edgeLoss.length, 8);
     h.edgeLoss.forEach((l, i) => assert.ok(Number.isFinite(l), `edge ${i}: ${l}`));
   }
-  // the hint and map-pull losses are positive; prob-push (cosine of probabilities) lies in [0, 1]
+  // the hint and map-pull losses are positive
   assert.ok(result.history[0].edgeLoss[1] > 0 && result.history[0].edgeLoss[4] > 0);
-  assert.ok(result.history[1].edgeLoss[7] >= 0 && result.history[1].edgeLoss[7] <= 1);
+  // prob-push by hand on the trained nodes 1 → 3: p₁·p₃ / (‖p₁‖ ‖p₃‖) per sample
+  const { perSampleEdgeLoss } = await import('../../src/graph/edge_loss');
+  const x = tf.tensor4d(Array.from(toyData(4, 5).images, (v) => v / 127.5 - 1), [4, 8, 8, 1]);
+  const [o1, o3] = [result.models[0].apply(x, false), result.models[2].apply(x, false)];
+  const rows = (t: tf.Tensor) => t.arraySync() as number[][];
+  const softmax = (z: number[]) => z.map((v) => Math.exp(v - Math.max(...z))).map((e, _i, es) => e / es.reduce((a, b) => a + b, 0));
+  const dot = (a: number[], b: number[]) => a.reduce((s, v, i) => s + v * b[i], 0);
+  const byHand = rows(o1.logits).map((z1, i) => {
+    const [p1, p3] = [softmax(z1), softmax(rows(o3.logits)[i])];
+    return dot(p1, p3) / Math.sqrt(dot(p1, p1) * dot(p3, p3));
+  });
+  const got = Array.from(perSampleEdgeLoss(spec.edges[7], { source: o1, target: o3, labels: tf.tensor1d([0, 1, 2, 3], 'int32'), numClasses: 10, step: 0, totalSteps: 1 }).dataSync());
+  got.forEach((v, i) => assert.ok(Math.abs(v - byHand[i]) < 1e-5, `sample ${i}: ${v} vs ${byHand[i]}`));
+  // the linear gate weights step k of 6 by k/6 and the similarity is in (0, 1]: epoch 1 (k = 0, 1, 2) averages
+  // at most (0 + 1/6 + 2/6)/3 = 1/6, epoch 2 (k = 3, 4, 5) at most 2/3 (ungated, near-uniform outputs give ≈ 1)
+  const [e1, e2] = result.history.map((h) => h.edgeLoss[7]);
+  assert.ok(e1 > 0 && e1 <= 1 / 6 + 1e-6, `epoch 1: ${e1}`);
+  assert.ok(e2 > e1 && e2 <= 2 / 3 + 1e-6, `epoch 2: ${e2}`);
 });
 
 test('fsp between models of different widths fails with a message naming the stage shapes', async () => {
@@ -64,4 +81,32 @@ test('both-pull / both-push add the probability and map terms (Eq 4.11); neg-kl 
   v('both-push').forEach((x, i) => assert.ok(Math.abs(x - (v('prob-push')[i] + v('map-push')[i])) < 1e-5));
   v('neg-kl').forEach((x, i) => assert.ok(Math.abs(x + v('kl')[i]) < 1e-6));
   v('neg-map-pull').forEach((x, i) => assert.ok(Math.abs(x + v('map-pull')[i]) < 1e-6));
+});
+
+test('an ABN source is compared through its own attention map, and no gradient of the edge reaches the source', async () => {
+  const { detachOutput, perSampleEdgeLoss } = await import('../../src/graph/edge_loss');
+  const { normalizedMapMse, spatialAttention } = await import('../../src/losses');
+  const { build, trainableVariables } = await import('../../src/models/model');
+  const { createModel } = await import('../../src/models/registry');
+  const abn = (seed: number) => build(createModel('abn-resnet20', { numClasses: 10, inputShape: [8, 8, 1], seed }));
+  const [a, b] = [abn(1), abn(2)];
+  const x = tf.randomUniform([3, 8, 8, 1], -1, 1, 'float32', 4) as tf.Tensor4D;
+  const edge = parseGraphSpec({ ...base, nodes: [{ model: 'abn-resnet20', role: 'target' }, { model: 'abn-resnet20' }], edges: [{ source: 2, target: 1, loss: 'map-pull' }] }).edges[0];
+  const source = a.apply(x, false);
+  const target = b.apply(x, false);
+  const detached = detachOutput(source);
+  assert.deepEqual(Object.keys(detached).sort(), Object.keys(source).sort(), 'every part of the output survives detaching');
+  const io = { target, labels: tf.tensor1d([0, 1, 2], 'int32'), numClasses: 10, step: 0, totalSteps: 1 };
+  const got = Array.from(perSampleEdgeLoss(edge, { ...io, source: detached }).dataSync());
+  const own = Array.from(normalizedMapMse(tf.squeeze(source.attention!, [3]) as tf.Tensor3D, tf.squeeze(target.attention!, [3]) as tf.Tensor3D).dataSync());
+  got.forEach((v, i) => assert.ok(Math.abs(v - own[i]) < 1e-6, `sample ${i}: ${v} vs ${own[i]}`));
+  // the old detaching dropped the ABN map: the source then fell back to Σ_c F² of its last stage (2×2 here, vs the target's own 4×4)
+  assert.deepEqual(spatialAttention(source.features[source.features.length - 1]).shape, [3, 2, 2]);
+  assert.throws(() => perSampleEdgeLoss(edge, { ...io, source: { logits: detached.logits, features: detached.features } }), /attention maps of different sizes: 2×2 and 4×4/);
+  // gradient flow: the edge trains its target only
+  const vars = [...trainableVariables(a), ...trainableVariables(b)];
+  const { grads } = tf.variableGrads(() => tf.mean(perSampleEdgeLoss(edge, { ...io, source: detachOutput(a.apply(x, true)), target: b.apply(x, true) })) as tf.Scalar, vars);
+  const norm = (vs: tf.Variable[]) => vs.reduce((s, v) => s + (grads[v.name] ? tf.sum(tf.abs(grads[v.name])).dataSync()[0] : 0), 0);
+  assert.equal(norm(trainableVariables(a)), 0);
+  assert.ok(norm(trainableVariables(b)) > 0);
 });

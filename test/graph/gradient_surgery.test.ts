@@ -47,4 +47,13 @@ test('distilling teachers: ensemble KD, per-teacher KD + attention with surgery;
     }));
   }
   assert.ok(per.accuracy.every((a) => a >= 0 && a <= 1));
+  // differently trained teachers pull the student apart: some steps have conflicting transfer gradients
+  const total = (m: number[][]) => m.flat().reduce((a, b) => a + b, 0);
+  assert.ok(total(per.probabilityConflicts) + total(per.attentionConflicts) > 0, 'conflicts are counted');
+  // three copies of one teacher give three equal gradients per kind, and equal gradients never conflict (g·g ≥ 0)
+  const same = await distillTeachers(student(), [teachers[0], teachers[0], teachers[0]], data, { knowledge: 'per-teacher', temperature: 2, attentionWeight: 10, surgery: true, epochs: 1, batchSize: 16, learningRate: 0.05 });
+  assert.equal(total(same.probabilityConflicts) + total(same.attentionConflicts), 0);
+  // without surgery nothing is projected and nothing counted
+  const plain = await distillTeachers(student(), teachers, data, { knowledge: 'per-teacher', temperature: 2, attentionWeight: 10, surgery: false, epochs: 1, batchSize: 16, learningRate: 0.05 });
+  assert.equal(total(plain.probabilityConflicts) + total(plain.attentionConflicts), 0);
 });
