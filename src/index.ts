@@ -21,3 +21,4 @@ export { createModel, modelFactories } from './models/registry';
 export * as semi from './semi';
 export * as optim from './optim';
 export * as claims from './claims';
+export * as training from './training';

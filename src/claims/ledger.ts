@@ -35,9 +35,12 @@ export function resultsDir(): string {
 
 export class ClaimsLedger {
   readonly claims: ClaimRecord[] = [];
-  private readonly started = Date.now();
+  private readonly started: number;
 
-  constructor(readonly meta: { notebook: string; preset: string; backend: string; dataset: string; seeds: number[] }) {}
+  /** `startedAt` (ms since the epoch) defaults to the start of this process: in a notebook, its kernel's start */
+  constructor(readonly meta: { notebook: string; preset: string; backend: string; dataset: string; seeds: number[] }, startedAt = Date.now() - process.uptime() * 1000) {
+    this.started = startedAt;
+  }
 
   /** Judges "better > baseline" (or, with `margin`, |better − baseline| ≤ margin) over paired seeds. */
   claim(claim: string, values: { better: number[]; baseline: number[]; paper: string; measure: string; margin?: number }): ClaimRecord {

@@ -4,7 +4,6 @@
  */
 import { initBackend } from '../backend';
 import { openStorage } from '../search/storage/open';
-import { isGraphSpec } from '../search/storage/types';
 import { runWorker, WorkerEvent } from '../search/worker';
 import { formatValue } from './format';
 
@@ -16,7 +15,7 @@ export interface WorkerCommandOptions {
 }
 
 function print(e: WorkerEvent): void {
-  if (e.kind === 'trial-started') console.log(`trial ${e.number} started (attempt ${e.attempt}): ${isGraphSpec(e.spec) ? e.spec.nodes.map((n) => n.model).join(', ') : `${e.spec.generators} co-trained generator(s)`}`);
+  if (e.kind === 'trial-started') console.log(`trial ${e.number} started (attempt ${e.attempt}): ${e.summary.models}`);
   if (e.kind === 'trial-finished') console.log(`trial ${e.number} ${e.status} after ${e.epochs} epoch(s): ${formatValue(e.value)}${e.error ? ` — ${e.error}` : ''}`);
   if (e.kind === 'trial-lost') console.log(`trial ${e.number} was handed to another worker (lease lapsed); dropped here`);
 }

@@ -74,3 +74,14 @@ export function stratifiedSubset(ds: ImageDataset, n: number, seed = 0, name = `
   const order = rng.permutation(chosen.length);
   return subset(ds, Array.from(order, (k) => chosen[k]), name);
 }
+
+/**
+ * `n` images drawn at random without replacement (seeded), in random order; `n` ≤ 0 or ≥ the size
+ * returns `ds` itself. The notebooks' training and test subsets (class counts follow the data; use
+ * `stratifiedSubset` for exactly balanced classes).
+ */
+export function randomSubset(ds: ImageDataset, n: number, seed: number, name = ds.name): ImageDataset {
+  if (!Number.isInteger(n)) throw new Error(`subset size must be an integer, got ${n}`);
+  if (n <= 0 || n >= ds.labels.length) return ds;
+  return subset(ds, new Rng(seed).permutation(ds.labels.length).subarray(0, n), name);
+}

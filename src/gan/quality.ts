@@ -18,6 +18,8 @@ import { parseGraphSpec } from '../graph/spec';
 import { vanillaGraph } from '../graph/presets';
 import { Classifier } from '../models/model';
 import { classifierOutputs, frechetDistance, inceptionScore } from './metrics';
+import { DcganGenerator } from './dcgan';
+import { generateImages } from './train_gan';
 
 /** A network that turns images in [−1, 1] into class probabilities and penultimate features. */
 export interface FeatureNetwork {
@@ -200,3 +202,26 @@ export async function loadFeatureNetwork(dir: string, options: InceptionOptions 
     },
   };
 }
+
+/** one generator's scores at a step */
+export interface GeneratorScore extends SampleScores {
+  /** 1-based generator id */
+  generator: number;
+}
+
+/**
+ * Scores every generator on `samples` images from one seeded z (the same z for every generator and
+ * every call, so curves compare like with like): IS against the scorer's classifier, FID against
+ * its reference images. Used by GAN studies and the notebooks.
+ */
+export function scoreGenerators(generators: DcganGenerator[], scorer: SampleScorer, options: { samples: number; seed: number }): GeneratorScore[] {
+  return generators.map((g, i) => {
+    const images = generateImages(g, options.samples, options.seed).images;
+    try {
+      return { generator: i + 1, ...scorer.score(images) };
+    } finally {
+      images.dispose();
+    }
+  });
+}
+

@@ -12,6 +12,7 @@ import { stopGradient } from '../tensor/stop_gradient';
 import { DcganDiscriminator, DcganGenerator, ImageSize } from './dcgan';
 import { clipWeights, discriminatorLoss, GanObjective, generatorLoss, gradientPenalty } from './objectives';
 import { realImageStream } from './real_images';
+import { driveEpochs } from '../training/epoch_driver';
 
 export interface GanOptions {
   imageSize: ImageSize;
@@ -78,10 +79,14 @@ export async function trainGan(data: ImageDataset, options: GanOptions): Promise
   const history: GanHistory[] = [];
   let zSeed = seed * 1_000_003;
   const z = () => tf.randomNormal([n, zDim], 0, 1, 'float32', zSeed++) as tf.Tensor2D;
-  try {
-    for (let step = 0; step < options.steps; step++) {
-      await new Promise<void>((r) => setImmediate(r));
-      if (options.signal?.aborted) return { generator, discriminator, history, status: 'aborted' };
+  // one "epoch" of all the steps: the driver gives the abort signal, the non-finite check and disposal
+  const run = await driveEpochs({
+    epochs: 1,
+    optimizers: [dOpt, gOpt],
+    steps: () => Array.from({ length: options.steps }, (_, i) => i),
+    signal: options.signal,
+    describeValue: (i) => (i === 0 ? 'the discriminator loss' : 'the generator loss'),
+    step: async (step) => {
       let d = 0;
       for (let k = 0; k < (options.criticSteps ?? 1); k++) {
         const real = nextReal();
@@ -103,14 +108,12 @@ export async function trainGan(data: ImageDataset, options: GanOptions): Promise
       const g = gLoss.dataSync()[0];
       tf.dispose([gLoss, ...(labels ? [labels] : [])]);
       history.push({ step: step + 1, dLoss: d, gLoss: g });
-      if (!Number.isFinite(d) || !Number.isFinite(g)) return { generator, discriminator, history, status: 'diverged' };
-      if (snapshots.has(step + 1)) await options.onSnapshot?.(step + 1, generator);
-    }
-  } finally {
-    dOpt.dispose();
-    gOpt.dispose();
-  }
-  return { generator, discriminator, history, status: 'completed' };
+      if (Number.isFinite(d) && Number.isFinite(g) && snapshots.has(step + 1)) await options.onSnapshot?.(step + 1, generator);
+      return [d, g];
+    },
+    endEpoch: () => undefined,
+  });
+  return { generator, discriminator, history, status: run.status === 'stopped' ? 'completed' : run.status };
 }
 
 /** `n` images of a generator from a seeded z; conditional generators get balanced labels i mod classes */

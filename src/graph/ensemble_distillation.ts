@@ -12,7 +12,8 @@ import { ImageDataset } from '../data/dataset';
 import { attentionMapOf, crossEntropy, distillation, normalizedMapMse } from '../losses';
 import { Classifier, ForwardOutput, trainableVariables } from '../models/model';
 import { flattenGrads, projectConflicts, unflattenGrads } from './gradient_surgery';
-import { evaluateAll, learningRateAt, TrainOptions } from './trainer';
+import { evaluateAll, TrainOptions } from './trainer';
+import { driveEpochs, learningRateAt } from '../training/epoch_driver';
 
 export interface DistillOptions extends Pick<TrainOptions, 'epochs' | 'batchSize' | 'learningRate' | 'momentum' | 'weightDecay' | 'schedule' | 'milestones' | 'augmentation'> {
   knowledge: 'ensemble' | 'per-teacher';
@@ -46,67 +47,70 @@ export async function distillTeachers(student: Classifier, teachers: Classifier[
   const beta = options.attentionWeight ?? 0;
   const T = options.temperature;
   const trainOptions = { ...options, seed: options.seed ?? 0 } as TrainOptions;
-  try {
-    for (let epoch = 0; epoch < options.epochs; epoch++) {
-      optimizer.setLearningRate(learningRateAt(trainOptions, epoch));
-      for (const batch of batches(data.train, { batchSize: options.batchSize, seed: options.seed ?? 0, epoch, augmentation: options.augmentation ?? 'none' })) {
-        await new Promise<void>((r) => setImmediate(r));
-        const targets = tf.tidy(() => teachers.map((t) => {
-          const o = t.apply(batch.x, false);
-          return { logits: o.logits, map: attentionMapOf(o) };
-        }));
-        // the losses, each a function of the student's output on the batch
-        type Loss = { kind: 'label' | 'prob' | 'att'; teacher: number; f: (o: ForwardOutput) => tf.Scalar };
-        const losses: Loss[] = [];
-        const decay = () => (wd > 0 ? tf.mul(0.5 * wd, tf.addN(decayed.map((v) => tf.sum(tf.square(v))))) : tf.scalar(0));
-        losses.push({ kind: 'label', teacher: -1, f: (o) => tf.add(tf.mean(crossEntropy(batch.labels, o.logits)), decay()) as tf.Scalar });
-        if (options.knowledge === 'ensemble') {
-          const ensemble = tf.tidy(() => tf.div(tf.addN(targets.map((t) => t.logits)), k) as tf.Tensor2D);
-          targets.push({ logits: ensemble, map: targets[0].map });
-          losses.push({ kind: 'prob', teacher: -1, f: (o) => tf.mean(distillation(ensemble, o.logits, T)) as tf.Scalar });
-        } else {
-          targets.slice(0, k).forEach((t, i) => {
-            losses.push({ kind: 'prob', teacher: i, f: (o) => tf.mean(distillation(t.logits, o.logits, T)) as tf.Scalar });
-            if (beta > 0) losses.push({ kind: 'att', teacher: i, f: (o) => tf.mul(beta, tf.mean(normalizedMapMse(t.map, attentionMapOf(o)))) as tf.Scalar });
-          });
-        }
-        let total: tf.Tensor1D;
-        if (options.surgery && losses.length > 2) {
-          // one forward + backward per loss (batch-norm statistics then move once per loss)
-          const flat = losses.map((l) => {
-            const { grads, value } = tf.variableGrads(() => l.f(student.apply(batch.x, true)), vars);
-            const g = flattenGrads(grads, vars);
-            tf.dispose([value, ...Object.values(grads)]);
-            return g;
-          });
-          const own = losses.slice(1);
-          const { projected, conflicts } = projectConflicts(flat.slice(1));
-          own.forEach((a, i) =>
-            own.forEach((b, j) => {
-              if (a.kind === b.kind && a.teacher >= 0 && b.teacher >= 0 && a.teacher !== b.teacher) (a.kind === 'prob' ? result.probabilityConflicts : result.attentionConflicts)[a.teacher][b.teacher] += conflicts[i][j];
-            }),
-          );
-          total = tf.tidy(() => tf.addN([flat[0], ...projected]) as tf.Tensor1D);
-          tf.dispose([...flat, ...projected]);
-        } else {
-          const { grads, value } = tf.variableGrads(() => {
-            const o = student.apply(batch.x, true);
-            return tf.addN(losses.map((l) => l.f(o))) as tf.Scalar;
-          }, vars);
-          total = flattenGrads(grads, vars);
-          tf.dispose([value, ...Object.values(grads)]);
-        }
-        const named = unflattenGrads(total, vars);
-        optimizer.applyGradients(vars.map((v) => ({ name: v.name, tensor: named[v.name] })));
-        tf.dispose([total, ...Object.values(named), batch.x, batch.labels, ...targets.flatMap((t) => [t.logits, t.map])]);
-        result.steps++;
+  await driveEpochs({
+    epochs: options.epochs,
+    learningRate: (epoch) => learningRateAt(trainOptions, epoch),
+    optimizers: [optimizer],
+    steps: (epoch) => batches(data.train, { batchSize: options.batchSize, seed: options.seed ?? 0, epoch, augmentation: options.augmentation ?? 'none' }),
+    discard: (batch) => tf.dispose([batch.x, batch.labels]),
+    step: (batch) => {
+      const targets = tf.tidy(() => teachers.map((t) => {
+        const o = t.apply(batch.x, false);
+        return { logits: o.logits, map: attentionMapOf(o) };
+      }));
+      // the losses, each a function of the student's output on the batch
+      type Loss = { kind: 'label' | 'prob' | 'att'; teacher: number; f: (o: ForwardOutput) => tf.Scalar };
+      const losses: Loss[] = [];
+      const decay = () => (wd > 0 ? tf.mul(0.5 * wd, tf.addN(decayed.map((v) => tf.sum(tf.square(v))))) : tf.scalar(0));
+      losses.push({ kind: 'label', teacher: -1, f: (o) => tf.add(tf.mean(crossEntropy(batch.labels, o.logits)), decay()) as tf.Scalar });
+      if (options.knowledge === 'ensemble') {
+        const ensemble = tf.tidy(() => tf.div(tf.addN(targets.map((t) => t.logits)), k) as tf.Tensor2D);
+        targets.push({ logits: ensemble, map: targets[0].map });
+        losses.push({ kind: 'prob', teacher: -1, f: (o) => tf.mean(distillation(ensemble, o.logits, T)) as tf.Scalar });
+      } else {
+        targets.slice(0, k).forEach((t, i) => {
+          losses.push({ kind: 'prob', teacher: i, f: (o) => tf.mean(distillation(t.logits, o.logits, T)) as tf.Scalar });
+          if (beta > 0) losses.push({ kind: 'att', teacher: i, f: (o) => tf.mul(beta, tf.mean(normalizedMapMse(t.map, attentionMapOf(o)))) as tf.Scalar });
+        });
       }
+      let total: tf.Tensor1D;
+      if (options.surgery && losses.length > 2) {
+        // one forward + backward per loss (batch-norm statistics then move once per loss)
+        const flat = losses.map((l) => {
+          const { grads, value } = tf.variableGrads(() => l.f(student.apply(batch.x, true)), vars);
+          const g = flattenGrads(grads, vars);
+          tf.dispose([value, ...Object.values(grads)]);
+          return g;
+        });
+        const own = losses.slice(1);
+        const { projected, conflicts } = projectConflicts(flat.slice(1));
+        own.forEach((a, i) =>
+          own.forEach((b, j) => {
+            if (a.kind === b.kind && a.teacher >= 0 && b.teacher >= 0 && a.teacher !== b.teacher) (a.kind === 'prob' ? result.probabilityConflicts : result.attentionConflicts)[a.teacher][b.teacher] += conflicts[i][j];
+          }),
+        );
+        total = tf.tidy(() => tf.addN([flat[0], ...projected]) as tf.Tensor1D);
+        tf.dispose([...flat, ...projected]);
+      } else {
+        const { grads, value } = tf.variableGrads(() => {
+          const o = student.apply(batch.x, true);
+          return tf.addN(losses.map((l) => l.f(o))) as tf.Scalar;
+        }, vars);
+        total = flattenGrads(grads, vars);
+        tf.dispose([value, ...Object.values(grads)]);
+      }
+      const named = unflattenGrads(total, vars);
+      optimizer.applyGradients(vars.map((v) => ({ name: v.name, tensor: named[v.name] })));
+      tf.dispose([total, ...Object.values(named), batch.x, batch.labels, ...targets.flatMap((t) => [t.logits, t.map])]);
+      result.steps++;
+      return [];
+    },
+    endEpoch: (_means, info) => {
       const acc = evaluateAll([student], data.test).accuracy[0];
       result.accuracy.push(acc);
-      options.onEpoch?.(epoch + 1, acc);
-    }
-  } finally {
-    optimizer.dispose();
-  }
+      return { epoch: info.epoch + 1, accuracy: acc };
+    },
+    onEpoch: (m) => void options.onEpoch?.(m.epoch, m.accuracy),
+  });
   return result;
 }

@@ -12,13 +12,15 @@ import * as path from 'path';
 import { fingerprint, ImageDataset } from '../data/dataset';
 import { dataDir } from '../data/registry';
 import { loadCheckpoint, saveCheckpoint } from '../models/checkpoint';
-import { batches, toTensor } from '../data/batches';
+import { Batch, batches, toTensor } from '../data/batches';
 import { Augmentation } from '../data/augment';
 import { build, Classifier, ForwardOutput, trainableVariables } from '../models/model';
 import { createModel } from '../models/registry';
 import { stopGradient } from '../tensor/stop_gradient';
-import { gatedEdgeLoss, perSampleEdgeLoss } from './edge_loss';
+import { detachOutput, gatedEdgeLoss, perSampleEdgeLoss } from './edge_loss';
 import { ParamStore } from '../models/layers';
+import { lossDefinition } from '../losses/registry';
+import { DivergedError, driveEpochs, DriverResult, EpochInfo, learningRateAt, TrainStatus, yieldToEventLoop } from '../training/epoch_driver';
 import { frozenNodes, GraphSpec, GraphSpecError, GraphSpecInput, isSemiSupervised, parseGraphSpec } from './spec';
 import { vanillaSpecFor } from './presets';
 
@@ -59,7 +61,7 @@ export interface EpochMetrics {
   seconds: number;
 }
 
-export type TrainStatus = 'completed' | 'diverged' | 'stopped' | 'aborted';
+export type { TrainStatus };
 
 export interface TrainResult {
   status: TrainStatus;
@@ -75,19 +77,7 @@ export function disposeModels(result: Pick<TrainResult, 'models'>): void {
   for (const m of result.models) if (!cachedPretrained.has(m)) m.params.dispose();
 }
 
-/** lets timers (heartbeats, progress bars) and signal handlers run between training steps */
-export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-export function learningRateAt(options: TrainOptions, epoch: number): number {
-  const base = options.learningRate ?? 0.1;
-  const schedule = options.schedule ?? 'cosine';
-  if (schedule === 'constant') return base;
-  if (schedule === 'step') return base * 0.1 ** (options.milestones ?? []).filter((m) => epoch >= m).length;
-  return 0.5 * base * (1 + Math.cos((Math.PI * epoch) / options.epochs));
-}
-
-/** A training loss that became NaN or infinite, or an edge loss above MAX_EDGE_LOSS. */
-export class DivergedError extends Error {}
+export { DivergedError, learningRateAt, yieldToEventLoop };
 
 /**
  * An edge whose mean loss over a batch exceeds this has exploded (seen: FSP between an ABN ResNet
@@ -205,7 +195,7 @@ export function evaluateAll(models: Classifier[], ds: ImageDataset, batchSize = 
  * between different widths, attention maps of different sizes, …) fail here naming the edge.
  */
 export function buildEdgeParams(spec: GraphSpec, models: Classifier[], train: ImageDataset, seed: number): (ParamStore | undefined)[] {
-  const params = spec.edges.map((e, i) => (e.loss === 'hint' ? new ParamStore(seed * 1000 + 500 + i, `edge${i}/`) : undefined));
+  const params = spec.edges.map((e, i) => lossDefinition(e.loss).createParams?.(seed * 1000 + 500 + i, `edge${i}/`));
   const problems: string[] = [];
   tf.tidy(() => {
     const n = Math.min(2, train.labels.length);
@@ -237,7 +227,7 @@ export function checkData(spec: GraphSpec, data: { train: ImageDataset; test: Im
   if (data.train.labels.length === 0) throw new Error(`the training set ${data.train.name} is empty`);
 }
 
-function saveCheckpoints(spec: GraphSpec, models: Classifier[], learning: boolean[], dir: string, epoch: number): void {
+export function saveCheckpoints(spec: GraphSpec, models: Classifier[], learning: boolean[], dir: string, epoch: number): void {
   models.forEach((m, i) => {
     if (learning[i]) saveCheckpoint(m, path.join(dir, `node${i + 1}-${spec.nodes[i].model}-epoch${epoch}.ckpt`), { node: i + 1, epoch });
   });
@@ -272,29 +262,21 @@ export async function trainGraph(input: GraphSpecInput | GraphSpec, data: { trai
   const stepsPerEpoch = Math.floor(data.train.labels.length / options.batchSize);
   const totalSteps = stepsPerEpoch * options.epochs;
   const target = spec.nodes.findIndex((n) => n.role === 'target');
-  const history: EpochMetrics[] = [];
-  let step = 0;
-  let status: TrainStatus = 'completed';
+  const edgeCount = spec.edges.length;
+  const maxEdgeLoss = options.maxEdgeLoss ?? MAX_EDGE_LOSS;
   try {
-    for (let epoch = 0; epoch < options.epochs; epoch++) {
-      const t0 = Date.now();
-      const lr = learningRateAt(options, epoch);
-      optimizer.setLearningRate(lr);
-      const nodeLoss = new Array<number>(models.length).fill(0);
-      const edgeLoss = new Array<number>(spec.edges.length).fill(0);
-      let count = 0;
-      for (const batch of batches(data.train, { batchSize: options.batchSize, seed, epoch, augmentation: options.augmentation ?? 'none' })) {
-        await yieldToEventLoop();
-        if (options.signal?.aborted) {
-          tf.dispose([batch.x, batch.labels]);
-          status = 'aborted';
-          break;
-        }
+    const run = await driveEpochs<Batch, EpochMetrics>({
+      epochs: options.epochs,
+      learningRate: (epoch) => learningRateAt(options, epoch),
+      optimizers: [optimizer],
+      steps: (epoch) => batches(data.train, { batchSize: options.batchSize, seed, epoch, augmentation: options.augmentation ?? 'none' }),
+      discard: (batch) => tf.dispose([batch.x, batch.labels]),
+      step: (batch, { epoch, step }) => {
         const parts: tf.Scalar[] = [];
         const cost = optimizer.minimize(() => {
           // one forward per node; frozen nodes run in inference mode
           const outputs: ForwardOutput[] = models.map((m, i) => m.apply(batch.x, learning[i]));
-          const detached = outputs.map((o) => ({ logits: stopGradient(o.logits), features: o.features.map((f) => stopGradient(f)) }));
+          const detached = outputs.map(detachOutput);
           const perNode = models.map(() => [] as tf.Scalar[]);
           spec.edges.forEach((e, i) => {
             const loss = gatedEdgeLoss(e, {
@@ -316,41 +298,41 @@ export async function trainGraph(input: GraphSpecInput | GraphSpec, data: { trai
         const values = parts.map((p) => p.dataSync()[0]);
         const totalValue = cost.dataSync()[0];
         tf.dispose([cost, ...parts, batch.x, batch.labels]);
-        const diverged = stepDivergence(spec, values.slice(0, spec.edges.length), totalValue, options.maxEdgeLoss ?? MAX_EDGE_LOSS, epoch, step);
+        const diverged = stepDivergence(spec, values.slice(0, edgeCount), totalValue, maxEdgeLoss, epoch, step);
         if (diverged) throw new DivergedError(diverged);
-        values.slice(0, spec.edges.length).forEach((v, i) => (edgeLoss[i] += v));
-        values.slice(spec.edges.length).forEach((v, i) => (nodeLoss[i] += v));
-        count++;
-        step++;
-      }
-      if (status === 'aborted') break;
-      const evaluation = evaluateAll(models, data.test);
-      const metrics: EpochMetrics = {
-        epoch: epoch + 1,
-        accuracy: evaluation.accuracy,
-        ensembleAccuracy: evaluation.ensembleAccuracy,
-        nodeLoss: nodeLoss.map((v) => v / Math.max(count, 1)),
-        edgeLoss: edgeLoss.map((v) => v / Math.max(count, 1)),
-        learningRate: lr,
-        seconds: (Date.now() - t0) / 1000,
-      };
-      history.push(metrics);
-      const every = options.checkpoint?.every;
-      if (options.checkpoint && ((every && (epoch + 1) % every === 0) || epoch + 1 === options.epochs)) saveCheckpoints(spec, models, learning, options.checkpoint.dir, epoch + 1);
-      if ((await options.onEpoch?.(metrics)) === 'stop' && epoch + 1 < options.epochs) {
-        status = 'stopped';
-        break;
-      }
-    }
+        return values;
+      },
+      endEpoch: (means, info) => epochMetrics(models, data.test, means, edgeCount, info),
+      onEpoch: options.onEpoch,
+      checkpoint: options.checkpoint && { every: options.checkpoint.every, save: (epochs) => saveCheckpoints(spec, models, learning, options.checkpoint!.dir, epochs) },
+      signal: options.signal,
+    });
+    return trainResult(run, models, target);
   } catch (err) {
-    if (!(err instanceof DivergedError)) {
-      disposeModels({ models });
-      throw err;
-    }
-    return { status: 'diverged', error: err.message, history, targetAccuracy: NaN, models };
+    disposeModels({ models });
+    throw err;
   } finally {
-    optimizer.dispose();
     for (const p of edgeParams) p?.dispose();
   }
-  return { status, history, targetAccuracy: history.length ? history[history.length - 1].accuracy[target] : NaN, models };
+}
+
+/** one epoch's metrics: every node and the ensemble evaluated on `test`, and the epoch's mean losses (edges first, then nodes) */
+export function epochMetrics(models: Classifier[], test: ImageDataset, means: number[], edgeCount: number, info: EpochInfo): EpochMetrics {
+  const evaluation = evaluateAll(models, test);
+  const mean = (i: number) => means[i] ?? 0;
+  return {
+    epoch: info.epoch + 1,
+    accuracy: evaluation.accuracy,
+    ensembleAccuracy: evaluation.ensembleAccuracy,
+    nodeLoss: models.map((_, i) => mean(edgeCount + i)),
+    edgeLoss: Array.from({ length: edgeCount }, (_, i) => mean(i)),
+    learningRate: info.learningRate,
+    seconds: info.seconds,
+  };
+}
+
+/** a driver's run as a TrainResult of these models */
+export function trainResult(run: DriverResult<EpochMetrics>, models: Classifier[], target: number): TrainResult {
+  const last = run.history[run.history.length - 1];
+  return { status: run.status, ...(run.error ? { error: run.error } : {}), history: run.history, targetAccuracy: run.status === 'diverged' || !last ? NaN : last.accuracy[target], models };
 }

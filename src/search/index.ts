@@ -8,4 +8,4 @@ export * from './local_pool';
 export * from './storage';
 export * from './run_search';
 export * from './train_jobs';
-export * from './gan_trial';
+export * from './kinds';

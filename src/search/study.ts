@@ -3,10 +3,9 @@
  * ready for plotting in a notebook).
  */
 import { datasets } from '../data/registry';
-import { TrialSpec } from './storage/types';
 import { openStorage } from './storage/open';
-import { EpochRow, StudyRow, StudyStorage, TrialRow, TrialStatus } from './storage/types';
-import { parseAnySpace } from './space';
+import { EpochRow, StoredSpec, StudyRow, StudyStorage, TrialRow, TrialStatus } from './storage/types';
+import { parseAnySpace } from './kinds';
 import { loadSearchData, SearchData } from './worker';
 import { configDifferences, parseStudyConfig, StudyConfig, StudyConfigInput } from './study_config';
 
@@ -82,7 +81,8 @@ export interface StudyData {
   trials: TrialRow[];
   epochs: EpochRow[];
   progress: StudyProgress;
-  best?: { trial: TrialRow; spec: TrialSpec };
+  /** the best finished trial; read its spec with `asGraphSpec` / `asCoGanSpec` */
+  best?: { trial: TrialRow; spec: StoredSpec };
 }
 
 /** Everything about a study as plain rows: `await readStudy('sqlite:studies/ktg.db', 'ch3')`. */

@@ -8,24 +8,13 @@ import * as os from 'os';
 import { ImageDataset, subset } from '../data/dataset';
 import { loadDataset } from '../data/registry';
 import { labelledSplit, trainValidationSplit } from '../data/splits';
-import { trainSemiGraph } from '../semi/trainer';
-import { disposeModels, EpochMetrics, trainGraph } from '../graph/trainer';
-import { isGanSpace, sampleCoGan } from '../gan/space';
-import { SampleScorer } from '../gan/quality';
 import { checkAshaOptions, promotable, rungAt } from './asha';
-import { ganScorer, trainGanTrial } from './gan_trial';
-import { sampleGraph, SearchSpace } from './space';
+import { AnyStudyKind, kindOf, RecordEpoch, SearchData, TrialSpec } from './kinds';
 import { StudyConfig, trialSeed } from './study_config';
-import { Claim, EpochRow, isGraphSpec, LostTrialError, StudyStorage, TrialSpec, WorkerInfo } from './storage/types';
+import { Claim, LostTrialError, StoredSpec, StudyStorage, WorkerInfo } from './storage/types';
 
-export interface SearchData {
-  train: ImageDataset;
-  validation: ImageDataset;
-  numClasses: number;
-  inputShape: [number, number, number];
-  /** semi-supervised studies: the training part split into labelled and unlabelled images */
-  semi?: { labelled: ImageDataset; unlabelled: ImageDataset };
-}
+export type { RecordEpoch, SearchData };
+export { objective } from './kinds';
 
 /** The search split of a study: validation carved out of the training set (seed 0), then the training subset. */
 export async function loadSearchData(config: StudyConfig): Promise<SearchData> {
@@ -39,7 +28,7 @@ export async function loadSearchData(config: StudyConfig): Promise<SearchData> {
 }
 
 export type WorkerEvent =
-  | { kind: 'trial-started'; number: number; attempt: number; spec: TrialSpec }
+  | { kind: 'trial-started'; number: number; attempt: number; spec: TrialSpec; summary: { models: string; gates: string } }
   | { kind: 'epoch'; number: number; epoch: number; value: number }
   | { kind: 'trial-finished'; number: number; status: 'completed' | 'pruned' | 'failed'; value?: number; epochs: number; error?: string }
   | { kind: 'trial-lost'; number: number }
@@ -69,11 +58,6 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
   });
 
-/** the objective of one epoch's metrics */
-export function objective(config: StudyConfig, m: EpochMetrics, target: number): number {
-  return config.metric === 'ensemble' ? m.ensembleAccuracy : m.accuracy[target];
-}
-
 /** Runs trials until the study is done (or maxTrials, or the signal). Returns how many trials it finished. */
 export async function runWorker(storage: StudyStorage, studyName: string, options: WorkerOptions = {}): Promise<number> {
   const study = await storage.getStudy(studyName);
@@ -81,8 +65,9 @@ export async function runWorker(storage: StudyStorage, studyName: string, option
   const config = study.config;
   if (config.pruner.kind === 'asha') checkAshaOptions(config.pruner);
   const data = options.data ?? (await loadSearchData(config));
-  // GAN studies: the metric classifier (trained once, cached on disk) and the real reference features
-  const scorer = isGanSpace(config.space) ? await ganScorer(config, data) : undefined;
+  const kind = kindOf(config);
+  // once per worker, e.g. for GAN studies the metric classifier (trained once, cached on disk)
+  const prepared = await kind.prepare(config, data);
   const worker = workerInfo(options.id);
   const leaseMs = options.leaseMs ?? 120_000;
   const emit = options.onEvent ?? (() => undefined);
@@ -103,7 +88,7 @@ export async function runWorker(storage: StudyStorage, studyName: string, option
         await sleep(Math.min(5000, leaseMs / 2), options.signal);
         continue;
       }
-      const outcome = await runTrial(storage, studyName, config, data, next.claim, worker, options, scorer);
+      const outcome = await runTrial(storage, studyName, config, data, next.claim, worker, options, kind, prepared);
       if (outcome === 'aborted') break;
       if (outcome === 'lost') emit({ kind: 'trial-lost', number: next.claim.number });
       else finished++;
@@ -115,32 +100,15 @@ export async function runWorker(storage: StudyStorage, studyName: string, option
   return finished;
 }
 
-/** what every kind of trial reports after an epoch: the row to store; the answer is "stop" when ASHA prunes it */
-export type RecordEpoch = (row: Omit<EpochRow, 'study' | 'trial'>) => Promise<void | 'stop'>;
-
-/** trains a classifier graph (supervised or semi-supervised) for one trial */
-async function trainGraphTrial(spec: TrialSpec, config: StudyConfig, data: SearchData, seed: number, signal: AbortSignal | undefined, record: RecordEpoch): Promise<{ status: string; error?: string }> {
-  if (!isGraphSpec(spec)) throw new Error('a classifier study got a GAN spec');
-  const target = spec.nodes.findIndex((n) => n.role === 'target');
-  const onEpoch = (m: EpochMetrics) => record({ epoch: m.epoch, value: objective(config, m, target), accuracy: m.accuracy, ensembleAccuracy: m.ensembleAccuracy, nodeLoss: m.nodeLoss, edgeLoss: m.edgeLoss, seconds: m.seconds });
-  const common = { epochs: config.epochs, learningRate: config.learningRate, schedule: config.schedule, milestones: config.milestones, weightDecay: config.weightDecay, seed, signal, onEpoch };
-  const result =
-    config.semi && data.semi
-      ? await trainSemiGraph(spec, { labelled: data.semi.labelled, unlabelled: data.semi.unlabelled, test: data.validation }, { ...common, labelledBatch: config.semi.labelledBatch, unlabelledBatch: config.semi.unlabelledBatch, emaDecay: config.semi.emaDecay, tau: config.semi.tau })
-      : await trainGraph(spec, { train: data.train, test: data.validation }, { ...common, batchSize: config.batchSize, augmentation: config.augmentation });
-  disposeModels(result);
-  return result;
-}
-
-async function runTrial(storage: StudyStorage, study: string, config: StudyConfig, data: SearchData, claim: Claim, worker: WorkerInfo, options: WorkerOptions, scorer?: SampleScorer): Promise<'finished' | 'lost' | 'aborted'> {
+async function runTrial(storage: StudyStorage, study: string, config: StudyConfig, data: SearchData, claim: Claim, worker: WorkerInfo, options: WorkerOptions, kind: AnyStudyKind, prepared: unknown): Promise<'finished' | 'lost' | 'aborted'> {
   const emit = options.onEvent ?? (() => undefined);
   const seed = trialSeed(config, claim.number);
   let epochs = 0;
   let lastValue: number | undefined;
   try {
-    const spec: TrialSpec = isGanSpace(config.space) ? sampleCoGan(config.space, seed) : sampleGraph(config.space as SearchSpace, seed, data);
-    await storage.setTrialSpec(study, claim, worker, spec);
-    emit({ kind: 'trial-started', number: claim.number, attempt: claim.attempt, spec });
+    const spec = kind.sample(kind.parseSpace(config.space), seed, data);
+    await storage.setTrialSpec(study, claim, worker, { ...(spec as StoredSpec) });
+    emit({ kind: 'trial-started', number: claim.number, attempt: claim.attempt, spec: spec as TrialSpec, summary: kind.summary(spec) });
     let pruned = false;
     const record: RecordEpoch = async (row) => {
       epochs = row.epoch;
@@ -155,7 +123,7 @@ async function runTrial(storage: StudyStorage, study: string, config: StudyConfi
         return 'stop';
       }
     };
-    const result = scorer ? await trainGanTrial(spec, config, data, scorer, seed, options.signal, record) : await trainGraphTrial(spec, config, data, seed, options.signal, record);
+    const result = await kind.runTrial(spec, { config, data, seed, signal: options.signal, record }, prepared);
     if (result.status === 'aborted') {
       await storage.releaseTrial(study, claim, worker);
       return 'aborted';

@@ -15,12 +15,13 @@ import { toTensor } from '../data/batches';
 import { ImageDataset } from '../data/dataset';
 import { Rng } from '../data/random';
 import { applyGate } from '../gates';
-import { crossEntropy, klDivergence } from '../losses';
+import { crossEntropy, lossDefinition, lossNames } from '../losses';
 import { build, Classifier, trainableVariables } from '../models/model';
 import { createModel } from '../models/registry';
 import { stopGradient } from '../tensor/stop_gradient';
 import { EdgeSpec, frozenNodes, GraphSpec, GraphSpecInput, parseGraphSpec } from '../graph/spec';
-import { checkData, checkTrainOptions, disposeModels, EpochMetrics, evaluateAll, learningRateAt, MAX_EDGE_LOSS, pretrained, stepDivergence, TrainOptions, TrainResult, TrainStatus, yieldToEventLoop } from '../graph/trainer';
+import { checkData, checkTrainOptions, disposeModels, epochMetrics, MAX_EDGE_LOSS, pretrained, saveCheckpoints, stepDivergence, TrainOptions, TrainResult, trainResult } from '../graph/trainer';
+import { DivergedError, driveEpochs, learningRateAt } from '../training/epoch_driver';
 
 export interface SemiData {
   labelled: ImageDataset;
@@ -46,27 +47,17 @@ export interface SemiOutputs {
   strong: tf.Tensor2D;
 }
 
-/** per-sample loss of an edge (before the gate) */
+/** per-sample loss of an edge (before the gate): the label edge's CE, else the loss's unlabelled function (src/losses/registry.ts) */
 export function semiEdgeLoss(edge: EdgeSpec, target: SemiOutputs, source: SemiOutputs | undefined, labels: tf.Tensor1D, tau: number): tf.Tensor1D {
   return tf.tidy(() => {
     if (edge.source === 0) return crossEntropy(labels, target.labelled);
     if (!source) throw new Error(`edge ${edge.source}→${edge.target} has no source outputs`);
-    const pWeak = tf.softmax(stopGradient(source.weak)) as tf.Tensor2D;
-    switch (edge.loss) {
-      case 'consistency':
-        return klDivergence(pWeak, target.strong);
-      case 'pseudo':
-        return crossEntropy(tf.argMax(pWeak, 1) as tf.Tensor1D, target.strong);
-      case 'pseudo-threshold': {
-        const mask = tf.cast(tf.greater(tf.max(pWeak, 1), tau), 'float32');
-        return tf.mul(mask, crossEntropy(tf.argMax(pWeak, 1) as tf.Tensor1D, target.strong)) as tf.Tensor1D;
-      }
-      case 'kl':
-        // a model→model edge on unlabelled data without perturbation roles: KL on the weak views
-        return klDivergence(pWeak, target.weak);
-      default:
-        throw new Error(`edge ${edge.source}→${edge.target}: loss "${edge.loss}" is not available in semi-supervised graphs (use ce, consistency, pseudo, pseudo-threshold, kl, ema)`);
+    const def = lossDefinition(edge.loss);
+    if (!def.unlabelled) {
+      const usable = lossNames.filter((n) => lossDefinition(n).unlabelled || lossDefinition(n).noLoss);
+      throw new Error(`edge ${edge.source}→${edge.target}: loss "${edge.loss}" is not available in semi-supervised graphs (use ce on label edges, ${usable.join(', ')})`);
     }
+    return def.unlabelled(edge, { sourceWeakProbs: tf.softmax(stopGradient(source.weak)) as tf.Tensor2D, targetWeak: target.weak, targetStrong: target.strong, tau });
   });
 }
 
@@ -74,7 +65,7 @@ export function semiEdgeLoss(edge: EdgeSpec, target: SemiOutputs, source: SemiOu
 export function semiNodeLosses(spec: GraphSpec, outputs: SemiOutputs[], labels: tf.Tensor1D, step: number, totalSteps: number, tau = 0.95): { node: tf.Scalar[]; edge: tf.Scalar[] } {
   const edge = spec.edges.map((e) =>
     tf.tidy(() => {
-      if (e.loss === 'ema' || e.gate.name === 'cutoff') return tf.scalar(0);
+      if (lossDefinition(e.loss).noLoss || e.gate.name === 'cutoff') return tf.scalar(0);
       const src = e.source === 0 ? undefined : outputs[e.source - 1];
       const perSample = semiEdgeLoss(e, outputs[e.target - 1], src, labels, tau);
       const sourceProbs = e.source === 0 ? (tf.oneHot(tf.cast(labels, 'int32'), spec.numClasses) as tf.Tensor2D) : (tf.softmax(stopGradient(src!.weak)) as tf.Tensor2D);
@@ -83,7 +74,7 @@ export function semiNodeLosses(spec: GraphSpec, outputs: SemiOutputs[], labels: 
     }),
   );
   const node = spec.nodes.map((_, i) => {
-    const mine = spec.edges.map((e, j) => (e.target === i + 1 && e.loss !== 'ema' ? edge[j] : undefined)).filter((x): x is tf.Scalar => x !== undefined);
+    const mine = spec.edges.map((e, j) => (e.target === i + 1 && !lossDefinition(e.loss).noLoss ? edge[j] : undefined)).filter((x): x is tf.Scalar => x !== undefined);
     return mine.length ? (tf.addN(mine) as tf.Scalar) : tf.scalar(0);
   });
   return { node, edge };
@@ -135,27 +126,24 @@ export async function trainSemiGraph(input: GraphSpecInput | GraphSpec, data: Se
   if (stepsPerEpoch < 1) throw new Error(`the unlabelled set (${data.unlabelled.labels.length}) is smaller than one unlabelled batch (${options.unlabelledBatch})`);
   const totalSteps = stepsPerEpoch * options.epochs;
   const target = spec.nodes.findIndex((n) => n.role === 'target');
-  const history: EpochMetrics[] = [];
+  const edgeCount = spec.edges.length;
+  const maxEdgeLoss = options.maxEdgeLoss ?? MAX_EDGE_LOSS;
   let labelledOrder = new Int32Array(0);
   let labelledAt = 0;
-  let step = 0;
-  let status: TrainStatus = 'completed';
-  let error: string | undefined;
+  // one step = an unlabelled batch (in a per-epoch permutation) and the next labelled batch (cycling)
+  function* steps(epoch: number): Generator<{ rng: Rng; idxU: Int32Array }> {
+    const rng = new Rng(seed * 1_000_003 + epoch);
+    const unlabelledOrder = rng.permutation(data.unlabelled.labels.length);
+    for (let b = 0; b < stepsPerEpoch; b++) yield { rng, idxU: unlabelledOrder.subarray(b * options.unlabelledBatch, (b + 1) * options.unlabelledBatch) };
+  }
   try {
-    for (let epoch = 0; epoch < options.epochs && status === 'completed'; epoch++) {
-      const t0 = Date.now();
-      const lr = learningRateAt({ ...options, batchSize: options.labelledBatch }, epoch);
-      optimizer.setLearningRate(lr);
-      const rng = new Rng(seed * 1_000_003 + epoch);
-      const unlabelledOrder = rng.permutation(data.unlabelled.labels.length);
-      const nodeLoss = new Array<number>(models.length).fill(0);
-      const edgeLoss = new Array<number>(spec.edges.length).fill(0);
-      for (let b = 0; b < stepsPerEpoch; b++) {
-        await yieldToEventLoop();
-        if (options.signal?.aborted) {
-          status = 'aborted';
-          break;
-        }
+    const run = await driveEpochs({
+      epochs: options.epochs,
+      // the schedule starts from the optimizer's default (0.03, FixMatch) when no rate is given
+      learningRate: (epoch) => learningRateAt({ ...options, learningRate: options.learningRate ?? 0.03 }, epoch),
+      optimizers: [optimizer],
+      steps,
+      step: ({ rng, idxU }, { epoch, step }) => {
         const takeLabelled = Int32Array.from({ length: options.labelledBatch }, () => {
           if (labelledAt >= labelledOrder.length) {
             labelledOrder = rng.permutation(data.labelled.labels.length);
@@ -163,7 +151,6 @@ export async function trainSemiGraph(input: GraphSpecInput | GraphSpec, data: Se
           }
           return labelledOrder[labelledAt++];
         });
-        const idxU = unlabelledOrder.subarray(b * options.unlabelledBatch, (b + 1) * options.unlabelledBatch);
         const xl = toTensor(data.labelled, takeLabelled, 'weak', rng);
         const xw = toTensor(data.unlabelled, idxU, 'weak', rng);
         const xs = toTensor(data.unlabelled, idxU, 'strong', rng);
@@ -185,29 +172,19 @@ export async function trainSemiGraph(input: GraphSpecInput | GraphSpec, data: Se
         const values = parts.map((p) => p.dataSync()[0]);
         const totalValue = cost.dataSync()[0];
         tf.dispose([cost, ...parts, xl, xw, xs, x, labels]);
-        const diverged = stepDivergence(spec, values.slice(0, spec.edges.length), totalValue, options.maxEdgeLoss ?? MAX_EDGE_LOSS, epoch, step);
-        if (diverged) {
-          status = 'diverged';
-          error = diverged;
-          break;
-        }
-        values.slice(0, spec.edges.length).forEach((v, i) => (edgeLoss[i] += v / stepsPerEpoch));
-        values.slice(spec.edges.length).forEach((v, i) => (nodeLoss[i] += v / stepsPerEpoch));
-        step++;
-      }
-      if (status !== 'completed') break;
-      const evaluation = evaluateAll(models, data.test);
-      const metrics: EpochMetrics = { epoch: epoch + 1, accuracy: evaluation.accuracy, ensembleAccuracy: evaluation.ensembleAccuracy, nodeLoss, edgeLoss, learningRate: lr, seconds: (Date.now() - t0) / 1000 };
-      history.push(metrics);
-      if ((await options.onEpoch?.(metrics)) === 'stop' && epoch + 1 < options.epochs) status = 'stopped';
-    }
+        const diverged = stepDivergence(spec, values.slice(0, edgeCount), totalValue, maxEdgeLoss, epoch, step);
+        if (diverged) throw new DivergedError(diverged);
+        return values;
+      },
+      endEpoch: (means, info) => epochMetrics(models, data.test, means, edgeCount, info),
+      onEpoch: options.onEpoch,
+      // every node that changes (trained or EMA) is saved
+      checkpoint: options.checkpoint && { every: options.checkpoint.every, save: (epochs) => saveCheckpoints(spec, models, models.map((_, i) => !frozen.has(i + 1)), options.checkpoint!.dir, epochs) },
+      signal: options.signal,
+    });
+    return trainResult(run, models, target);
   } catch (err) {
     disposeModels({ models });
     throw err;
-  } finally {
-    optimizer.dispose();
   }
-  if (status === 'diverged') return { status, error, history, targetAccuracy: NaN, models };
-  return { status, history, targetAccuracy: history.length ? history[history.length - 1].accuracy[target] : NaN, models };
 }
-

@@ -3,3 +3,4 @@ export * from './plotly';
 export * from './graphviz';
 export * from './study_figures';
 export * from './attention_grid';
+export * from './tables';

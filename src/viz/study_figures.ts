@@ -3,10 +3,9 @@
  * epoch where ASHA stopped each trial (thesis Fig 3.10), the best-so-far curve, the distribution of
  * scores, and the best graph's diagram.
  */
-import { graphToDot } from '../graph/dot';
-import { coGanToDot } from '../gan/dot';
+import { kindOf } from '../search/kinds';
 import type { StudyData } from '../search/study';
-import { isGraphSpec, TrialStatus } from '../search/storage/types';
+import type { TrialStatus } from '../search/storage/types';
 import { PlotlyFigure } from './plotly';
 
 /** how a study's values are shown: accuracies in %, Inception Scores as they are */
@@ -105,7 +104,8 @@ export function scoreDistributionFigure(data: StudyData, options: { title?: stri
 /** Graphviz source of the best graph (render with `renderDot`), or undefined before any trial finished. */
 export function bestGraphDot(data: StudyData): string | undefined {
   if (!data.best) return undefined;
-  const { trial, spec } = data.best;
-  if (!isGraphSpec(spec)) return coGanToDot(spec, { title: `${data.study.name}: best trial ${trial.number}, best IS ${trial.value!.toFixed(3)}` });
-  return graphToDot(spec, { title: `${data.study.name}: best trial ${trial.number}, ${(100 * trial.value!).toFixed(2)} %` });
+  const { trial } = data.best;
+  const kind = kindOf(data.study.config);
+  const value = kind.id === 'gan' ? `best IS ${trial.value!.toFixed(3)}` : `${(100 * trial.value!).toFixed(2)} %`;
+  return kind.toDot(kind.parseSpec(data.best.spec), { title: `${data.study.name}: best trial ${trial.number}, ${value}` });
 }

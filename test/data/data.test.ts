@@ -132,3 +132,17 @@ test('augmentations are seeded and keep the image shape', () => {
   assert.notDeepEqual(augment(img, shape, 'weak', new Rng(6)), augment(img, shape, 'weak', new Rng(7)));
   assert.equal(augment(img, shape, 'none', new Rng(1)), img);
 });
+
+test('randomSubset: seeded, without replacement, the whole set for n ≤ 0 or n ≥ size', async () => {
+  const { randomSubset } = await import('../../src/data/splits');
+  const ds = { name: 'd', images: Uint8Array.from({ length: 20 }, (_, i) => i), labels: Int32Array.from({ length: 20 }, (_, i) => i), shape: [1, 1, 1] as [number, number, number], classes: Array.from({ length: 20 }, (_, i) => `${i}`) };
+  const a = randomSubset(ds, 8, 3, 'a');
+  assert.equal(a.name, 'a');
+  assert.equal(new Set(a.labels).size, 8);
+  assert.deepEqual(Array.from(a.images), Array.from(a.labels), 'images follow their labels');
+  assert.deepEqual(Array.from(randomSubset(ds, 8, 3).labels), Array.from(a.labels));
+  assert.notDeepEqual(Array.from(randomSubset(ds, 8, 4).labels), Array.from(a.labels));
+  assert.equal(randomSubset(ds, 0, 1), ds);
+  assert.equal(randomSubset(ds, 20, 1), ds);
+  assert.throws(() => randomSubset(ds, 2.5, 1), /integer/);
+});

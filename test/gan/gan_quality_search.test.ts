@@ -16,7 +16,7 @@ import { coGanToDot, createScorer, describeCoGan, ganSpaceSize, loadFeatureNetwo
 import { parseStudyConfig } from '../../src/search/study_config';
 import { createOrResumeStudy, readStudy } from '../../src/search/study';
 import { openStorage } from '../../src/search/storage/open';
-import { asCoGanSpec, asGraphSpec, isGraphSpec } from '../../src/search/storage/types';
+import { asCoGanSpec, asGraphSpec } from '../../src/search/kinds';
 import { vanillaGraph } from '../../src/graph/presets';
 import { parseGraphSpec } from '../../src/graph/spec';
 import { runWorker } from '../../src/search/worker';
@@ -92,7 +92,7 @@ test('a feature network (e.g. Inception) in TensorFlow.js layers format loads fr
 });
 
 test('GAN gate space: size formula, seeded sampling, errors name the field; study settings must match the space', () => {
-  const space = parseGanSpace({ kind: 'gan', generators: 3, gates: ['through', 'cutoff', 'linear', 'negativeLinear'], transfers: ['images', 'output-side'] });
+  const space = parseGanSpace({ kind: 'gan', generators: 3, gates: ['through', 'cutoff', 'linear', 'negative-linear'], transfers: ['images', 'output-side'] });
   assert.equal(ganSpaceSize(space).formula, '4^6 · 2^6');
   assert.equal(ganSpaceSize(space).discrete, 4 ** 6 * 2 ** 6);
   const a = sampleCoGan(space, 7);
@@ -100,10 +100,10 @@ test('GAN gate space: size formula, seeded sampling, errors name the field; stud
   assert.notDeepEqual(a, sampleCoGan(space, 8));
   assert.equal(a.edges.length, 6);
   assert.ok(a.edges.every((e) => e.source !== e.target && ['images', 'output-side'].includes(e.kind)));
-  assert.equal(asCoGanSpec(a), a);
+  assert.deepEqual(asCoGanSpec(a), a);
   assert.throws(() => asGraphSpec(a), /trains 3 co-trained generators, not a classifier graph/);
   const graph = parseGraphSpec(vanillaGraph({ model: 'cnn8', numClasses: 10, inputShape: [28, 28, 1] }));
-  assert.equal(asGraphSpec(graph), graph);
+  assert.deepEqual(asGraphSpec(graph), graph);
   assert.throws(() => asCoGanSpec(graph), /classifier graph of 1 model node\(s\)/);
   assert.match(describeCoGan(a), /G1: adversarial · through/);
   const dot = coGanToDot({ generators: 2, edges: [{ source: 1, target: 2, kind: 'images', gate: { name: 'linear' } }, { source: 2, target: 1, kind: 'images', gate: { name: 'cutoff' } }] });
@@ -133,15 +133,18 @@ test('GAN gate search: a worker co-trains sampled generators, records IS and FID
     assert.equal(data.trials.filter((t) => t.status === 'completed').length + data.trials.filter((t) => t.status === 'pruned').length, 4, data.trials.map((t) => t.error).join('; '));
     assert.ok(data.trials.some((t) => t.status === 'pruned'), 'ASHA stopped at least one trial after epoch 1');
     for (const t of data.trials) {
-      assert.ok(t.spec && !isGraphSpec(t.spec) && t.spec.generators === 2 && t.spec.edges.length === 2);
+      const spec = asCoGanSpec(t.spec);
+      assert.ok(spec.generators === 2 && spec.edges.length === 2);
       const rows = data.epochs.filter((e) => e.trial === t.number);
       assert.equal(rows.length, t.lastEpoch);
       for (const r of rows) {
-        assert.equal(r.accuracy.length, 2);
-        assert.equal(r.value, Math.max(...r.accuracy));
-        assert.ok(r.accuracy.every((is) => is >= 1 && is <= 10), `IS ${r.accuracy}`);
-        assert.ok(r.nodeLoss.every((fid) => Number.isFinite(fid) && fid > 0), `FID ${r.nodeLoss}`);
-        assert.equal(r.edgeLoss.length, 3);
+        assert.deepEqual(Object.keys(r.metrics).sort(), ['dLoss', 'fid', 'gLoss', 'is']);
+        assert.equal(r.metrics.is.length, 2);
+        assert.equal(r.value, Math.max(...r.metrics.is));
+        assert.ok(r.metrics.is.every((is) => is >= 1 && is <= 10), `IS ${r.metrics.is}`);
+        assert.ok(r.metrics.fid.every((fid) => Number.isFinite(fid) && fid > 0), `FID ${r.metrics.fid}`);
+        assert.equal(r.metrics.dLoss.length, 1);
+        assert.equal(r.metrics.gLoss.length, 2);
       }
     }
   } finally {

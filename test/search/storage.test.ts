@@ -20,7 +20,7 @@ const config = parseStudyConfig({
   epochs: 4,
   batchSize: 32,
 });
-const epochRow = (epoch: number, value: number) => ({ epoch, value, accuracy: [value, 0.5], ensembleAccuracy: 0.6, nodeLoss: [1, 2], edgeLoss: [0.1, 0.2, 0.3, 0.4], seconds: 1.5 });
+const epochRow = (epoch: number, value: number) => ({ epoch, value, metrics: { accuracy: [value, 0.5], ensembleAccuracy: [0.6], nodeLoss: [1, 2], edgeLoss: [0.1, 0.2, 0.3, NaN] }, seconds: 1.5 });
 const w = (id: string, pid = process.pid): WorkerInfo => ({ id, host: 'test-host', pid });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -73,7 +73,8 @@ function contract(name: string, open: () => Promise<{ a: StudyStorage; b: StudyS
       assert.deepEqual((await b.reportRung('s3', cb.claim, w('B'), 0, 0.4)).sort(), [0.3, 0.4]);
       const epochs = await a.epochs('s3');
       assert.deepEqual(epochs.map((e) => [e.trial, e.epoch, e.value]), [[0, 1, 0.3], [1, 1, 0.4]]);
-      assert.deepEqual(epochs[0].edgeLoss, [0.1, 0.2, 0.3, 0.4]);
+      // named metrics round-trip, NaN included (JSON has none)
+      assert.deepEqual(epochs[0].metrics, { accuracy: [0.3, 0.5], ensembleAccuracy: [0.6], nodeLoss: [1, 2], edgeLoss: [0.1, 0.2, 0.3, NaN] });
       const t = (await b.trials('s3'))[0];
       assert.equal(t.value, 0.3);
       assert.equal(t.lastEpoch, 1);
@@ -149,4 +150,35 @@ test('SQLite: a trial of a dead worker process on this host is handed out at onc
 test('bad storage URLs get a clear error', () => {
   assert.throws(() => openStorage('postgres://x/y'), /unknown storage URL "postgres:\/\/x\/y": use sqlite:PATH/);
   assert.throws(() => openStorage('sqlite:'), /names no file/);
+});
+
+test('SQLite files of ktg ≤ 0.1 (four fixed metric columns, old id spellings) load: metrics named per study kind, specs upgraded', async () => {
+  const Database = (await import('better-sqlite3')).default;
+  const { asGraphSpec } = await import('../../src/search/kinds');
+  const file = path.join(tempDir('sqlite-legacy'), 'old.db');
+  const old = new Database(file);
+  old.exec(`CREATE TABLE studies (name TEXT PRIMARY KEY, config TEXT NOT NULL, created_at INTEGER NOT NULL);
+    CREATE TABLE trials (study TEXT NOT NULL, number INTEGER NOT NULL, status TEXT NOT NULL, spec TEXT, worker TEXT, attempt INTEGER NOT NULL DEFAULT 0, started_at INTEGER, finished_at INTEGER, value REAL, last_epoch INTEGER, error TEXT, PRIMARY KEY (study, number));
+    CREATE TABLE epochs (study TEXT NOT NULL, trial INTEGER NOT NULL, epoch INTEGER NOT NULL, value REAL, accuracy TEXT NOT NULL, ensemble_accuracy REAL, node_loss TEXT NOT NULL, edge_loss TEXT NOT NULL, seconds REAL NOT NULL, PRIMARY KEY (study, trial, epoch));`);
+  const gan = parseStudyConfig({ space: { kind: 'gan', generators: 2, gates: ['through'] }, dataset: 'fashion-mnist', trials: 1, validationSize: 100, epochs: 2, batchSize: 16, metric: 'best-is', gan: { stepsPerEpoch: 5 } });
+  old.prepare('INSERT INTO studies VALUES (?, ?, 0)').run('c', JSON.stringify(config));
+  old.prepare('INSERT INTO studies VALUES (?, ?, 0)').run('g', JSON.stringify(gan));
+  const oldSpec = { numClasses: 10, inputShape: [28, 28, 1], nodes: [{ model: 'wrn16_2', role: 'target', pretrained: false }], edges: [{ source: 0, target: 1, loss: 'ce', gate: { name: 'negativeLinear' } }] };
+  old.prepare("INSERT INTO trials VALUES ('c', 0, 'completed', ?, NULL, 1, 0, 1, 0.5, 1, NULL)").run(JSON.stringify(oldSpec));
+  old.prepare("INSERT INTO epochs VALUES ('c', 0, 1, 0.5, '[0.5]', 0.55, '[1.2]', '[0.7]', 3)").run();
+  old.prepare("INSERT INTO epochs VALUES ('g', 0, 1, 2.5, '[2.5,2.1]', 2.5, '[80,90]', '[1.1,0.7,0.8]', 9)").run();
+  old.close();
+  const s = openStorage(`sqlite:${file}`);
+  try {
+    assert.deepEqual((await s.epochs('c'))[0].metrics, { accuracy: [0.5], ensembleAccuracy: [0.55], nodeLoss: [1.2], edgeLoss: [0.7] });
+    assert.deepEqual((await s.epochs('g'))[0].metrics, { is: [2.5, 2.1], fid: [80, 90], dLoss: [1.1], gLoss: [0.7, 0.8] });
+    const spec = asGraphSpec((await s.trials('c'))[0].spec);
+    assert.deepEqual([spec.nodes[0].model, spec.edges[0].gate.name], ['wrn16-2', 'negative-linear']);
+  } finally {
+    await s.close();
+  }
+  // migrated once: a second open finds the new table
+  const again = openStorage(`sqlite:${file}`);
+  assert.equal((await again.epochs('g')).length, 1);
+  await again.close();
 });

@@ -5,7 +5,7 @@ import { before, test } from 'node:test';
 import { initBackend } from '../../src/backend';
 import { createOrResumeStudy, readStudy } from '../../src/search/study';
 import { openStorage } from '../../src/search/storage/open';
-import { isGraphSpec } from '../../src/search/storage/types';
+import { asGraphSpec } from '../../src/search/kinds';
 import { runWorker, WorkerEvent } from '../../src/search/worker';
 import { tempDir } from './helpers';
 
@@ -47,7 +47,7 @@ test('an aborted worker gives its running trial back; the next worker finishes t
     const done = await readStudy(storage, 'abort');
     assert.deepEqual(done.trials.map((t) => [t.status, t.attempt]), [['completed', 2], ['completed', 1]]);
     // the objective is the ensemble accuracy when the study says so
-    for (const e of done.epochs) assert.equal(e.value, e.ensembleAccuracy);
+    for (const e of done.epochs) assert.equal(e.value, e.metrics.ensembleAccuracy[0]);
   } finally {
     await storage.close();
   }
@@ -66,7 +66,7 @@ test('a semi-supervised study: trials train with trainSemiGraph on a labelled/un
     const data = await readStudy(storage, 'semi');
     for (const t of data.trials) {
       assert.equal(t.status, 'completed', t.error);
-      assert.ok(t.spec && isGraphSpec(t.spec) && t.spec.edges.some((e) => e.source === 1 && e.target === 1 && ['consistency', 'pseudo', 'pseudo-threshold'].includes(e.loss)));
+      assert.ok(asGraphSpec(t.spec).edges.some((e) => e.source === 1 && e.target === 1 && ['consistency', 'pseudo', 'pseudo-threshold'].includes(e.loss)));
     }
     // 160 unlabelled images (200 − 40 labelled) in batches of 32 → 5 steps per epoch, 2 epochs recorded
     assert.equal(data.epochs.length, 4);

@@ -87,3 +87,20 @@ test('FixMatch trains end to end on toy data without tensor growth; bad semi-sup
   await assert.rejects(trainGraph(fixMatchGraph(base), { train: data.labelled, test: data.test }, { epochs: 1, batchSize: 8 }), /train it with trainSemiGraph/);
   await assert.rejects(trainSemiGraph({ ...piModelGraph(base), edges: [{ source: 0, target: 1, loss: 'ce' }, { source: 1, target: 1, loss: 'consistency', gate: { name: 'correct' } }] }, data, { epochs: 1, labelledBatch: 8, unlabelledBatch: 16 }), /gate "correct" needs labels/);
 });
+
+test('checkpoints: trainSemiGraph saves every trained and every EMA node (the option used to be accepted and ignored)', async () => {
+  const fs = await import('fs');
+  const os = await import('os');
+  const path = await import('path');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ktg-semi-ckpt-'));
+  const data = { labelled: toyData(8, 1), unlabelled: toyData(16, 2), test: toyData(10, 3) };
+  const result = await trainSemiGraph(meanTeacherGraph(base), data, { epochs: 2, labelledBatch: 4, unlabelledBatch: 8, learningRate: 0.05, checkpoint: { dir, every: 1 } });
+  assert.equal(result.status, 'completed');
+  assert.deepEqual(fs.readdirSync(dir).sort(), ['node1-cnn8-epoch1.ckpt', 'node1-cnn8-epoch2.ckpt', 'node2-cnn8-epoch1.ckpt', 'node2-cnn8-epoch2.ckpt']);
+  // the saved EMA node is the returned one
+  const { loadCheckpoint } = await import('../../src/models/checkpoint');
+  const copy = build(createModel('cnn8', { numClasses: 10, inputShape: [8, 8, 1], seed: 5 }));
+  loadCheckpoint(copy, path.join(dir, 'node2-cnn8-epoch2.ckpt'));
+  for (const [name, v] of result.models[1].params.trainable) assert.equal(tf.max(tf.abs(tf.sub(v, copy.params.trainable.get(name)!))).dataSync()[0], 0, name);
+  fs.rmSync(dir, { recursive: true });
+});

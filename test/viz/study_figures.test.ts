@@ -14,7 +14,7 @@ const curves = [
 ];
 const status: TrialRow['status'][] = ['completed', 'pruned', 'pruned'];
 const trials: TrialRow[] = curves.map((c, n) => ({ study: 's', number: n, status: status[n], seed: n, attempt: 1, value: c[c.length - 1], lastEpoch: c.length, finishedAt: 1000 + n, spec: sampleGraph(config.space as SearchSpace, n, { numClasses: 10, inputShape: [28, 28, 1] }) }));
-const epochs: EpochRow[] = curves.flatMap((c, n) => c.map((v, i) => ({ study: 's', trial: n, epoch: i + 1, value: v, accuracy: [v], ensembleAccuracy: v, nodeLoss: [1], edgeLoss: [1], seconds: 1 })));
+const epochs: EpochRow[] = curves.flatMap((c, n) => c.map((v, i) => ({ study: 's', trial: n, epoch: i + 1, value: v, metrics: { accuracy: [v], ensembleAccuracy: [v], nodeLoss: [1], edgeLoss: [1] }, seconds: 1 })));
 const progress = studyProgress(config, trials);
 const data: StudyData = { study: { name: 's', config, createdAt: 0 }, trials, epochs, progress, best: { trial: progress.best!, spec: progress.best!.spec! } };
 

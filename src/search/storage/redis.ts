@@ -9,7 +9,8 @@
  */
 import Redis from 'ioredis';
 import { parseStudyConfig, StudyConfig, trialSeed } from '../study_config';
-import { Claim, ClaimResult, EpochRow, LostTrialError, StudyRow, StudyStorage, TrialRow, TrialSpec, TrialStatus, WorkerInfo } from './types';
+import { isGanStudyConfig, LegacyEpochColumns, legacyMetrics } from './legacy';
+import { Claim, ClaimResult, EpochRow, LostTrialError, NamedMetrics, StoredSpec, StudyRow, StudyStorage, TrialRow, TrialStatus, WorkerInfo } from './types';
 
 /** ARGV: study prefix, worker id, budget, now → {number, attempt} | {-1, running} */
 const claimScript = `
@@ -148,14 +149,14 @@ export class RedisStorage implements StudyStorage {
     }
   }
 
-  async setTrialSpec(study: string, claim: Claim, worker: WorkerInfo, spec: TrialSpec): Promise<void> {
+  async setTrialSpec(study: string, claim: Claim, worker: WorkerInfo, spec: StoredSpec): Promise<void> {
     await this.owned(study, claim, worker, [['HSET', `${this.prefix(study)}:trial:${claim.number}`, 'spec', JSON.stringify(spec)]]);
   }
 
   async recordEpoch(study: string, claim: Claim, worker: WorkerInfo, row: Omit<EpochRow, 'study' | 'trial'>): Promise<void> {
     const p = this.prefix(study);
     await this.owned(study, claim, worker, [
-      ['HSET', `${p}:epochs:${claim.number}`, row.epoch, JSON.stringify({ ...row, value: str(row.value), ensembleAccuracy: str(row.ensembleAccuracy) })],
+      ['HSET', `${p}:epochs:${claim.number}`, row.epoch, JSON.stringify({ ...row, value: str(row.value) })],
       ['HSET', `${p}:trial:${claim.number}`, 'value', str(row.value), 'lastEpoch', row.epoch],
     ]);
   }
@@ -211,7 +212,7 @@ export class RedisStorage implements StudyStorage {
         number: n,
         status: (f.status ?? 'waiting') as TrialStatus,
         seed: trialSeed(row.config, n),
-        spec: f.spec ? (JSON.parse(f.spec) as TrialSpec) : undefined,
+        spec: f.spec ? (JSON.parse(f.spec) as StoredSpec) : undefined,
         worker: f.worker,
         attempt: Number(f.attempt ?? 0),
         startedAt: f.started ? Number(f.started) : undefined,
@@ -229,11 +230,14 @@ export class RedisStorage implements StudyStorage {
     const pipeline = this.redis.pipeline();
     for (let n = 0; n < count; n++) pipeline.hvals(`${p}:epochs:${n}`);
     const results = (await this.command(pipeline.exec())) ?? [];
+    const gan = isGanStudyConfig((await this.getStudy(study))?.config);
     const rows: EpochRow[] = [];
     results.forEach(([, values], n) => {
       for (const raw of values as string[]) {
-        const r = JSON.parse(raw) as Omit<EpochRow, 'study' | 'trial' | 'value' | 'ensembleAccuracy'> & { value: string; ensembleAccuracy: string };
-        rows.push({ ...r, study, trial: n, value: Number(r.value), ensembleAccuracy: Number(r.ensembleAccuracy) });
+        // JSON has no NaN: a diverged value was stored as null; rows of ktg ≤ 0.1 have four fixed columns instead of metrics
+        const r = JSON.parse(raw, (_k, v: unknown) => (v === null ? NaN : v)) as Pick<EpochRow, 'epoch' | 'seconds'> & { value: string; metrics?: NamedMetrics } & Partial<LegacyEpochColumns>;
+        const metrics = r.metrics ?? legacyMetrics(gan, { accuracy: r.accuracy ?? [], ensembleAccuracy: Number(r.ensembleAccuracy), nodeLoss: r.nodeLoss ?? [], edgeLoss: r.edgeLoss ?? [] });
+        rows.push({ study, trial: n, epoch: r.epoch, value: Number(r.value), metrics, seconds: r.seconds });
       }
     });
     return rows.sort((a, b) => a.trial - b.trial || a.epoch - b.epoch);

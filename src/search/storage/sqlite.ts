@@ -8,7 +8,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseStudyConfig, StudyConfig, trialSeed } from '../study_config';
-import { Claim, ClaimResult, EpochRow, LostTrialError, StudyRow, StudyStorage, TrialRow, TrialSpec, TrialStatus, WorkerInfo } from './types';
+import { isGanStudyConfig, legacyMetrics } from './legacy';
+import { Claim, ClaimResult, EpochRow, LostTrialError, NamedMetrics, StoredSpec, StudyRow, StudyStorage, TrialRow, TrialStatus, WorkerInfo } from './types';
 
 const schema = `
 CREATE TABLE IF NOT EXISTS studies (name TEXT PRIMARY KEY, config TEXT NOT NULL, created_at INTEGER NOT NULL);
@@ -18,8 +19,7 @@ CREATE TABLE IF NOT EXISTS trials (
   attempt INTEGER NOT NULL DEFAULT 0, started_at INTEGER, finished_at INTEGER, value REAL, last_epoch INTEGER, error TEXT,
   PRIMARY KEY (study, number));
 CREATE TABLE IF NOT EXISTS epochs (
-  study TEXT NOT NULL, trial INTEGER NOT NULL, epoch INTEGER NOT NULL, value REAL, accuracy TEXT NOT NULL,
-  ensemble_accuracy REAL, node_loss TEXT NOT NULL, edge_loss TEXT NOT NULL, seconds REAL NOT NULL,
+  study TEXT NOT NULL, trial INTEGER NOT NULL, epoch INTEGER NOT NULL, value REAL, metrics TEXT NOT NULL, seconds REAL NOT NULL,
   PRIMARY KEY (study, trial, epoch));
 CREATE TABLE IF NOT EXISTS rungs (study TEXT NOT NULL, rung INTEGER NOT NULL, trial INTEGER NOT NULL, value REAL, PRIMARY KEY (study, rung, trial));
 `;
@@ -43,11 +43,33 @@ interface EpochRecord {
   trial: number;
   epoch: number;
   value: number | null;
+  metrics: string;
+  seconds: number;
+}
+
+/** an epochs table of ktg ≤ 0.1 (four fixed metric columns) */
+interface LegacyEpochRecord extends Omit<EpochRecord, 'metrics'> {
   accuracy: string;
   ensemble_accuracy: number | null;
   node_loss: string;
   edge_loss: string;
-  seconds: number;
+}
+
+/** Rewrites a ktg ≤ 0.1 epochs table into named metrics, in one transaction (before the schema runs). */
+function migrateEpochs(db: Database.Database): void {
+  const columns = (db.prepare("SELECT name FROM pragma_table_info('epochs')").all() as { name: string }[]).map((c) => c.name);
+  if (!columns.includes('accuracy')) return;
+  db.transaction(() => {
+    const gan = new Map((db.prepare('SELECT name, config FROM studies').all() as { name: string; config: string }[]).map((r) => [r.name, isGanStudyConfig(JSON.parse(r.config))]));
+    const old = db.prepare('SELECT * FROM epochs').all() as LegacyEpochRecord[];
+    db.exec('DROP TABLE epochs');
+    db.exec(schema);
+    const insert = db.prepare('INSERT INTO epochs (study, trial, epoch, value, metrics, seconds) VALUES (?, ?, ?, ?, ?, ?)');
+    for (const r of old) {
+      const metrics = legacyMetrics(gan.get(r.study) ?? false, { accuracy: JSON.parse(r.accuracy) as number[], ensembleAccuracy: num(r.ensemble_accuracy), nodeLoss: JSON.parse(r.node_loss) as number[], edgeLoss: JSON.parse(r.edge_loss) as number[] });
+      insert.run(r.study, r.trial, r.epoch, r.value, JSON.stringify(metrics), r.seconds);
+    }
+  }).immediate();
 }
 
 /** true when a process with this pid exists on this machine */
@@ -76,6 +98,7 @@ export class SqliteStorage implements StudyStorage {
       this.db = new Database(file, { timeout: 60_000 });
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
+      if (this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'epochs'").get()) migrateEpochs(this.db);
       this.db.exec(schema);
     } catch (err) {
       throw new Error(`cannot open study storage ${url}: ${(err as Error).message}`);
@@ -162,15 +185,15 @@ export class SqliteStorage implements StudyStorage {
     }).immediate();
   }
 
-  async setTrialSpec(study: string, claim: Claim, worker: WorkerInfo, spec: TrialSpec): Promise<void> {
+  async setTrialSpec(study: string, claim: Claim, worker: WorkerInfo, spec: StoredSpec): Promise<void> {
     this.owned(study, claim, worker, () => this.db.prepare('UPDATE trials SET spec = ? WHERE study = ? AND number = ?').run(JSON.stringify(spec), study, claim.number));
   }
 
   async recordEpoch(study: string, claim: Claim, worker: WorkerInfo, row: Omit<EpochRow, 'study' | 'trial'>): Promise<void> {
     this.owned(study, claim, worker, () => {
       this.db
-        .prepare('INSERT OR REPLACE INTO epochs (study, trial, epoch, value, accuracy, ensemble_accuracy, node_loss, edge_loss, seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(study, claim.number, row.epoch, row.value, JSON.stringify(row.accuracy), row.ensembleAccuracy, JSON.stringify(row.nodeLoss), JSON.stringify(row.edgeLoss), row.seconds);
+        .prepare('INSERT OR REPLACE INTO epochs (study, trial, epoch, value, metrics, seconds) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(study, claim.number, row.epoch, row.value, JSON.stringify(row.metrics), row.seconds);
       this.db.prepare('UPDATE trials SET value = ?, last_epoch = ? WHERE study = ? AND number = ?').run(row.value, row.epoch, study, claim.number);
     });
   }
@@ -202,7 +225,7 @@ export class SqliteStorage implements StudyStorage {
       number: r.number,
       status: r.status,
       seed: config ? trialSeed(config, r.number) : r.number,
-      spec: r.spec ? (JSON.parse(r.spec) as TrialSpec) : undefined,
+      spec: r.spec ? (JSON.parse(r.spec) as StoredSpec) : undefined,
       worker: r.worker ?? undefined,
       attempt: r.attempt,
       startedAt: r.started_at ?? undefined,
@@ -220,10 +243,8 @@ export class SqliteStorage implements StudyStorage {
       trial: r.trial,
       epoch: r.epoch,
       value: num(r.value),
-      accuracy: JSON.parse(r.accuracy) as number[],
-      ensembleAccuracy: num(r.ensemble_accuracy),
-      nodeLoss: JSON.parse(r.node_loss) as number[],
-      edgeLoss: JSON.parse(r.edge_loss) as number[],
+      // JSON has no NaN: a diverged value was stored as null
+      metrics: JSON.parse(r.metrics, (_k, v: unknown) => (v === null ? NaN : v)) as NamedMetrics,
       seconds: r.seconds,
     }));
   }

@@ -4,28 +4,17 @@
  * records to decide pruning. Writes about a trial carry the claim (worker + attempt): a worker whose
  * trial was handed to another after its lease lapsed gets a LostTrialError and nothing of its is kept.
  */
-import type { GraphSpec } from '../../graph/spec';
-import type { CoGanSpec } from '../../gan/cotraining';
 import type { StudyConfig } from '../study_config';
 
-/** what a trial trains: a knowledge transfer graph, or (GAN studies) a co-training graph of generators */
-export type TrialSpec = GraphSpec | CoGanSpec;
+/**
+ * What a trial trains, as stored: opaque JSON that the study's kind parses (a knowledge transfer
+ * graph for classifier and semi-supervised studies, a co-training graph for GAN studies). Read it
+ * with `asGraphSpec` / `asCoGanSpec` (src/search/kinds), which also upgrade old id spellings.
+ */
+export type StoredSpec = Record<string, unknown>;
 
-export function isGraphSpec(spec: TrialSpec): spec is GraphSpec {
-  return 'nodes' in spec;
-}
-
-/** a classifier study's trial graph, e.g. `asGraphSpec(study.best.spec)`; a co-GAN spec is an error */
-export function asGraphSpec(spec: TrialSpec): GraphSpec {
-  if (!isGraphSpec(spec)) throw new Error(`this trial trains ${spec.generators} co-trained generators, not a classifier graph (use asCoGanSpec)`);
-  return spec;
-}
-
-/** a GAN study's co-training graph, e.g. `asCoGanSpec(study.best.spec)`; a classifier graph is an error */
-export function asCoGanSpec(spec: TrialSpec): CoGanSpec {
-  if (isGraphSpec(spec)) throw new Error(`this trial trains a classifier graph of ${spec.nodes.length} model node(s), not co-trained generators (use asGraphSpec)`);
-  return spec;
-}
+/** per-epoch metrics by name, each a list: e.g. accuracy per node, or IS and FID per generator */
+export type NamedMetrics = Record<string, number[]>;
 
 export type TrialStatus = 'waiting' | 'running' | 'completed' | 'pruned' | 'failed';
 export const finishedStatuses: TrialStatus[] = ['completed', 'pruned', 'failed'];
@@ -43,7 +32,7 @@ export interface TrialRow {
   status: TrialStatus;
   seed: number;
   /** sampled graph, set once the trial starts */
-  spec?: TrialSpec;
+  spec?: StoredSpec;
   worker?: string;
   /** 1 for the first run, +1 each time a lost trial is run again */
   attempt: number;
@@ -62,14 +51,11 @@ export interface EpochRow {
   epoch: number;
   /** the study's objective at this epoch */
   value: number;
-  /** validation accuracy per node (index 0 = node 1); GAN studies: Inception Score per generator */
-  accuracy: number[];
-  /** GAN studies: the best Inception Score (the objective) */
-  ensembleAccuracy: number;
-  /** GAN studies: Fréchet distance per generator */
-  nodeLoss: number[];
-  /** GAN studies: [mean D loss, mean loss per generator] over the epoch's steps */
-  edgeLoss: number[];
+  /**
+   * the study kind's metrics (`kind.metrics` names them): classifier studies `accuracy` (per node),
+   * `ensembleAccuracy`, `nodeLoss`, `edgeLoss`; GAN studies `is`, `fid` (per generator), `dLoss`, `gLoss`
+   */
+  metrics: NamedMetrics;
   seconds: number;
 }
 
@@ -106,7 +92,7 @@ export interface StudyStorage {
   retireWorker(worker: WorkerInfo): Promise<void>;
   /** a waiting trial, else a new one while the budget allows, else "wait" (others still run) or "done" */
   claimTrial(study: string, worker: WorkerInfo, leaseMs: number): Promise<ClaimResult>;
-  setTrialSpec(study: string, claim: Claim, worker: WorkerInfo, spec: TrialSpec): Promise<void>;
+  setTrialSpec(study: string, claim: Claim, worker: WorkerInfo, spec: StoredSpec): Promise<void>;
   recordEpoch(study: string, claim: Claim, worker: WorkerInfo, row: Omit<EpochRow, 'study' | 'trial'>): Promise<void>;
   /** records the trial's value at a rung and returns every value recorded there (its own included) */
   reportRung(study: string, claim: Claim, worker: WorkerInfo, rung: number, value: number): Promise<number[]>;
