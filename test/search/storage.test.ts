@@ -182,3 +182,24 @@ test('SQLite files of ktg ≤ 0.1 (four fixed metric columns, old id spellings) 
   assert.equal((await again.epochs('g')).length, 1);
   await again.close();
 });
+
+test('Redis epoch rows of ktg ≤ 0.1 (four fixed metric columns) read back as named metrics of the study kind', async () => {
+  const Redis = (await import('ioredis')).default;
+  const raw = new Redis(redis.url);
+  const s = openStorage(redis.url);
+  try {
+    const gan = parseStudyConfig({ space: { kind: 'gan', generators: 2, gates: ['through'] }, dataset: 'fashion-mnist', trials: 1, validationSize: 100, epochs: 2, batchSize: 16, metric: 'best-is', gan: { stepsPerEpoch: 5 } });
+    await s.createStudy('legacy-c', config);
+    await s.createStudy('legacy-g', gan);
+    const old = (value: number, accuracy: number[], nodeLoss: number[], edgeLoss: number[]) => JSON.stringify({ epoch: 1, value: String(value), accuracy, ensembleAccuracy: String(value), nodeLoss, edgeLoss, seconds: 2 });
+    await raw.set('ktg:study:legacy-c:count', '1');
+    await raw.hset('ktg:study:legacy-c:epochs:0', '1', old(0.5, [0.5], [1.2], [0.7]));
+    await raw.set('ktg:study:legacy-g:count', '1');
+    await raw.hset('ktg:study:legacy-g:epochs:0', '1', old(2.5, [2.5, 2.1], [80, 90], [1.1, 0.7, 0.8]));
+    assert.deepEqual((await s.epochs('legacy-c'))[0].metrics, { accuracy: [0.5], ensembleAccuracy: [0.5], nodeLoss: [1.2], edgeLoss: [0.7] });
+    assert.deepEqual((await s.epochs('legacy-g'))[0].metrics, { is: [2.5, 2.1], fid: [80, 90], dLoss: [1.1], gLoss: [0.7, 0.8] });
+  } finally {
+    raw.disconnect();
+    await s.close();
+  }
+});
