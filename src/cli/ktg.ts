@@ -9,6 +9,7 @@
  *   ktg train   --spec best.json --dataset fashion-mnist [--seeds 5]
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { runListCommand } from './list_command';
 import { runBest, runShow, runStatus } from './report_commands';
 import { runSearchCommand } from './search_command';
 import { runTrainCommand } from './train_command';
@@ -80,6 +81,8 @@ export function buildProgram(): Command {
     .option('--out <file>', 'write the graph spec JSON here')
     .option('--dot <file>', 'write the Graphviz diagram here')
     .action(runBest);
+
+  program.command('list').description('the gates, losses or models a spec may name (from the registries)').argument('<what>', 'gates | losses | models').action(runListCommand);
 
   program
     .command('train')

@@ -32,7 +32,7 @@ export interface GateData {
 }
 
 export interface GateDefinition {
-  /** one line for documentation and `ktg gates` */
+  /** one line for documentation and `ktg list gates` */
   summary: string;
   /** edge colour in diagrams */
   colour: string;
