@@ -5,7 +5,7 @@
  * or an exception fails the trial (with its error text) and the worker goes on with the next one.
  */
 import * as os from 'os';
-import { ImageDataset, subset } from '../data/dataset';
+import { subset } from '../data/dataset';
 import { loadDataset } from '../data/registry';
 import { labelledSplit, trainValidationSplit } from '../data/splits';
 import { checkAshaOptions, promotable, rungAt } from './asha';
