@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ganSpaceSchema, isGanSpace } from '../gan/space';
+import { upgradeIds } from '../schema/ids';
 import { issueLines } from '../schema/issues';
 import { searchSpaceSchema } from './space';
 
@@ -86,7 +87,8 @@ function crossCheck(c: StudyConfig): string[] {
 export type StudyConfigInput = z.input<typeof studyConfigSchema>;
 
 export function parseStudyConfig(input: unknown): StudyConfig {
-  const parsed = studyConfigSchema.safeParse(input);
+  // study files written before ids became kebab-case (e.g. gates: ["negativeLinear"]) still load
+  const parsed = studyConfigSchema.safeParse(upgradeIds(input));
   const problems = parsed.success ? crossCheck(parsed.data) : issueLines(studyConfigSchema, parsed.error, 'study');
   if (problems.length || !parsed.success) throw new Error(`invalid study settings:\n  - ${problems.join('\n  - ')}`);
   return parsed.data;

@@ -161,7 +161,8 @@ test('SQLite files of ktg ≤ 0.1 (four fixed metric columns, old id spellings) 
     CREATE TABLE trials (study TEXT NOT NULL, number INTEGER NOT NULL, status TEXT NOT NULL, spec TEXT, worker TEXT, attempt INTEGER NOT NULL DEFAULT 0, started_at INTEGER, finished_at INTEGER, value REAL, last_epoch INTEGER, error TEXT, PRIMARY KEY (study, number));
     CREATE TABLE epochs (study TEXT NOT NULL, trial INTEGER NOT NULL, epoch INTEGER NOT NULL, value REAL, accuracy TEXT NOT NULL, ensemble_accuracy REAL, node_loss TEXT NOT NULL, edge_loss TEXT NOT NULL, seconds REAL NOT NULL, PRIMARY KEY (study, trial, epoch));`);
   const gan = parseStudyConfig({ space: { kind: 'gan', generators: 2, gates: ['through'] }, dataset: 'fashion-mnist', trials: 1, validationSize: 100, epochs: 2, batchSize: 16, metric: 'best-is', gan: { stepsPerEpoch: 5 } });
-  old.prepare('INSERT INTO studies VALUES (?, ?, 0)').run('c', JSON.stringify(config));
+  // the study itself was written with an old id in its space
+  old.prepare('INSERT INTO studies VALUES (?, ?, 0)').run('c', JSON.stringify({ ...config, space: { ...config.space, gates: ['through', 'negativeLinear'] } }));
   old.prepare('INSERT INTO studies VALUES (?, ?, 0)').run('g', JSON.stringify(gan));
   const oldSpec = { numClasses: 10, inputShape: [28, 28, 1], nodes: [{ model: 'wrn16_2', role: 'target', pretrained: false }], edges: [{ source: 0, target: 1, loss: 'ce', gate: { name: 'negativeLinear' } }] };
   old.prepare("INSERT INTO trials VALUES ('c', 0, 'completed', ?, NULL, 1, 0, 1, 0.5, 1, NULL)").run(JSON.stringify(oldSpec));
@@ -174,6 +175,7 @@ test('SQLite files of ktg ≤ 0.1 (four fixed metric columns, old id spellings) 
     assert.deepEqual((await s.epochs('g'))[0].metrics, { is: [2.5, 2.1], fid: [80, 90], dLoss: [1.1], gLoss: [0.7, 0.8] });
     const spec = asGraphSpec((await s.trials('c'))[0].spec);
     assert.deepEqual([spec.nodes[0].model, spec.edges[0].gate.name], ['wrn16-2', 'negative-linear']);
+    assert.deepEqual((await s.getStudy('c'))!.config.space.gates, ['through', 'negative-linear']);
   } finally {
     await s.close();
   }
