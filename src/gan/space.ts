@@ -6,12 +6,11 @@
  */
 import { z } from 'zod';
 import { Rng } from '../data/random';
-import { describeGate, gateNameSchema, GateName, sampleGate } from '../gates';
+import { describeGate, gateNameSchema, sampleGate } from '../gates';
 import { upgradeIds } from '../schema/ids';
 import { issueLines } from '../schema/issues';
 import { CoGanSpec, TransferKind } from './cotraining';
 
-const gateEnum = gateNameSchema;
 export const transferKinds: TransferKind[] = ['images', 'input-side', 'output-side'];
 
 export const ganSpaceSchema = z.object({
@@ -19,9 +18,9 @@ export const ganSpaceSchema = z.object({
   name: z.string().default('gan-space'),
   generators: z.number().int().min(1).max(8),
   /** gate candidates for the transfer edges (paper: through, cutoff, linear, negative linear) */
-  gates: z.array(gateEnum).min(1),
+  gates: z.array(gateNameSchema).min(1),
   /** gate candidates for each generator's adversarial edge (default: through only) */
-  adversarialGates: z.array(gateEnum).min(1).default(['through']),
+  adversarialGates: z.array(gateNameSchema).min(1).default(['through']),
   /** what a transfer edge compares (one kind per study reproduces Fig 7's per-method boxes) */
   transfers: z.array(z.enum(transferKinds as [TransferKind, ...TransferKind[]])).min(1).default(['images']),
   /** weight α of the transfer losses */
@@ -56,19 +55,17 @@ export function ganSpaceSize(space: GanSpace): { discrete: number; continuous: b
   };
 }
 
-const draw = (rng: Rng, candidates: GateName[]) => sampleGate(rng, candidates);
-
 /** The co-training graph of one trial: deterministic in (space, seed). */
 export function sampleCoGan(space: GanSpace, seed: number): CoGanSpec {
   const rng = new Rng(seed);
   const k = space.generators;
-  const adversarialGates = Array.from({ length: k }, () => draw(rng, space.adversarialGates));
+  const adversarialGates = Array.from({ length: k }, () => sampleGate(rng, space.adversarialGates));
   const edges: CoGanSpec['edges'] = [];
   for (let t = 1; t <= k; t++) {
     for (let s = 1; s <= k; s++) {
       if (s === t) continue;
       const kind = space.transfers[rng.int(space.transfers.length)];
-      edges.push({ source: s, target: t, kind, gate: draw(rng, space.gates) });
+      edges.push({ source: s, target: t, kind, gate: sampleGate(rng, space.gates) });
     }
   }
   return { generators: k, adversarialGates, edges, alpha: space.alpha };

@@ -1,9 +1,16 @@
 /**
- * Epoch rows written before metrics were named (ktg ≤ 0.1): four fixed columns whose meaning
- * depended on the study — for GAN studies `accuracy` held the IS per generator, `nodeLoss` the FID,
- * `edgeLoss` [D loss, G losses…]. Both storages convert them when they meet them.
+ * How epoch rows are stored, shared by both storages: named metrics as JSON, where a non-finite
+ * value (a diverged trial) is written as null and read back as NaN; and the rows written before
+ * metrics were named (ktg ≤ 0.1): four fixed columns whose meaning depended on the study — for GAN
+ * studies `accuracy` held the IS per generator, `nodeLoss` the FID, `edgeLoss` [D loss, G losses…].
  */
+import { isGanSpace } from '../../gan/space';
 import type { NamedMetrics } from './types';
+
+/** JSON.parse, with the nulls JSON.stringify wrote for NaN read back as NaN */
+export function parseStoredJson<T>(text: string): T {
+  return JSON.parse(text, (_k, v: unknown) => (v === null ? NaN : v)) as T;
+}
 
 export interface LegacyEpochColumns {
   accuracy: number[];
@@ -14,8 +21,7 @@ export interface LegacyEpochColumns {
 
 /** true for a stored study config whose space is a GAN gate space */
 export function isGanStudyConfig(config: unknown): boolean {
-  const space = (config as { space?: { kind?: unknown } } | undefined)?.space;
-  return space?.kind === 'gan';
+  return isGanSpace((config as { space?: unknown } | undefined)?.space);
 }
 
 export function legacyMetrics(gan: boolean, old: LegacyEpochColumns): NamedMetrics {

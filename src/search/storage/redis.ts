@@ -9,7 +9,7 @@
  */
 import Redis from 'ioredis';
 import { parseStudyConfig, StudyConfig, trialSeed } from '../study_config';
-import { isGanStudyConfig, LegacyEpochColumns, legacyMetrics } from './legacy';
+import { isGanStudyConfig, LegacyEpochColumns, legacyMetrics, parseStoredJson } from './epoch_format';
 import { Claim, ClaimResult, EpochRow, LostTrialError, NamedMetrics, StoredSpec, StudyRow, StudyStorage, TrialRow, TrialStatus, WorkerInfo } from './types';
 
 /** ARGV: study prefix, worker id, budget, now → {number, attempt} | {-1, running} */
@@ -234,8 +234,8 @@ export class RedisStorage implements StudyStorage {
     const rows: EpochRow[] = [];
     results.forEach(([, values], n) => {
       for (const raw of values as string[]) {
-        // JSON has no NaN: a diverged value was stored as null; rows of ktg ≤ 0.1 have four fixed columns instead of metrics
-        const r = JSON.parse(raw, (_k, v: unknown) => (v === null ? NaN : v)) as Pick<EpochRow, 'epoch' | 'seconds'> & { value: string; metrics?: NamedMetrics } & Partial<LegacyEpochColumns>;
+        // rows of ktg ≤ 0.1 have four fixed columns instead of metrics
+        const r = parseStoredJson<Pick<EpochRow, 'epoch' | 'seconds'> & { value: string; metrics?: NamedMetrics } & Partial<LegacyEpochColumns>>(raw);
         const metrics = r.metrics ?? legacyMetrics(gan, { accuracy: r.accuracy ?? [], ensembleAccuracy: Number(r.ensembleAccuracy), nodeLoss: r.nodeLoss ?? [], edgeLoss: r.edgeLoss ?? [] });
         rows.push({ study, trial: n, epoch: r.epoch, value: Number(r.value), metrics, seconds: r.seconds });
       }

@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseStudyConfig, StudyConfig, trialSeed } from '../study_config';
-import { isGanStudyConfig, legacyMetrics } from './legacy';
+import { isGanStudyConfig, legacyMetrics, parseStoredJson } from './epoch_format';
 import { Claim, ClaimResult, EpochRow, LostTrialError, NamedMetrics, StoredSpec, StudyRow, StudyStorage, TrialRow, TrialStatus, WorkerInfo } from './types';
 
 const schema = `
@@ -55,7 +55,7 @@ interface LegacyEpochRecord extends Omit<EpochRecord, 'metrics'> {
   edge_loss: string;
 }
 
-/** Rewrites a ktg ≤ 0.1 epochs table into named metrics, in one transaction (before the schema runs). */
+/** Rewrites a ktg ≤ 0.1 epochs table into named metrics, in one transaction (before the schema runs; no table, nothing to do). */
 function migrateEpochs(db: Database.Database): void {
   const columns = (db.prepare("SELECT name FROM pragma_table_info('epochs')").all() as { name: string }[]).map((c) => c.name);
   if (!columns.includes('accuracy')) return;
@@ -98,7 +98,7 @@ export class SqliteStorage implements StudyStorage {
       this.db = new Database(file, { timeout: 60_000 });
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
-      if (this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'epochs'").get()) migrateEpochs(this.db);
+      migrateEpochs(this.db);
       this.db.exec(schema);
     } catch (err) {
       throw new Error(`cannot open study storage ${url}: ${(err as Error).message}`);
@@ -243,8 +243,7 @@ export class SqliteStorage implements StudyStorage {
       trial: r.trial,
       epoch: r.epoch,
       value: num(r.value),
-      // JSON has no NaN: a diverged value was stored as null
-      metrics: JSON.parse(r.metrics, (_k, v: unknown) => (v === null ? NaN : v)) as NamedMetrics,
+      metrics: parseStoredJson<NamedMetrics>(r.metrics),
       seconds: r.seconds,
     }));
   }
