@@ -5,6 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { markdownTable } from '../viz/tables';
 import { pairedComparison, PairedComparison, Verdict } from './paired';
 
 export interface ClaimRecord {
@@ -70,9 +71,9 @@ const fmt = (v: number) => (v >= 0 ? '+' : '') + v.toFixed(2);
 /** A Markdown table of claims over ledgers, then the summary line. */
 export function claimsTable(ledgers: LedgerFile[]): string[] {
   const rows = ledgers.flatMap((l) =>
-    l.claims.map((c) => `| ${l.notebook} | ${c.claim} | ${c.paper} | ${c.measure} | ${fmt(c.result.mean)} | [${fmt(c.result.interval[0])}, ${fmt(c.result.interval[1])}] | ${c.result.n} | **${c.result.verdict}** |`),
+    l.claims.map((c) => [l.notebook, c.claim, c.paper, c.measure, fmt(c.result.mean), `[${fmt(c.result.interval[0])}, ${fmt(c.result.interval[1])}]`, String(c.result.n), `**${c.result.verdict}**`]),
   );
-  return ['| notebook | claim | paper | measure | mean Δ | 95 % CI | seeds | verdict |', '| --- | --- | --- | --- | --- | --- | --- | --- |', ...rows, '', claimsSummary(ledgers)];
+  return [...markdownTable(['notebook', 'claim', 'paper', 'measure', 'mean Δ', '95 % CI', 'seeds', 'verdict'], rows).split('\n'), '', claimsSummary(ledgers)];
 }
 
 export function claimsSummary(ledgers: LedgerFile[]): string {

@@ -1,14 +1,12 @@
 /** `ktg train`: one graph spec, full training, test-set evaluation over several seeds, mean ± std. */
 import * as cliProgress from 'cli-progress';
 import { initBackend } from '../backend';
-import { subset } from '../data/dataset';
-import { Rng } from '../data/random';
 import { loadDataset } from '../data/registry';
 import { describeGraph, isSemiSupervised, parseGraphSpec } from '../graph/spec';
-import { repeatOverSeeds } from '../graph/repeat';
+import { meanStdText, repeatOverSeeds } from '../graph/repeat';
 import { EpochMetrics, trainGraph } from '../graph/trainer';
 import { trainSemiGraph } from '../semi/trainer';
-import { labelledSplit } from '../data/splits';
+import { labelledSplit, randomSubset } from '../data/splits';
 import { PresetName } from '../presets';
 import { readJsonFile, writeJsonFile } from './files';
 
@@ -42,8 +40,7 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
   const all = await loadDataset(o.dataset, { progress: true });
   if (all.train.classes.length !== spec.numClasses) throw new Error(`${o.spec} is for ${spec.numClasses} classes but ${o.dataset} has ${all.train.classes.length}`);
   if (all.train.shape.join('x') !== spec.inputShape.join('x')) throw new Error(`${o.spec} expects ${spec.inputShape.join('×')} inputs but ${o.dataset} has ${all.train.shape.join('×')}`);
-  const pick = (ds: typeof all.train, n: number, seed: number) => (n > 0 && n < ds.labels.length ? subset(ds, new Rng(seed).permutation(ds.labels.length).slice(0, n)) : ds);
-  const data = { train: pick(all.train, settings.trainSize, 1), test: pick(all.test, settings.testSize, 2) };
+  const data = { train: randomSubset(all.train, settings.trainSize, 1), test: randomSubset(all.test, settings.testSize, 2) };
   await initBackend();
   console.log(describeGraph(spec));
   console.log(`training on ${data.train.labels.length} samples, testing on ${data.test.labels.length}, ${settings.epochs} epochs × ${settings.seeds} seeds`);
@@ -75,7 +72,7 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
   const runs = result.runs;
   for (const r of runs) console.log(`seed ${r.seed}: ${r.status}, target ${(100 * r.targetAccuracy).toFixed(2)}%  (nodes: ${r.accuracy.map((a) => (100 * a).toFixed(2)).join(', ')})`);
   const ok = runs.filter((r) => r.status === 'completed');
-  if (ok.length) console.log(`target node (${spec.nodes[target].model}) test accuracy: ${result.mean.toFixed(2)} ± ${result.std.toFixed(2)} % over ${ok.length} seed(s)`);
+  if (ok.length) console.log(`target node (${spec.nodes[target].model}) test accuracy: ${meanStdText(result)} % over ${ok.length} seed(s)`);
   if (o.out) writeJsonFile(o.out, { spec, settings, ...result });
   if (controller.signal.aborted) process.exitCode = 130;
   else if (ok.length < runs.length) throw new Error(`${runs.length - ok.length} of ${runs.length} runs diverged`);

@@ -28,6 +28,11 @@ export function meanStd(values: number[]): { mean: number; std: number } {
   return { mean, std };
 }
 
+/** "72.31 ± 0.45" from a mean and a standard deviation */
+export function meanStdText(r: { mean: number; std: number }, digits = 2): string {
+  return `${r.mean.toFixed(digits)} ± ${r.std.toFixed(digits)}`;
+}
+
 export function summariseRuns(runs: SeedRun[]): RepeatedResult {
   return { runs, ...meanStd(runs.filter((r) => r.status === 'completed').map((r) => 100 * r.targetAccuracy)) };
 }

@@ -7,7 +7,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { RepeatedResult } from '../graph/repeat';
+import { meanStdText, RepeatedResult } from '../graph/repeat';
 import { GraphSpec, GraphSpecInput, parseGraphSpec } from '../graph/spec';
 import type { PresetName } from '../presets';
 import { cliEntry } from './local_pool';
@@ -70,7 +70,7 @@ export async function runTrainJobs(jobs: TrainJob[], options: { workers?: number
         while (next < jobs.length) {
           const i = next++;
           results[i] = await runJob(jobs[i], dir, threads, i);
-          if (options.log !== false) console.log(`  ${jobs[i].name.padEnd(24)} ${results[i].mean.toFixed(2)} ± ${results[i].std.toFixed(2)} %  (${results[i].seconds.toFixed(0)} s)`);
+          if (options.log !== false) console.log(`  ${jobs[i].name.padEnd(24)} ${meanStdText(results[i])} %  (${results[i].seconds.toFixed(0)} s)`);
         }
       }),
     );

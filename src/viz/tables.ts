@@ -26,7 +26,4 @@ export function markdownTable(header: string[], rows: Cell[][], options: Markdow
   return (options.title ? [`**${options.title}**`, '', ...lines] : lines).join('\n');
 }
 
-/** "72.31 ± 0.45" from a mean and a standard deviation */
-export function meanStdText(r: { mean: number; std: number }, digits = 2): string {
-  return `${r.mean.toFixed(digits)} ± ${r.std.toFixed(digits)}`;
-}
+export { meanStdText } from '../graph/repeat';
