@@ -34,7 +34,9 @@ export async function runWorkerCommand(o: WorkerCommandOptions): Promise<void> {
       stop();
     });
   }
-  const send = process.send ? (e: WorkerEvent) => process.send!(e) : print;
+  // an IPC send to a parent that was just killed fails asynchronously: with a callback the failure
+  // comes here (stop) instead of as an unhandled 'error' event on the process (a crash with a stack dump)
+  const send = process.send ? (e: WorkerEvent) => process.send!(e, undefined, {}, (err) => err && stop()) : print;
   await initBackend({ quiet: Boolean(process.send) });
   const storage = openStorage(o.storage, { create: false });
   try {
