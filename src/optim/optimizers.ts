@@ -61,6 +61,18 @@ abstract class FusedOptimizer extends tf.Optimizer {
     return s;
   }
 
+  /**
+   * As tf.Optimizer.minimize, except that an explicit empty variable list (a graph whose every node
+   * is frozen: nothing to learn) evaluates `f` without a step instead of throwing in variableGrads.
+   */
+  override minimize(f: () => tf.Scalar, returnCost = false, varList?: tf.Variable[]): tf.Scalar | null {
+    if (varList == null || varList.length > 0) return super.minimize(f, returnCost, varList);
+    const cost = tf.tidy(f);
+    if (returnCost) return cost;
+    cost.dispose();
+    return null;
+  }
+
   applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
     const list = Array.isArray(variableGradients) ? variableGradients : Object.keys(variableGradients).map((name) => ({ name, tensor: variableGradients[name] }));
     const registered = tf.engine().registeredVariables;

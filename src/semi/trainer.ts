@@ -166,7 +166,9 @@ export async function trainSemiGraph(input: GraphSpecInput | GraphSpec, data: Se
           });
           const { node, edge } = semiNodeLosses(spec, outputs, labels, step, totalSteps, tau);
           [...edge, ...node].forEach((l) => parts.push(tf.keep(stopGradient(l) as tf.Scalar)));
-          return tf.addN(node.filter((_, i) => learning[i])) as tf.Scalar;
+          const learned = node.filter((_, i) => learning[i]);
+          // nothing to learn (every node frozen or EMA): the step only evaluates
+          return (learned.length ? tf.addN(learned) : tf.scalar(0)) as tf.Scalar;
         }, true, varList)!;
         for (const [t, s] of ema) emaUpdate(models[t - 1], models[s - 1], alpha);
         const values = parts.map((p) => p.dataSync()[0]);

@@ -116,3 +116,32 @@ test('a diverging run stops with status "diverged"', async () => {
   assert.equal(result.status, 'diverged');
   assert.match(result.error ?? '', /edge \d+ \(\d→\d, \w+\): loss (NaN|Infinity|-Infinity) is not finite at epoch \d+, step \d+/);
 });
+
+test('a graph with nothing to learn (every edge cut, every node frozen) completes: its frozen label-only models are evaluated, not stepped', async () => {
+  // a search can sample this graph; it used to fail in variableGrads ("none of the 0 variables is trainable")
+  process.env.KTG_PRETRAINED_DIR = 'off';
+  try {
+    const spec = parseGraphSpec({
+      ...base,
+      nodes: [{ model: 'cnn8', role: 'target' }, { model: 'cnn4' }],
+      edges: [
+        { source: 0, target: 1, loss: 'ce', gate: { name: 'cutoff' } },
+        { source: 2, target: 1, loss: 'kl', gate: { name: 'cutoff' } },
+        { source: 0, target: 2, loss: 'ce', gate: { name: 'cutoff' } },
+        { source: 1, target: 2, loss: 'kl', gate: { name: 'cutoff' } },
+      ],
+    });
+    assert.deepEqual(frozenNodes(spec), [1, 2]);
+    const data = { train: toyData(48, 1), test: toyData(40, 2) };
+    const result = await trainGraph(spec, data, { epochs: 2, batchSize: 16, learningRate: 0.05 });
+    assert.equal(result.status, 'completed', result.error);
+    assert.equal(result.history.length, 2);
+    // frozen: both epochs evaluate the same weights
+    assert.deepEqual(result.history[0].accuracy, result.history[1].accuracy);
+    assert.ok(Number.isFinite(result.targetAccuracy));
+    // and a cut edge contributes a zero loss
+    result.history.forEach((h) => h.edgeLoss.forEach((l) => assert.equal(l, 0)));
+  } finally {
+    delete process.env.KTG_PRETRAINED_DIR;
+  }
+});
