@@ -34,6 +34,11 @@ export function resultsDir(): string {
   return path.resolve(process.env.KTG_RESULTS_DIR ?? path.join(__dirname, '..', '..', 'results'));
 }
 
+/** where a run of this preset writes its ledger: results/ci for `ci` runs, results otherwise */
+export function ledgerDir(preset: string): string {
+  return preset === 'ci' ? path.join(resultsDir(), 'ci') : resultsDir();
+}
+
 export class ClaimsLedger {
   readonly claims: ClaimRecord[] = [];
   private readonly started: number;
@@ -50,8 +55,12 @@ export class ClaimsLedger {
     return record;
   }
 
-  /** writes results/<notebook>.json atomically and returns its path */
-  write(dir = resultsDir()): string {
+  /**
+   * Writes <dir>/<notebook>.json atomically and returns its path. By default a `ci` run's ledger goes
+   * to results/ci/ (not committed), so that running the test suite never overwrites the committed
+   * ledgers of `cpu` and `paper` runs in results/.
+   */
+  write(dir = ledgerDir(this.meta.preset)): string {
     const file = path.join(dir, `${this.meta.notebook}.json`);
     const body: LedgerFile = { ...this.meta, wallSeconds: Math.round((Date.now() - this.started) / 1000), recordedAt: new Date().toISOString(), claims: this.claims };
     fs.mkdirSync(dir, { recursive: true });

@@ -39,3 +39,35 @@ test('a ledger is written atomically, read back and summarised', () => {
   assert.match(table[2], /\| nb \| KD > vanilla \| \+1\.2 points \| test accuracy \(points\) \| \+2\.00 \| \[-0\.48, \+4\.48\] \| 3 \| \*\*undecided\*\* \|/);
   fs.rmSync(path.dirname(file), { recursive: true, force: true });
 });
+
+test('a ci run writes its ledger to results/ci, leaving the committed ledgers in results/ untouched', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ktg-claims-'));
+  const saved = process.env.KTG_RESULTS_DIR;
+  process.env.KTG_RESULTS_DIR = dir;
+  try {
+    const values = { better: [71, 72, 73], baseline: [70, 70, 70], paper: '+1.2 points', measure: 'points' };
+    const ci = new ClaimsLedger({ notebook: 'nb', preset: 'ci', backend: 'native', dataset: 'x', seeds: [0, 1, 2] });
+    ci.claim('A > B', values);
+    const cpu = new ClaimsLedger({ notebook: 'nb', preset: 'cpu', backend: 'native', dataset: 'x', seeds: [0, 1, 2] });
+    cpu.claim('A > B', values);
+    assert.equal(cpu.write(), path.join(dir, 'nb.json'));
+    assert.equal(ci.write(), path.join(dir, 'ci', 'nb.json'));
+    assert.deepEqual(readLedgers().map((l) => l.preset), ['cpu']);
+  } finally {
+    if (saved === undefined) delete process.env.KTG_RESULTS_DIR;
+    else process.env.KTG_RESULTS_DIR = saved;
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the README's claims table is `npm run claims` over the committed ledgers", () => {
+  const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const saved = process.env.KTG_RESULTS_DIR;
+  delete process.env.KTG_RESULTS_DIR;
+  try {
+    const table = claimsTable(readLedgers()).join('\n');
+    assert.ok(readme.includes(table), `README.md does not contain the current claims table; paste the output of \`npm run claims\`:\n${table}`);
+  } finally {
+    if (saved !== undefined) process.env.KTG_RESULTS_DIR = saved;
+  }
+});
