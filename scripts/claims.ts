@@ -6,7 +6,7 @@ import { claimsTable, readLedgers, resultsDir } from '../src/claims';
 
 const ledgers = readLedgers();
 if (ledgers.length === 0) {
-  console.log(`no claims ledgers in ${resultsDir()} (notebooks write results/<notebook>.json when they run)`);
+  console.log(`no claims ledgers in ${resultsDir()} (cpu and paper runs of the notebooks write results/<notebook>.json, ci runs results/ci/<notebook>.json)`);
   console.log('claims: 0, reproduces: 0, contradicted: 0, undecided: 0');
 } else {
   for (const l of ledgers) console.log(`${l.notebook}: preset ${l.preset}, backend ${l.backend}, ${l.dataset}, seeds ${l.seeds.join(', ')}, ${l.wallSeconds} s`);

@@ -104,3 +104,17 @@ test('checkpoints: trainSemiGraph saves every trained and every EMA node (the op
   for (const [name, v] of result.models[1].params.trainable) assert.equal(tf.max(tf.abs(tf.sub(v, copy.params.trainable.get(name)!))).dataSync()[0], 0, name);
   fs.rmSync(dir, { recursive: true });
 });
+
+test('a semi-supervised graph with nothing to learn (every edge cut, the node frozen) completes and only evaluates', async () => {
+  process.env.KTG_PRETRAINED_DIR = 'off';
+  try {
+    const data = { labelled: toyData(20, 1), unlabelled: toyData(32, 2), test: toyData(20, 3) };
+    const cut = { name: 'cutoff' as const };
+    const spec = { ...fixMatchGraph(base), edges: fixMatchGraph(base).edges.map((e) => ({ ...e, gate: cut })) };
+    const result = await trainSemiGraph(spec, data, { epochs: 2, labelledBatch: 8, unlabelledBatch: 16, learningRate: 0.05 });
+    assert.equal(result.status, 'completed', result.error);
+    assert.deepEqual(result.history[0].accuracy, result.history[1].accuracy);
+  } finally {
+    delete process.env.KTG_PRETRAINED_DIR;
+  }
+});
