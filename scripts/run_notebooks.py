@@ -4,8 +4,14 @@ tslab reports a failing cell to nbconvert without its error text; this runner pr
 cell's source, its stderr stream and the error fields so that CI logs show what went wrong. The
 kernel process's own stdout/stderr (shutdown messages, wasm thread chatter) go to a log file that is
 shown, trimmed, only when the notebook fails, so passing notebooks leave a quiet log.
+Each executed notebook gets a banner cell at its top (after its title cell) saying how its
+committed outputs were made: preset (KTG_PRESET), backend (from ktg's "[ktg] tensor backend" line),
+wall time, date and core count; re-executing replaces it.
 Usage: run_notebooks.py <timeout-seconds-per-cell> <notebook>...
 """
+import datetime
+import os
+import re
 import sys
 import tempfile
 import time
@@ -34,6 +40,35 @@ def describe_failure(nb):
             print(f"{e.get('ename')}: {e.get('evalue')}", file=sys.stderr)
             print("\n".join(e.get("traceback", [])), file=sys.stderr)
         return
+
+
+BANNER = "ktg-run"
+
+
+def reported_backend(nb):
+    """the backend ktg printed when the notebook initialised it and its details, e.g. ("native", "oneDNN 2.6.3 …")"""
+    for cell in nb.cells:
+        for o in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+            m = re.search(r"\[ktg\] tensor backend: ([^\n;]+)", o.get("text", "") if o.get("output_type") == "stream" else "")
+            if m:
+                name, _, detail = m.group(1).partition(" (")
+                return name, detail.rstrip(")")
+    return "not reported", ""
+
+
+def set_run_banner(nb, preset, seconds, status="ok", when=None, cores=None):
+    """puts (or replaces) the banner cell that says how the outputs below were made"""
+    nb.cells = [c for c in nb.cells if c.get("metadata", {}).get("ktg") != BANNER]
+    backend, detail = reported_backend(nb)
+    when = when or datetime.date.today().isoformat()
+    cores = cores or os.cpu_count()
+    minutes = f"{seconds / 60:.0f} min" if seconds >= 90 else f"{seconds:.0f} s"
+    verdict = "" if status == "ok" else f" — **the run failed** ({status})"
+    text = (f"> **Outputs below:** preset `{preset}`, backend `{backend}`{f' ({detail})' if detail else ''}, "
+            f"wall time {minutes} for the whole notebook, executed {when} on {cores} CPU cores by `npm run notebooks`{verdict}.")
+    banner = nbformat.v4.new_markdown_cell(text, metadata={"ktg": BANNER})
+    at = 1 if nb.cells and nb.cells[0].get("cell_type") == "markdown" else 0
+    nb.cells.insert(at, banner)
 
 
 def kernel_log_tail(log, limit=4000):
@@ -66,6 +101,7 @@ def main():
         if status != "ok":
             print(f"---- kernel output (end) ----\n{kernel_log_tail(log)}", file=sys.stderr)
         log.close()
+        set_run_banner(nb, os.environ.get("KTG_PRESET", "ci"), time.time() - start, status)
         nbformat.write(nb, path)
         print(f"[notebooks] {path}: {status} in {time.time() - start:.0f} s", flush=True)
     if failed:
