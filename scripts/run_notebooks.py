@@ -48,8 +48,8 @@ BANNER = "ktg-run"
 def reported_backend(nb):
     """the backend ktg printed when the notebook initialised it and its details, e.g. ("native", "oneDNN 2.6.3 …")"""
     for cell in nb.cells:
-        for o in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
-            m = re.search(r"\[ktg\] tensor backend: ([^\n;]+)", o.get("text", "") if o.get("output_type") == "stream" else "")
+        for o in cell.get("outputs", []):
+            m = o.get("output_type") == "stream" and re.search(r"\[ktg\] tensor backend: ([^\n;]+)", o.get("text", ""))
             if m:
                 name, _, detail = m.group(1).partition(" (")
                 return name, detail.rstrip(")")
@@ -101,9 +101,10 @@ def main():
         if status != "ok":
             print(f"---- kernel output (end) ----\n{kernel_log_tail(log)}", file=sys.stderr)
         log.close()
-        set_run_banner(nb, os.environ.get("KTG_PRESET", "ci"), time.time() - start, status)
+        seconds = time.time() - start
+        set_run_banner(nb, os.environ.get("KTG_PRESET", "ci"), seconds, status)
         nbformat.write(nb, path)
-        print(f"[notebooks] {path}: {status} in {time.time() - start:.0f} s", flush=True)
+        print(f"[notebooks] {path}: {status} in {seconds:.0f} s", flush=True)
     if failed:
         print(f"[notebooks] {len(failed)} failed: {', '.join(failed)}", file=sys.stderr)
         sys.exit(1)
