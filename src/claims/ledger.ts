@@ -34,6 +34,12 @@ export function resultsDir(): string {
   return path.resolve(process.env.KTG_RESULTS_DIR ?? path.join(__dirname, '..', '..', 'results'));
 }
 
+/** a ledger's path as a reader of this package should see it: relative to the package root when inside it */
+export function shownLedgerPath(file: string): string {
+  const relative = path.relative(path.resolve(__dirname, '..', '..'), file);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative.split(path.sep).join('/');
+}
+
 /** where a run of this preset writes its ledger: results/ci for `ci` runs, results otherwise */
 export function ledgerDir(preset: string): string {
   return preset === 'ci' ? path.join(resultsDir(), 'ci') : resultsDir();
@@ -68,6 +74,11 @@ export class ClaimsLedger {
     fs.writeFileSync(tmp, `${JSON.stringify(body, null, 1)}\n`);
     fs.renameSync(tmp, file);
     return file;
+  }
+
+  /** Writes the ledger to its preset's place (see `write`) and returns the line a notebook prints: "ledger written to results/<notebook>.json" */
+  save(): string {
+    return `ledger written to ${shownLedgerPath(this.write())}`;
   }
 
   markdown(): string {

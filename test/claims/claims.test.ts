@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ClaimsLedger, claimsSummary, claimsTable, pairedComparison, readLedgers } from '../../src/claims';
+import { ClaimsLedger, claimsSummary, claimsTable, pairedComparison, readLedgers, shownLedgerPath } from '../../src/claims';
 
 test('t-intervals of paired differences match hand computations', () => {
   // differences 1, 2, 3: mean 2, sd 1, t(0.975, 2) = 4.302653 → half-width 4.302653/√3 = 2.48414
@@ -53,6 +53,9 @@ test('a ci run writes its ledger to results/ci, leaving the committed ledgers in
     assert.equal(cpu.write(), path.join(dir, 'nb.json'));
     assert.equal(ci.write(), path.join(dir, 'ci', 'nb.json'));
     assert.deepEqual(readLedgers().map((l) => l.preset), ['cpu']);
+    // outside the package the shown path stays absolute; inside it, it is package-relative with forward slashes
+    assert.equal(cpu.save(), `ledger written to ${path.join(dir, 'nb.json')}`);
+    assert.equal(shownLedgerPath(path.join(__dirname, '..', '..', 'results', 'ci', 'nb.json')), 'results/ci/nb.json');
   } finally {
     if (saved === undefined) delete process.env.KTG_RESULTS_DIR;
     else process.env.KTG_RESULTS_DIR = saved;
