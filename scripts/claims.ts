@@ -1,9 +1,13 @@
 /**
  * `npm run claims`: one table over every notebook's claims ledger (results/*.json), ending with the
  * line `claims: N, reproduces: a, contradicted: b, undecided: c`.
+ * `npm run claims -- --seeds-needed`: first, per undecided claim, the paired seeds that would decide it
+ * if its mean and spread stayed as measured.
  */
-import { claimsTable, readLedgers, resultsDir } from '../src/claims';
+import { parseArgs } from 'util';
+import { claimsTable, readLedgers, resultsDir, seedsNeededTable } from '../src/claims';
 
+const { values } = parseArgs({ options: { 'seeds-needed': { type: 'boolean', default: false } } });
 const ledgers = readLedgers();
 if (ledgers.length === 0) {
   console.log(`no claims ledgers in ${resultsDir()} (cpu and paper runs of the notebooks write results/<notebook>.json, ci runs results/ci/<notebook>.json)`);
@@ -11,5 +15,9 @@ if (ledgers.length === 0) {
 } else {
   for (const l of ledgers) console.log(`${l.notebook}: preset ${l.preset}, backend ${l.backend}, ${l.dataset}, seeds ${l.seeds.join(', ')}, ${l.wallSeconds} s`);
   console.log('');
+  if (values['seeds-needed']) {
+    for (const line of seedsNeededTable(ledgers)) console.log(line);
+    console.log('');
+  }
   for (const line of claimsTable(ledgers)) console.log(line);
 }

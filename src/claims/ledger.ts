@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { markdownTable } from '../viz/tables';
-import { pairedComparison, PairedComparison, Verdict } from './paired';
+import { pairedComparison, PairedComparison, seedsToDecide, Verdict } from './paired';
 
 export interface ClaimRecord {
   /** e.g. "Table 3.2: searched graph > DML (target accuracy)" */
@@ -94,6 +94,24 @@ export function claimsTable(ledgers: LedgerFile[]): string[] {
     l.claims.map((c) => [l.notebook, c.claim, c.paper, c.measure, fmt(c.result.mean), `[${fmt(c.result.interval[0])}, ${fmt(c.result.interval[1])}]`, String(c.result.n), `**${c.result.verdict}**`]),
   );
   return [...markdownTable(['notebook', 'claim', 'paper', 'measure', 'mean Δ', '95 % CI', 'seeds', 'verdict'], rows).split('\n'), '', claimsSummary(ledgers)];
+}
+
+/**
+ * A Markdown table of the undecided claims with the paired seeds each would need to be decided if
+ * its mean difference and spread stayed as measured (`seedsToDecide`): a planning figure for larger
+ * runs, e.g. on a GPU or several machines.
+ */
+export function seedsNeededTable(ledgers: LedgerFile[]): string[] {
+  const rows = ledgers.flatMap((l) =>
+    l.claims
+      .filter((c) => c.result.verdict === 'undecided')
+      .map((c) => {
+        const needed = seedsToDecide(c.result);
+        const boundary = c.result.margin != null ? `±${c.result.margin}` : '0';
+        return [l.notebook, c.claim, fmt(c.result.mean), c.result.sd.toFixed(2), boundary, String(c.result.n), needed === undefined ? 'never (mean on the boundary)' : String(needed)];
+      }),
+  );
+  return markdownTable(['notebook', 'undecided claim', 'mean Δ', 'sd of Δ', 'boundary', 'seeds', 'seeds to decide'], rows).split('\n');
 }
 
 export function claimsSummary(ledgers: LedgerFile[]): string {

@@ -20,6 +20,8 @@ export interface PairedComparison {
   interval: [number, number];
   width: number;
   verdict: Verdict;
+  /** for "≈ within a margin" claims: the margin (absent for "A > B" claims) */
+  margin?: number;
 }
 
 /**
@@ -43,5 +45,29 @@ export function pairedComparison(better: number[], baseline: number[], options: 
     const m = options.margin;
     verdict = interval[0] >= -m && interval[1] <= m ? 'reproduces' : interval[1] < -m || interval[0] > m ? 'contradicted' : 'undecided';
   } else verdict = interval[0] > 0 ? 'reproduces' : interval[1] < 0 ? 'contradicted' : 'undecided';
-  return { differences, mean, sd, n, confidence, interval, width: interval[1] - interval[0], verdict };
+  return { differences, mean, sd, n, confidence, interval, width: interval[1] - interval[0], verdict, ...(options.margin != null ? { margin: options.margin } : {}) };
+}
+
+/**
+ * A planning figure for an undecided claim: the smallest number of paired seeds at which the same
+ * mean difference and spread would be decided, i.e. the interval's half-width t(n − 1)·sd/√n falls
+ * below the mean's distance to the decision boundary (0, or the nearer end of ±margin for "≈"
+ * claims). `undefined` when no number up to `maxSeeds` decides it (a mean on the boundary, e.g. an
+ * exact tie). It assumes the next seeds look like the measured ones; it is not a power analysis.
+ */
+export function seedsToDecide(c: Pick<PairedComparison, 'mean' | 'sd' | 'confidence' | 'margin'>, maxSeeds = 100_000): number | undefined {
+  const distance = c.margin != null ? Math.abs(Math.abs(c.mean) - c.margin) : Math.abs(c.mean);
+  if (distance === 0) return undefined;
+  if (c.sd === 0) return 2;
+  const halfWidth = (n: number) => quantile(1 - (1 - c.confidence) / 2, n - 1) * (c.sd / Math.sqrt(n));
+  if (halfWidth(maxSeeds) >= distance) return undefined;
+  // the half-width falls with n: bisect for the first n below the distance
+  let lo = 2;
+  let hi = maxSeeds;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (halfWidth(mid) < distance) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ClaimsLedger, claimsSummary, claimsTable, pairedComparison, readLedgers, shownLedgerPath } from '../../src/claims';
+import { ClaimsLedger, claimsSummary, claimsTable, pairedComparison, readLedgers, seedsNeededTable, seedsToDecide, shownLedgerPath } from '../../src/claims';
 
 test('t-intervals of paired differences match hand computations', () => {
   // differences 1, 2, 3: mean 2, sd 1, t(0.975, 2) = 4.302653 → half-width 4.302653/√3 = 2.48414
@@ -23,6 +23,32 @@ test('t-intervals of paired differences match hand computations', () => {
   assert.equal(pairedComparison([2, 2.1, 1.9, 2.2, 1.8], [1, 1, 1, 1, 1], { margin: 0.5 }).verdict, 'contradicted');
   assert.throws(() => pairedComparison([1], [0]), /at least 2 paired seeds/);
   assert.throws(() => pairedComparison([1, 2], [0]), /same seeds on both sides/);
+});
+
+test('seeds to decide: the first n whose t half-width falls below the distance to the boundary', () => {
+  // mean 1, sd 2: n = 17 gives t(0.975, 16)·2/√17 = 2.119905·0.485071 = 1.02831 ≥ 1, n = 18 gives t(0.975, 17)·2/√18 = 2.109816·0.471405 = 0.99458 < 1
+  assert.equal(seedsToDecide({ mean: 1, sd: 2, confidence: 0.95 }), 18);
+  assert.equal(seedsToDecide({ mean: -1, sd: 2, confidence: 0.95 }), 18);
+  // "within 1 point": mean −0.5 lies 0.5 inside the margin → the same n as mean 0.5 against 0; mean −1.5 lies 0.5 outside
+  const inside = seedsToDecide({ mean: -0.5, sd: 1, confidence: 0.95, margin: 1 });
+  assert.equal(inside, seedsToDecide({ mean: 0.5, sd: 1, confidence: 0.95 }));
+  assert.equal(seedsToDecide({ mean: -1.5, sd: 1, confidence: 0.95, margin: 1 }), inside);
+  // 0.5 / 1 needs t(n − 1)/√n < 0.5: n = 18 gives 2.1098/4.2426 = 0.4973, n = 17 gives 2.1199/4.1231 = 0.5142
+  assert.equal(inside, 18);
+  assert.equal(seedsToDecide({ mean: 0, sd: 0, confidence: 0.95 }), undefined, 'an exact tie is never decided');
+  assert.equal(seedsToDecide({ mean: -1, sd: 0.5, confidence: 0.95, margin: 1 }), undefined, 'a mean on the margin is never decided');
+  assert.equal(seedsToDecide({ mean: 0.3, sd: 0, confidence: 0.95 }), 2);
+  // the table lists undecided claims only, with the boundary they are judged against (A ≈ B: 0.867 from
+  // the margin, sd 0.611: t(3)/√4 = 1.591 ≥ 1.419 > t(4)/√5 = 1.242 → 5 seeds)
+  const ledger = new ClaimsLedger({ notebook: 'nb', preset: 'cpu', backend: 'native', dataset: 'x', seeds: [0, 1, 2] });
+  ledger.claim('A > B', { better: [71, 72, 73], baseline: [70, 70, 70], paper: '', measure: 'points' });
+  ledger.claim('A ≈ B', { better: [70, 70.8, 69.6], baseline: [70, 70, 70], paper: '', measure: 'points', margin: 1 });
+  ledger.claim('C > B', { better: [71, 71.1, 71.2], baseline: [70, 70, 70], paper: '', measure: 'points' });
+  assert.equal(ledger.claims[1].result.margin, 1);
+  const table = seedsNeededTable([{ ...ledger.meta, wallSeconds: 0, recordedAt: '', claims: ledger.claims }]);
+  assert.equal(table.length, 4, table.join('\n'));
+  assert.match(table[2], /\| nb \| A > B \| \+2\.00 \| 1\.00 \| 0 \| 3 \| 4 \|/);
+  assert.match(table[3], /\| nb \| A ≈ B \| \+0\.13 \| 0\.61 \| ±1 \| 3 \| 5 \|/);
 });
 
 test('a ledger is written atomically, read back and summarised', () => {
@@ -70,6 +96,8 @@ test("the README's claims table is `npm run claims` over the committed ledgers",
   try {
     const table = claimsTable(readLedgers()).join('\n');
     assert.ok(readme.includes(table), `README.md does not contain the current claims table; paste the output of \`npm run claims\`:\n${table}`);
+    const seeds = seedsNeededTable(readLedgers()).join('\n');
+    assert.ok(readme.includes(seeds), `README.md does not contain the current seeds-needed table; paste it from \`npm run claims -- --seeds-needed\`:\n${seeds}`);
   } finally {
     if (saved !== undefined) process.env.KTG_RESULTS_DIR = saved;
   }
