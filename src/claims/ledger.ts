@@ -29,14 +29,17 @@ export interface LedgerFile {
   claims: ClaimRecord[];
 }
 
-/** where ledgers live: <package>/results (this file is src/claims or dist/claims) */
+/** this package's root (this file is src/claims or dist/claims) */
+const packageRoot = path.resolve(__dirname, '..', '..');
+
+/** where ledgers live: <package>/results */
 export function resultsDir(): string {
-  return path.resolve(process.env.KTG_RESULTS_DIR ?? path.join(__dirname, '..', '..', 'results'));
+  return path.resolve(process.env.KTG_RESULTS_DIR ?? path.join(packageRoot, 'results'));
 }
 
 /** a ledger's path as a reader of this package should see it: relative to the package root when inside it */
 export function shownLedgerPath(file: string): string {
-  const relative = path.relative(path.resolve(__dirname, '..', '..'), file);
+  const relative = path.relative(packageRoot, file);
   return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative.split(path.sep).join('/');
 }
 

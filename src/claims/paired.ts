@@ -24,6 +24,11 @@ export interface PairedComparison {
   margin?: number;
 }
 
+/** half-width of the two-sided t-interval of a mean of n values with sample standard deviation sd */
+function tHalfWidth(sd: number, n: number, confidence: number): number {
+  return quantile(1 - (1 - confidence) / 2, n - 1) * (sd / Math.sqrt(n));
+}
+
 /**
  * Compares two methods over the same seeds (values in the same order). A claim "A > B" is tested as
  * pairedComparison(A, B); "A ≈ B within a margin m" as pairedComparison with `margin` (the interval
@@ -38,7 +43,7 @@ export function pairedComparison(better: number[], baseline: number[], options: 
   if (differences.some((d) => !Number.isFinite(d))) throw new Error(`paired comparison: non-finite values (${better.join(', ')} vs ${baseline.join(', ')})`);
   const mean = differences.reduce((s, d) => s + d, 0) / n;
   const sd = Math.sqrt(differences.reduce((s, d) => s + (d - mean) ** 2, 0) / (n - 1));
-  const half = quantile(1 - (1 - confidence) / 2, n - 1) * (sd / Math.sqrt(n));
+  const half = tHalfWidth(sd, n, confidence);
   const interval: [number, number] = [mean - half, mean + half];
   let verdict: Verdict;
   if (options.margin != null) {
@@ -59,7 +64,7 @@ export function seedsToDecide(c: Pick<PairedComparison, 'mean' | 'sd' | 'confide
   const distance = c.margin != null ? Math.abs(Math.abs(c.mean) - c.margin) : Math.abs(c.mean);
   if (distance === 0) return undefined;
   if (c.sd === 0) return 2;
-  const halfWidth = (n: number) => quantile(1 - (1 - c.confidence) / 2, n - 1) * (c.sd / Math.sqrt(n));
+  const halfWidth = (n: number) => tHalfWidth(c.sd, n, c.confidence);
   if (halfWidth(maxSeeds) >= distance) return undefined;
   // the half-width falls with n: bisect for the first n below the distance
   let lo = 2;

@@ -94,9 +94,10 @@ test("the README's claims table is `npm run claims` over the committed ledgers",
   const saved = process.env.KTG_RESULTS_DIR;
   delete process.env.KTG_RESULTS_DIR;
   try {
-    const table = claimsTable(readLedgers()).join('\n');
+    const ledgers = readLedgers();
+    const table = claimsTable(ledgers).join('\n');
     assert.ok(readme.includes(table), `README.md does not contain the current claims table; paste the output of \`npm run claims\`:\n${table}`);
-    const seeds = seedsNeededTable(readLedgers()).join('\n');
+    const seeds = seedsNeededTable(ledgers).join('\n');
     assert.ok(readme.includes(seeds), `README.md does not contain the current seeds-needed table; paste it from \`npm run claims -- --seeds-needed\`:\n${seeds}`);
   } finally {
     if (saved !== undefined) process.env.KTG_RESULTS_DIR = saved;
