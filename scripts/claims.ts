@@ -1,19 +1,20 @@
 /**
- * `npm run claims`: one table over every notebook's claims ledger (results/*.json), ending with the
- * line `claims: N, reproduces: a, contradicted: b, undecided: c`.
+ * `npm run claims`: Holm's correction over every notebook's claims ledger (results/*.json), stored in
+ * each claim as result.holm, then one table over all of them with both verdict columns, ending with
+ * the Holm counts and the line `claims: N, reproduces: a, contradicted: b, undecided: c, not tested: d`.
  * `npm run claims -- --seeds-needed`: first, per undecided claim, the paired seeds that would decide it
- * if its mean and spread stayed as measured.
+ * if its mean and spread stayed as measured, and what its interval rules out.
  */
 import { parseArgs } from 'util';
-import { claimsTable, readLedgers, resultsDir, seedsNeededTable } from '../src/claims';
+import { claimsTable, resultsDir, seedsNeededTable, updateHolm } from '../src/claims';
 
 const { values } = parseArgs({ options: { 'seeds-needed': { type: 'boolean', default: false } } });
-const ledgers = readLedgers();
+const ledgers = updateHolm();
 if (ledgers.length === 0) {
   console.log(`no claims ledgers in ${resultsDir()} (cpu and paper runs of the notebooks write results/<notebook>.json, ci runs results/ci/<notebook>.json)`);
-  console.log('claims: 0, reproduces: 0, contradicted: 0, undecided: 0');
+  console.log('claims: 0, reproduces: 0, contradicted: 0, undecided: 0, not tested: 0');
 } else {
-  for (const l of ledgers) console.log(`${l.notebook}: preset ${l.preset}, backend ${l.backend}, ${l.dataset}, seeds ${l.seeds.join(', ')}, ${l.wallSeconds} s`);
+  for (const l of ledgers) console.log(`${l.notebook}: preset ${l.preset}, backend ${l.backend}, ${l.dataset}, seeds ${l.seeds.join(', ')}, ${l.wallSeconds} s${l.provenance ? ` (${l.provenance})` : ''}`);
   console.log('');
   if (values['seeds-needed']) {
     for (const line of seedsNeededTable(ledgers)) console.log(line);

@@ -1,32 +1,90 @@
 /**
- * The claims ledger: each notebook records the claims of its paper that it tests, with the paper's
- * numbers, our paired differences over seeds and the verdict, in `results/<notebook>.json`
- * (committed with the notebook). `npm run claims` prints one table over all notebooks.
+ * The claims ledger: each notebook records the claims of its papers that it tests — both arms'
+ * per-seed values, the paper's reference as data, measured preconditions and the verdict — in
+ * `results/<notebook>.json` (committed with the notebook). `npm run claims` prints one table over
+ * all notebooks and stores each claim's verdict after Holm's correction over all of them.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { markdownTable } from '../viz/tables';
-import { pairedComparison, PairedComparison, seedsToDecide, Verdict } from './paired';
+import { applyHolm } from './holm';
+import { judgeDifferences, pairedDifferences, PairedComparison, rulesOut, seedsToDecide, signed, Verdict } from './paired';
+import { PaperReference, paperReferences, ReferenceName, referenceText } from './references';
+import { ArmsDeclaration, notTestedReason, Precondition } from './rules';
 
-export interface ClaimRecord {
-  /** e.g. "Table 3.2: searched graph > DML (target accuracy)" */
-  claim: string;
-  /** what the paper reports, as text */
-  paper: string;
-  /** what is compared, e.g. "searched − DML, test accuracy (points)" */
-  measure: string;
-  result: PairedComparison;
+/** the ledger file format; readLedgers refuses others */
+export const LEDGER_FORMAT = 2;
+
+export interface ClaimResult extends PairedComparison {
+  /** both arms' per-seed values in seed order; null only where a recovered format-1 ledger had no printed arms (see the ledger's provenance) */
+  values: { better: number[]; baseline: number[] } | null;
+  /** what the interval alone says, before the not-tested rules */
+  intervalVerdict: Exclude<Verdict, 'not tested'>;
+  /** why the claim is not tested */
+  reason?: string;
+  /** the verdict after Holm's correction over all ledgers' directional claims (holm.ts) */
+  holm?: Verdict;
 }
 
-export interface LedgerFile {
+export interface ClaimRecord {
+  /** e.g. "searched graph > DML (target accuracy)" */
+  claim: string;
+  /** what is compared, e.g. "target test accuracy, points" */
+  measure: string;
+  reference: PaperReference;
+  preconditions: Precondition[];
+  arms?: ArmsDeclaration;
+  result: ClaimResult;
+}
+
+export interface LedgerMeta {
   notebook: string;
   preset: string;
   backend: string;
   dataset: string;
   seeds: number[];
+}
+
+export interface LedgerFile extends LedgerMeta {
+  format: number;
   wallSeconds: number;
   recordedAt: string;
+  /** where the numbers come from when not from one run of the notebook as it stands (e.g. arms recovered from committed outputs) */
+  provenance?: string;
   claims: ClaimRecord[];
+}
+
+export interface ClaimInput {
+  better: number[];
+  baseline: number[];
+  /** a record of references.ts, by name or as data */
+  reference: ReferenceName | PaperReference;
+  measure: string;
+  /** "≈ within ±margin" (TOST); without it the claim is "better > baseline" */
+  margin?: number;
+  preconditions?: Precondition[];
+  /** the arms' settings and the factor the claim is about: arms that differ in more are not tested */
+  arms?: ArmsDeclaration;
+}
+
+/**
+ * Judges one claim: its paired comparison, then the not-tested rules against the claims before it.
+ * `differences` and `values` are given separately only by the recovery of old ledgers; notebooks call
+ * ClaimsLedger.claim.
+ */
+export function judgeClaim(
+  claim: string,
+  input: Omit<ClaimInput, 'better' | 'baseline'> & { differences: number[]; values: ClaimResult['values'] },
+  earlier: ClaimRecord[],
+): ClaimRecord {
+  const comparison = judgeDifferences(input.differences, { margin: input.margin });
+  const preconditions = input.preconditions ?? [];
+  const reason = notTestedReason({ preconditions, arms: input.arms, comparison }, earlier);
+  const intervalVerdict = comparison.verdict as ClaimResult['intervalVerdict'];
+  const result: ClaimResult = { ...comparison, values: input.values, intervalVerdict, verdict: reason ? 'not tested' : intervalVerdict, ...(reason ? { reason } : {}) };
+  const reference = typeof input.reference === 'string' ? paperReferences[input.reference] : input.reference;
+  if (!reference) throw new Error(`claim "${claim}": unknown paper reference "${String(input.reference)}" (see src/claims/references.ts)`);
+  return { claim, measure: input.measure, reference, preconditions, ...(input.arms ? { arms: input.arms } : {}), result };
 }
 
 /** this package's root (this file is src/claims or dist/claims) */
@@ -48,34 +106,55 @@ export function ledgerDir(preset: string): string {
   return preset === 'ci' ? path.join(resultsDir(), 'ci') : resultsDir();
 }
 
+/** writes a ledger file atomically */
+export function writeLedgerFile(file: string, body: LedgerFile): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.part`;
+  fs.writeFileSync(tmp, `${JSON.stringify(body, null, 1)}\n`);
+  fs.renameSync(tmp, file);
+}
+
+/**
+ * Holm's correction over every ledger in `dir` (each claim's result.holm), written back to the files
+ * that changed; returns the ledgers as corrected.
+ */
+export function updateHolm(dir = resultsDir()): LedgerFile[] {
+  const ledgers = readLedgers(dir);
+  const before = ledgers.map((l) => JSON.stringify(l));
+  applyHolm(ledgers.flatMap((l) => l.claims));
+  ledgers.forEach((l, i) => {
+    if (JSON.stringify(l) !== before[i]) writeLedgerFile(path.join(dir, `${l.notebook}.json`), l);
+  });
+  return ledgers;
+}
+
 export class ClaimsLedger {
   readonly claims: ClaimRecord[] = [];
   private readonly started: number;
 
   /** `startedAt` (ms since the epoch) defaults to the start of this process: in a notebook, its kernel's start */
-  constructor(readonly meta: { notebook: string; preset: string; backend: string; dataset: string; seeds: number[] }, startedAt = Date.now() - process.uptime() * 1000) {
+  constructor(readonly meta: LedgerMeta, startedAt = Date.now() - process.uptime() * 1000) {
     this.started = startedAt;
   }
 
-  /** Judges "better > baseline" (or, with `margin`, |better − baseline| ≤ margin) over paired seeds. */
-  claim(claim: string, values: { better: number[]; baseline: number[]; paper: string; measure: string; margin?: number }): ClaimRecord {
-    const record = { claim, paper: values.paper, measure: values.measure, result: pairedComparison(values.better, values.baseline, { margin: values.margin }) };
+  /** Judges "better > baseline" (or, with `margin`, |better − baseline| < margin by TOST) over paired seeds. */
+  claim(claim: string, input: ClaimInput): ClaimRecord {
+    const { better, baseline, ...rest } = input;
+    const record = judgeClaim(claim, { ...rest, differences: pairedDifferences(better, baseline), values: { better: [...better], baseline: [...baseline] } }, this.claims);
     this.claims.push(record);
     return record;
   }
 
   /**
-   * Writes <dir>/<notebook>.json atomically and returns its path. By default a `ci` run's ledger goes
-   * to results/ci/ (not committed), so that running the test suite never overwrites the committed
-   * ledgers of `cpu` and `paper` runs in results/.
+   * Writes <dir>/<notebook>.json atomically, then Holm's correction over every ledger in that folder,
+   * and returns the file's path. By default a `ci` run's ledger goes to results/ci/ (not committed),
+   * so that running the test suite never overwrites the committed ledgers in results/.
    */
   write(dir = ledgerDir(this.meta.preset)): string {
     const file = path.join(dir, `${this.meta.notebook}.json`);
-    const body: LedgerFile = { ...this.meta, wallSeconds: Math.round((Date.now() - this.started) / 1000), recordedAt: new Date().toISOString(), claims: this.claims };
-    fs.mkdirSync(dir, { recursive: true });
-    const tmp = `${file}.${process.pid}.part`;
-    fs.writeFileSync(tmp, `${JSON.stringify(body, null, 1)}\n`);
-    fs.renameSync(tmp, file);
+    writeLedgerFile(file, { format: LEDGER_FORMAT, ...this.meta, wallSeconds: Math.round((Date.now() - this.started) / 1000), recordedAt: new Date().toISOString(), claims: this.claims });
+    const mine = updateHolm(dir).find((l) => l.notebook === this.meta.notebook);
+    mine?.claims.forEach((c, i) => (this.claims[i].result.holm = c.result.holm));
     return file;
   }
 
@@ -84,19 +163,39 @@ export class ClaimsLedger {
     return `ledger written to ${shownLedgerPath(this.write())}`;
   }
 
+  /** the claims as a table, then the summary line */
   markdown(): string {
-    return claimsTable([{ ...this.meta, wallSeconds: 0, recordedAt: '', claims: this.claims }]).join('\n');
+    return claimsTable([this.asFile()]).join('\n');
+  }
+
+  /** the ledger as it would be written */
+  asFile(): LedgerFile {
+    return { format: LEDGER_FORMAT, ...this.meta, wallSeconds: 0, recordedAt: '', claims: this.claims };
   }
 }
 
-const fmt = (v: number) => (v >= 0 ? '+' : '') + v.toFixed(2);
 
-/** A Markdown table of claims over ledgers, then the summary line. */
+/** the unit of a measure ("target test accuracy, points" → "points") */
+const unitOf = (measure: string) => (/\bIS\b/.test(measure) ? 'IS' : /points/.test(measure) ? 'points' : '');
+
+/** the interval as shown: "[a, b]", with "90 %, ±m" for equivalence claims */
+export function intervalText(r: PairedComparison): string {
+  return `[${signed(r.interval[0])}, ${signed(r.interval[1])}]${r.margin != null ? ` (90 %, ±${r.margin})` : ''}`;
+}
+
+/** what a reader needs beside the verdict: why not tested, or what an undecided interval rules out */
+export function claimNote(c: ClaimRecord): string {
+  if (c.result.verdict === 'not tested') return `${c.result.reason} (interval alone: ${c.result.intervalVerdict})`;
+  if (c.result.verdict === 'undecided') return rulesOut(c.result, unitOf(c.measure));
+  return '';
+}
+
+/** A Markdown table of claims over ledgers, then the summary lines. */
 export function claimsTable(ledgers: LedgerFile[]): string[] {
   const rows = ledgers.flatMap((l) =>
-    l.claims.map((c) => [l.notebook, c.claim, c.paper, c.measure, fmt(c.result.mean), `[${fmt(c.result.interval[0])}, ${fmt(c.result.interval[1])}]`, String(c.result.n), `**${c.result.verdict}**`]),
+    l.claims.map((c) => [l.notebook, c.claim, referenceText(c.reference), c.measure, signed(c.result.mean), intervalText(c.result), String(c.result.n), `**${c.result.verdict}**`, c.result.holm ?? '', claimNote(c)]),
   );
-  return [...markdownTable(['notebook', 'claim', 'paper', 'measure', 'mean Δ', '95 % CI', 'seeds', 'verdict'], rows).split('\n'), '', claimsSummary(ledgers)];
+  return [...markdownTable(['notebook', 'claim', 'paper', 'measure', 'mean Δ', 'interval (95 %; TOST 90 %)', 'seeds', 'verdict', 'with Holm', 'note'], rows).split('\n'), '', holmSummary(ledgers), claimsSummary(ledgers)];
 }
 
 /**
@@ -111,19 +210,29 @@ export function seedsNeededTable(ledgers: LedgerFile[]): string[] {
       .map((c) => {
         const needed = seedsToDecide(c.result);
         const boundary = c.result.margin != null ? `±${c.result.margin}` : '0';
-        return [l.notebook, c.claim, fmt(c.result.mean), c.result.sd.toFixed(2), boundary, String(c.result.n), needed === undefined ? 'never (mean on the boundary)' : String(needed)];
+        return [l.notebook, c.claim, signed(c.result.mean), c.result.sd.toFixed(2), boundary, String(c.result.n), needed === undefined ? 'never (mean on the boundary)' : String(needed), rulesOut(c.result, unitOf(c.measure))];
       }),
   );
-  return markdownTable(['notebook', 'undecided claim', 'mean Δ', 'sd of Δ', 'boundary', 'seeds', 'seeds to decide'], rows).split('\n');
+  return markdownTable(['notebook', 'undecided claim', 'mean Δ', 'sd of Δ', 'boundary', 'seeds', 'seeds to decide', 'rules out'], rows).split('\n');
 }
 
+const VERDICTS: Verdict[] = ['reproduces', 'contradicted', 'undecided', 'not tested'];
+
+/** `claims: N, reproduces: a, contradicted: b, undecided: c, not tested: d` */
 export function claimsSummary(ledgers: LedgerFile[]): string {
   const all = ledgers.flatMap((l) => l.claims.map((c) => c.result.verdict));
-  const count = (v: Verdict) => all.filter((x) => x === v).length;
-  return `claims: ${all.length}, reproduces: ${count('reproduces')}, contradicted: ${count('contradicted')}, undecided: ${count('undecided')}`;
+  return `claims: ${all.length}, ${VERDICTS.map((v) => `${v}: ${all.filter((x) => x === v).length}`).join(', ')}`;
 }
 
-/** every results/*.json, sorted by notebook */
+/** the verdicts after Holm's correction, on one line */
+export function holmSummary(ledgers: LedgerFile[]): string {
+  const claims = ledgers.flatMap((l) => l.claims);
+  const family = claims.filter((c) => c.result.margin == null && c.result.verdict !== 'not tested').length;
+  const count = (v: Verdict) => claims.filter((c) => (c.result.holm ?? c.result.verdict) === v).length;
+  return `with Holm over ${family} directional claims (α = 0.05): ${VERDICTS.map((v) => `${v}: ${count(v)}`).join(', ')}`;
+}
+
+/** every <dir>/*.json, sorted by notebook; a file of another format is refused with what to do */
 export function readLedgers(dir = resultsDir()): LedgerFile[] {
   if (!fs.existsSync(dir)) return [];
   return fs
@@ -131,10 +240,14 @@ export function readLedgers(dir = resultsDir()): LedgerFile[] {
     .filter((f) => f.endsWith('.json'))
     .sort()
     .map((f) => {
+      const file = path.join(dir, f);
+      let body: LedgerFile;
       try {
-        return JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as LedgerFile;
+        body = JSON.parse(fs.readFileSync(file, 'utf8')) as LedgerFile;
       } catch (err) {
-        throw new Error(`${path.join(dir, f)} is not a claims ledger: ${(err as Error).message}`);
+        throw new Error(`${file} is not a claims ledger: ${(err as Error).message}`);
       }
+      if (body.format !== LEDGER_FORMAT) throw new Error(`${file} is a claims ledger of format ${body.format ?? 1}, this ktg reads format ${LEDGER_FORMAT}: re-run its notebook`);
+      return body;
     });
 }

@@ -38,31 +38,34 @@ test('seeds to decide: the first n whose t half-width falls below the distance t
   assert.equal(seedsToDecide({ mean: 0, sd: 0, confidence: 0.95 }), undefined, 'an exact tie is never decided');
   assert.equal(seedsToDecide({ mean: -1, sd: 0.5, confidence: 0.95, margin: 1 }), undefined, 'a mean on the margin is never decided');
   assert.equal(seedsToDecide({ mean: 0.3, sd: 0, confidence: 0.95 }), 2);
-  // the table lists undecided claims only, with the boundary they are judged against (A ≈ B: 0.867 from
-  // the margin, sd 0.611: t(3)/√4 = 1.591 ≥ 1.419 > t(4)/√5 = 1.242 → 5 seeds)
+  // the table lists undecided claims only, with the boundary they are judged against (A ≈ B, judged by
+  // TOST's 90 % interval: 0.867 from the margin, sd 0.611: t(0.95, 2)·0.611/√3 = 1.030 ≥ 0.867 > t(0.95, 3)·0.611/√4 = 0.719 → 4 seeds)
   const ledger = new ClaimsLedger({ notebook: 'nb', preset: 'cpu', backend: 'native', dataset: 'x', seeds: [0, 1, 2] });
-  ledger.claim('A > B', { better: [71, 72, 73], baseline: [70, 70, 70], paper: '', measure: 'points' });
-  ledger.claim('A ≈ B', { better: [70, 70.8, 69.6], baseline: [70, 70, 70], paper: '', measure: 'points', margin: 1 });
-  ledger.claim('C > B', { better: [71, 71.1, 71.2], baseline: [70, 70, 70], paper: '', measure: 'points' });
+  ledger.claim('A > B', { better: [71, 72, 73], baseline: [70, 70, 70], reference: 'kdVsVanilla', measure: 'points' });
+  ledger.claim('A ≈ B', { better: [70, 70.8, 69.6], baseline: [70, 70, 70], reference: 'kdVsVanilla', measure: 'points', margin: 1 });
+  ledger.claim('C > B', { better: [71, 71.1, 71.2], baseline: [70, 70, 70], reference: 'kdVsVanilla', measure: 'points' });
   assert.equal(ledger.claims[1].result.margin, 1);
-  const table = seedsNeededTable([{ ...ledger.meta, wallSeconds: 0, recordedAt: '', claims: ledger.claims }]);
+  const table = seedsNeededTable([ledger.asFile()]);
   assert.equal(table.length, 4, table.join('\n'));
   assert.match(table[2], /\| nb \| A > B \| \+2\.00 \| 1\.00 \| 0 \| 3 \| 4 \|/);
-  assert.match(table[3], /\| nb \| A ≈ B \| \+0\.13 \| 0\.61 \| ±1 \| 3 \| 5 \|/);
+  assert.match(table[3], /\| nb \| A ≈ B \| \+0\.13 \| 0\.61 \| ±1 \| 3 \| 4 \|/);
 });
 
 test('a ledger is written atomically, read back and summarised', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ktg-claims-'));
   const ledger = new ClaimsLedger({ notebook: 'nb', preset: 'ci', backend: 'native', dataset: 'Fashion-MNIST', seeds: [0, 1, 2] });
-  ledger.claim('KD > vanilla', { better: [71, 72, 73], baseline: [70, 70, 70], paper: '+1.2 points', measure: 'test accuracy (points)' });
-  ledger.claim('DML > vanilla', { better: [70, 69, 71], baseline: [70, 70, 70], paper: '+1.3', measure: 'test accuracy (points)' });
+  ledger.claim('KD > vanilla', { better: [71, 72, 73], baseline: [70, 70, 70], reference: 'kdVsVanilla', measure: 'test accuracy (points)' });
+  ledger.claim('DML > vanilla', { better: [70, 69, 71], baseline: [70, 70, 70], reference: 'dml2VsVanilla', measure: 'test accuracy (points)' });
   const file = ledger.write(dir);
   assert.deepEqual(fs.readdirSync(dir), ['nb.json']);
   const back = readLedgers(dir);
   assert.equal(back[0].claims.length, 2);
-  assert.equal(claimsSummary(back), 'claims: 2, reproduces: 0, contradicted: 0, undecided: 2');
+  assert.equal(claimsSummary(back), 'claims: 2, reproduces: 0, contradicted: 0, undecided: 2, not tested: 0');
   const table = claimsTable(back);
-  assert.match(table[2], /\| nb \| KD > vanilla \| \+1\.2 points \| test accuracy \(points\) \| \+2\.00 \| \[-0\.48, \+4\.48\] \| 3 \| \*\*undecided\*\* \|/);
+  assert.ok(table[2].startsWith('| nb | KD > vanilla | Table 3.2 (CIFAR-100; ResNet32 ← pretrained WRN28-2 teacher, T = 2): KD (T = 2) 71.88 ± 0.78 vs vanilla ResNet32 70.71 ± 0.39 | test accuracy (points) | +2.00 | [-0.48, +4.48] | 3 | **undecided** | undecided | no effect above +4.48 or below -0.48 points |'), table[2]);
+  // both arms are stored in seed order
+  assert.deepEqual(back[0].claims[0].result.values, { better: [71, 72, 73], baseline: [70, 70, 70] });
+  assert.equal(back[0].format, 2);
   fs.rmSync(path.dirname(file), { recursive: true, force: true });
 });
 
@@ -71,7 +74,7 @@ test('a ci run writes its ledger to results/ci, leaving the committed ledgers in
   const saved = process.env.KTG_RESULTS_DIR;
   process.env.KTG_RESULTS_DIR = dir;
   try {
-    const values = { better: [71, 72, 73], baseline: [70, 70, 70], paper: '+1.2 points', measure: 'points' };
+    const values = { better: [71, 72, 73], baseline: [70, 70, 70], reference: 'kdVsVanilla' as const, measure: 'points' };
     const ci = new ClaimsLedger({ notebook: 'nb', preset: 'ci', backend: 'native', dataset: 'x', seeds: [0, 1, 2] });
     ci.claim('A > B', values);
     const cpu = new ClaimsLedger({ notebook: 'nb', preset: 'cpu', backend: 'native', dataset: 'x', seeds: [0, 1, 2] });
