@@ -163,9 +163,10 @@ export class ClaimsLedger {
     return `ledger written to ${shownLedgerPath(this.write())}`;
   }
 
-  /** the claims as a table, then the summary line */
-  markdown(): string {
-    return claimsTable([this.asFile()]).join('\n');
+  /** the ledger's claims as a table, then the summary lines; given `claims` (e.g. the last two made), those as a table alone */
+  markdown(claims?: ClaimRecord[]): string {
+    const lines = claimsTable([{ ...this.asFile(), claims: claims ?? this.claims }]);
+    return (claims ? lines.slice(0, -3) : lines).join('\n');
   }
 
   /** the ledger as it would be written */

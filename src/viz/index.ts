@@ -4,3 +4,5 @@ export * from './graphviz';
 export * from './study_figures';
 export * from './attention_grid';
 export * from './tables';
+export * from './claims_forest';
+export * from './bars';
