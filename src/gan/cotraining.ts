@@ -16,7 +16,7 @@ import { Adam } from '../optim';
 import { issueLines } from '../schema/issues';
 import { ImageDataset } from '../data/dataset';
 import { Rng } from '../data/random';
-import { applyGate, gateProblems, gateSchema, GateSpec } from '../gates';
+import { applyGate, DEFAULT_GATE, gateProblems, gateSchema, GateSpec } from '../gates';
 import { upgradeIds } from '../schema/ids';
 import { crossEntropy } from '../losses';
 import { stopGradient } from '../tensor/stop_gradient';
@@ -212,7 +212,7 @@ export async function trainCoGan(input: CoGanSpec, data: ImageDataset, options: 
           const realClass = tf.fill([n], k, 'int32') as tf.Tensor1D;
           const adv = crossEntropy(realClass, discriminator.apply(out.images, false).logits);
           const ctx = { step, totalSteps: options.steps };
-          const terms: tf.Scalar[] = [tf.mean(applyGate(spec.adversarialGates?.[t] ?? { name: 'through' }, adv, ctx)) as tf.Scalar];
+          const terms: tf.Scalar[] = [tf.mean(applyGate(spec.adversarialGates?.[t] ?? DEFAULT_GATE, adv, ctx)) as tf.Scalar];
           for (const e of spec.edges.filter((x) => x.target === t + 1)) {
             terms.push(tf.mean(applyGate(e.gate, transferLoss(outputsNoGrad[e.source - 1], out, e.kind, alpha), ctx)) as tf.Scalar);
           }

@@ -3,7 +3,7 @@
  * generator's adversarial edge, generators pass knowledge along transfer edges; edges are coloured
  * by gate and labelled "representation · gate"; cut edges are hidden unless asked for.
  */
-import { describeGate, gateColour, GateSpec } from '../gates';
+import { DEFAULT_GATE, describeGate, gateBlocks, gateColour, GateSpec } from '../gates';
 import { CoGanSpec } from './cotraining';
 
 export function coGanToDot(spec: CoGanSpec, options: { showCutoff?: boolean; title?: string } = {}): string {
@@ -12,12 +12,12 @@ export function coGanToDot(spec: CoGanSpec, options: { showCutoff?: boolean; tit
   lines.push('  D [label="D (k+1 classes)", shape=ellipse, fillcolor="#f2f2f2"];');
   for (let i = 1; i <= spec.generators; i++) lines.push(`  G${i} [label="G${i}", fillcolor="#dbe9f6"];`);
   const edge = (from: string, to: string, label: string, gate: GateSpec) => {
-    if (gate.name === 'cutoff' && !options.showCutoff) return;
+    if (gateBlocks(gate) && !options.showCutoff) return;
     const colour = gateColour(gate);
-    lines.push(`  ${from} -> ${to} [label="${label}", color="${colour}", fontcolor="${colour}"${gate.name === 'cutoff' ? ', style=dashed' : ''}];`);
+    lines.push(`  ${from} -> ${to} [label="${label}", color="${colour}", fontcolor="${colour}"${gateBlocks(gate) ? ', style=dashed' : ''}];`);
   };
   for (let i = 1; i <= spec.generators; i++) {
-    const g = spec.adversarialGates?.[i - 1] ?? { name: 'through' as const };
+    const g = spec.adversarialGates?.[i - 1] ?? DEFAULT_GATE;
     edge('D', `G${i}`, `adversarial · ${describeGate(g)}`, g);
   }
   for (const e of spec.edges) edge(`G${e.source}`, `G${e.target}`, `${e.kind} · ${describeGate(e.gate)}`, e.gate);

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { Rng } from '../data/random';
-import { describeGate, gateNameSchema, sampleGate } from '../gates';
+import { DEFAULT_GATE, describeGate, gateNameSchema, isContinuousGate, sampleGate } from '../gates';
 import { upgradeIds } from '../schema/ids';
 import { issueLines } from '../schema/issues';
 import { CoGanSpec, TransferKind } from './cotraining';
@@ -20,7 +20,7 @@ export const ganSpaceSchema = z.object({
   /** gate candidates for the transfer edges (paper: through, cutoff, linear, negative linear) */
   gates: z.array(gateNameSchema).min(1),
   /** gate candidates for each generator's adversarial edge (default: through only) */
-  adversarialGates: z.array(gateNameSchema).min(1).default(['through']),
+  adversarialGates: z.array(gateNameSchema).min(1).default([DEFAULT_GATE.name]),
   /** what a transfer edge compares (one kind per study reproduces Fig 7's per-method boxes) */
   transfers: z.array(z.enum(transferKinds as [TransferKind, ...TransferKind[]])).min(1).default(['images']),
   /** weight α of the transfer losses */
@@ -50,7 +50,7 @@ export function ganSpaceSize(space: GanSpace): { discrete: number; continuous: b
   ].filter(([b, e]) => b > 1 && e > 0) as [number, number][];
   return {
     discrete: factors.reduce((p, [b, e]) => p * b ** e, 1),
-    continuous: [...space.gates, ...space.adversarialGates].includes('sine'),
+    continuous: [...space.gates, ...space.adversarialGates].some(isContinuousGate),
     formula: factors.length ? factors.map(([b, e]) => (e === 1 ? `${b}` : `${b}^${e}`)).join(' · ') : '1',
   };
 }
@@ -76,7 +76,7 @@ export function describeCoGan(spec: CoGanSpec): string {
   const lines = [`GAN co-training: ${spec.generators} generator(s), ${spec.edges.length} transfer edge(s), α = ${spec.alpha ?? 1000}`];
   for (let t = 1; t <= spec.generators; t++) {
     const incoming = spec.edges.filter((e) => e.target === t).map((e) => `G${e.source}→G${t} ${e.kind} · ${describeGate(e.gate)}`);
-    lines.push(`  G${t}: adversarial · ${describeGate(spec.adversarialGates?.[t - 1] ?? { name: 'through' })}${incoming.length ? `; ${incoming.join('; ')}` : ''}`);
+    lines.push(`  G${t}: adversarial · ${describeGate(spec.adversarialGates?.[t - 1] ?? DEFAULT_GATE)}${incoming.length ? `; ${incoming.join('; ')}` : ''}`);
   }
   return lines.join('\n');
 }

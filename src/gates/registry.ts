@@ -46,10 +46,17 @@ export interface GateDefinition {
   sample?: (rng: Rng) => GateParams;
   /** parameters in labels, e.g. "f=0.20, φ=1.00" (default: none) */
   describe?: (gate: GateParams) => string;
+  /** the edge carries nothing: a node whose every incoming edge blocks never learns (it is pretrained and frozen) */
+  blocks?: boolean;
+  /** weights samples by the labels, so it cannot gate an edge on unlabelled data */
+  needsLabels?: boolean;
+  /** parameter values when a spec leaves them out (a trainer option may override them, e.g. semi-supervised τ) */
+  defaults?: GateParams;
 }
 
 export const SINE_PHI_MAX = 1.5 * Math.PI;
-const DEFAULT_TAU = 0.95;
+/** FixMatch's confidence threshold τ: the threshold gate's and the pseudo-threshold loss's default */
+export const DEFAULT_TAU = 0.95;
 
 const correctWeights: GateDefinition['weights'] = (_gate, { sourceProbs, labels }) => {
   if (!labels) throw new Error('gate correct needs the labels');
@@ -58,11 +65,11 @@ const correctWeights: GateDefinition['weights'] = (_gate, { sourceProbs, labels 
 
 export const gateRegistry = {
   through: { summary: 'passes the loss unchanged', colour: '#1f77b4', factor: () => 1 },
-  cutoff: { summary: 'blocks the edge', colour: '#bbbbbb', factor: () => 0 },
+  cutoff: { summary: 'blocks the edge', colour: '#bbbbbb', factor: () => 0, blocks: true },
   linear: { summary: 'weight grows linearly from 0 to 1', colour: '#2ca02c', factor: (_g, p) => p },
   'negative-linear': { summary: 'weight falls linearly from 1 to 0', colour: '#9467bd', factor: (_g, p) => 1 - p },
   'cosine-ramp': { summary: 'weight ½(1 − cos πk/k_end): a smooth ramp from 0 to 1', colour: '#17becf', factor: (_g, p) => 0.5 * (1 - Math.cos(Math.PI * p)) },
-  correct: { summary: 'only samples the source classifies correctly', colour: '#d62728', weights: correctWeights },
+  correct: { summary: 'only samples the source classifies correctly', colour: '#d62728', weights: correctWeights, needsLabels: true },
   sine: {
     summary: 'weight 0.5 + 0.5·sin(2πf k/k_end + φ)',
     colour: '#ff7f0e',
@@ -84,6 +91,7 @@ export const gateRegistry = {
     weights: (g, { sourceProbs }) => tf.cast(tf.greater(tf.max(sourceProbs, 1), g.tau ?? DEFAULT_TAU), 'float32') as tf.Tensor1D,
     problems: (g) => (g.tau != null && !(g.tau > 0 && g.tau < 1) ? [`threshold τ must be in (0, 1), got ${g.tau}`] : []),
     describe: (g) => `τ=${g.tau ?? DEFAULT_TAU}`,
+    defaults: { tau: DEFAULT_TAU },
   },
 } as const satisfies Record<string, GateDefinition>;
 
@@ -95,8 +103,21 @@ export interface GateSpec extends GateParams {
   name: GateName;
 }
 
+/** the gate of an edge whose spec names none */
+export const DEFAULT_GATE: GateSpec = { name: 'through' };
+
 export function gateDefinition(name: GateName): GateDefinition {
   const def: GateDefinition | undefined = (gateRegistry as Record<string, GateDefinition>)[name];
   if (!def) throw new Error(`unknown gate "${String(name)}" (known: ${gateNames.join(', ')})`);
   return def;
+}
+
+/** the edge carries nothing (cutoff) */
+export function gateBlocks(gate: { name: GateName }): boolean {
+  return gateDefinition(gate.name).blocks === true;
+}
+
+/** the gate has continuous parameters a search samples (sine) */
+export function isContinuousGate(name: GateName): boolean {
+  return gateDefinition(name).sample !== undefined;
 }

@@ -2,8 +2,8 @@
  * Graphviz rendering of a graph spec in the thesis's style: one colour per gate, cut edges hidden,
  * gate names on the edges, the target node highlighted and frozen (pretrained) nodes marked.
  */
-import { describeGate, gateColour } from '../gates';
-import { lossDefinition } from '../losses/registry';
+import { describeGate, gateBlocks, gateColour } from '../gates';
+import { copiesSource, lossDefinition } from '../losses/registry';
 import { emaNodes, frozenNodes, GraphSpec } from './spec';
 
 /**
@@ -24,9 +24,9 @@ export function graphToDot(spec: GraphSpec, options: { showCutoff?: boolean; tit
     lines.push(`  n${id} [label="${id}: ${n.model}${tag}", fillcolor="${fill}"${n.role === 'target' ? ', penwidth=2' : ''}];`);
   });
   for (const e of spec.edges) {
-    if (e.gate.name === 'cutoff' && !options.showCutoff) continue;
+    if (gateBlocks(e.gate) && !options.showCutoff) continue;
     const gate = describeGate(e.gate);
-    const style = e.gate.name === 'cutoff' ? ', style=dashed' : e.loss === 'ema' ? ', style=bold' : '';
+    const style = gateBlocks(e.gate) ? ', style=dashed' : copiesSource(e.loss) ? ', style=bold' : '';
     const label = view === 'gates' ? gate : view === 'losses' ? e.loss : `${e.loss} · ${gate}`;
     const colour = view === 'losses' ? (lossDefinition(e.loss).colour ?? '#555555') : gateColour(e.gate);
     lines.push(`  n${e.source} -> n${e.target} [label="${label}", color="${colour}", fontcolor="${colour}"${style}];`);

@@ -4,8 +4,8 @@
  * s→t carries a per-sample loss of t's output against s's (stop-gradient) output, through a gate.
  */
 import { z } from 'zod';
-import { describeGate, gateProblems, gateSchema } from '../gates';
-import { lossDefinition, lossNames, LossName, selfLoopLosses, semiSupervisedLosses } from '../losses/registry';
+import { DEFAULT_GATE, describeGate, gateBlocks, gateProblems, gateSchema } from '../gates';
+import { copiesSource, DEFAULT_LOSS, labelLosses, lossDefinition, lossNames, LossName, selfLoopLosses, semiSupervisedLosses } from '../losses/registry';
 import { modelFactories } from '../models/registry';
 import { upgradeIds } from '../schema/ids';
 import { issueLines } from '../schema/issues';
@@ -24,11 +24,11 @@ export const edgeSchema = z.object({
   source: z.number().int(),
   target: z.number().int(),
   /** an edge loss of the registry (src/losses/registry.ts: kl, ce, kd, dist, at, fsp, hint, map-pull, …) */
-  loss: z.enum(lossNames).default('kl'),
+  loss: z.enum(lossNames).default(DEFAULT_LOSS),
   temperature: z.number().positive().finite().optional(),
   /** map losses: average over windows of these sizes around the source map's argmax (default: whole map) */
   crops: z.array(z.number().int().positive()).min(1).optional(),
-  gate: gateSchema.default({ name: 'through' }),
+  gate: gateSchema.default(DEFAULT_GATE),
 }).strict();
 
 /** The documented cap on model nodes (the thesis' graphs have up to 7); edges are then at most 16·17 = 272. */
@@ -52,9 +52,14 @@ export function isSemiSupervised(spec: GraphSpec): boolean {
   return spec.edges.some((e) => (semiSupervisedLosses as LossName[]).includes(e.loss));
 }
 
+/** active edges that make their target a copy (EMA) of their source */
+export function copyEdges(spec: GraphSpec): EdgeSpec[] {
+  return spec.edges.filter((e) => copiesSource(e.loss) && !gateBlocks(e.gate));
+}
+
 /** Nodes that are EMA copies of another node (an active ema edge into them). */
 export function emaNodes(spec: GraphSpec): number[] {
-  return [...new Set(spec.edges.filter((e) => e.loss === 'ema' && e.gate.name !== 'cutoff').map((e) => e.target))];
+  return [...new Set(copyEdges(spec).map((e) => e.target))];
 }
 
 export class GraphSpecError extends Error {
@@ -78,8 +83,8 @@ export function frozenNodes(spec: GraphSpec): number[] {
   const ema = new Set(emaNodes(spec));
   spec.nodes.forEach((_, i) => {
     if (ema.has(i + 1)) return;
-    const incoming = spec.edges.filter((e) => e.target === i + 1 && e.loss !== 'ema');
-    if (incoming.every((e) => e.gate.name === 'cutoff')) frozen.push(i + 1);
+    const incoming = spec.edges.filter((e) => e.target === i + 1 && !copiesSource(e.loss));
+    if (incoming.every((e) => gateBlocks(e.gate))) frozen.push(i + 1);
   });
   return frozen;
 }
@@ -105,15 +110,15 @@ export function parseGraphSpec(input: unknown): GraphSpec {
     if (e.target === 0) problems.push(`${label}: edges cannot point to node 0 (the labels)`);
     else if (e.target < 0 || e.target > m) problems.push(`${label}: target ${e.target} does not exist (nodes 1..${m})`);
     if (e.source === e.target && !(selfLoopLosses as LossName[]).includes(e.loss)) problems.push(`${label}: a self-loop needs a semi-supervised loss (${selfLoopLosses.join(', ')}), got "${e.loss}"`);
-    if (e.loss === 'ema') {
+    if (copiesSource(e.loss)) {
       if (e.source === 0 || e.source === e.target) problems.push(`${label}: an ema edge needs two different model nodes`);
       else if (spec.nodes[e.source - 1] && spec.nodes[e.target - 1] && spec.nodes[e.source - 1].model !== spec.nodes[e.target - 1].model)
         problems.push(`${label}: an ema edge needs the same model at both ends, got ${spec.nodes[e.source - 1].model} → ${spec.nodes[e.target - 1].model}`);
     }
-    if (e.source === 0 && e.loss !== 'ce' && e.loss !== 'kl') problems.push(`${label}: the label node only supports loss "ce"/"kl", got "${e.loss}"`);
+    if (e.source === 0 && !lossDefinition(e.loss).fromLabels) problems.push(`${label}: the label node only supports loss ${labelLosses.map((l) => `"${l}"`).join('/')}, got "${e.loss}"`);
     if (lossDefinition(e.loss).needsTemperature && e.temperature == null) problems.push(`${label}: loss "${e.loss}" needs a temperature`);
     for (const p of gateProblems(e.gate)) problems.push(`${label}: ${p}`);
-    if (e.loss === 'ema' && spec.edges.filter((o) => o.loss === 'ema' && o.gate.name !== 'cutoff' && o.target === e.target).length > 1 && e.gate.name !== 'cutoff') problems.push(`${label}: node ${e.target} is the EMA of more than one node`);
+    if (copiesSource(e.loss) && !gateBlocks(e.gate) && copyEdges(spec).filter((o) => o.target === e.target).length > 1) problems.push(`${label}: node ${e.target} is the EMA of more than one node`);
     const key = `${e.source}->${e.target}`;
     if (seen.has(key)) problems.push(`${label}: duplicate edge ${key}`);
     seen.add(key);

@@ -49,6 +49,10 @@ export interface LossDefinition {
   needsTemperature?: boolean;
   /** no loss at all: the edge acts otherwise (EMA copies its source) */
   noLoss?: boolean;
+  /** allowed on edges from the label node 0 (its "probabilities" are the one-hot labels) */
+  fromLabels?: boolean;
+  /** the target becomes a copy of the source (an exponential moving average, Eq 5.2): one source per target, the same model at both ends */
+  copiesSource?: boolean;
   /** diagram colour in the "losses" view (default grey) */
   colour?: string;
   /** parameters owned by the edge, trained with its target */
@@ -82,11 +86,12 @@ export const lossRegistry = {
   kl: {
     summary: 'KL(p_s ‖ p_t) of the probabilities (Eq 3.2); on unlabelled data between weak views',
     data: 'both',
+    fromLabels: true,
     colour: '#1f77b4',
     labelled: kl,
     unlabelled: (_e, p) => klDivergence(p.sourceWeakProbs, p.targetWeak),
   },
-  ce: { summary: "cross-entropy against the source's argmax", data: 'labelled', colour: '#333333', labelled: (_e, { source, target }) => crossEntropy(tf.argMax(source.logits, 1) as tf.Tensor1D, target.logits) },
+  ce: { summary: "cross-entropy against the source's argmax", data: 'labelled', fromLabels: true, colour: '#333333', labelled: (_e, { source, target }) => crossEntropy(tf.argMax(source.logits, 1) as tf.Tensor1D, target.logits) },
   kd: { summary: 'Hinton distillation T²·KL at temperature T', data: 'labelled', needsTemperature: true, labelled: (e, { source, target }) => distillation(source.logits, target.logits, e.temperature ?? 4) },
   dist: { summary: '1 − Pearson correlation of the probabilities (DIST)', data: 'labelled', labelled: (_e, { source, target }) => pearsonDistance(probs(source), probs(target)) },
   at: {
@@ -128,7 +133,7 @@ export const lossRegistry = {
     colour: '#d62728',
     unlabelled: (_e, p) => tf.mul(tf.cast(tf.greater(tf.max(p.sourceWeakProbs, 1), p.tau), 'float32'), crossEntropy(pseudoLabels(p), p.targetStrong)) as tf.Tensor1D,
   },
-  ema: { summary: 'the target is an exponential moving average of the source (Eq 5.2); no loss', data: 'unlabelled', noLoss: true, colour: '#2ca02c' },
+  ema: { summary: 'the target is an exponential moving average of the source (Eq 5.2); no loss', data: 'unlabelled', noLoss: true, copiesSource: true, colour: '#2ca02c' },
 } as const satisfies Record<string, LossDefinition>;
 
 export type LossName = keyof typeof lossRegistry;
@@ -147,3 +152,15 @@ export const semiSupervisedLosses = lossNames.filter((n) => lossDefinition(n).da
 export const selfLoopLosses = lossNames.filter((n) => lossDefinition(n).selfLoop === true);
 /** losses that compare attention maps (they take `crops`) */
 export const mapLosses = lossNames.filter((n) => lossDefinition(n).usesMaps === true);
+
+/** the edge makes its target a copy (EMA) of its source instead of carrying a loss */
+export function copiesSource(loss: LossName): boolean {
+  return lossDefinition(loss).copiesSource === true;
+}
+
+/** the loss of an edge whose spec names none (knowledge distillation between probabilities, Eq 3.2) */
+export const DEFAULT_LOSS: LossName = 'kl';
+/** the loss a search gives label edges 0 → t (cross-entropy, Eq 3.1) */
+export const LABEL_LOSS: LossName = 'ce';
+/** losses allowed on edges from the label node */
+export const labelLosses = lossNames.filter((n) => lossDefinition(n).fromLabels);

@@ -7,9 +7,9 @@
  */
 import { z } from 'zod';
 import { Rng } from '../data/random';
-import { gateNameSchema, sampleGate } from '../gates';
+import { gateNameSchema, isContinuousGate, sampleGate } from '../gates';
 import { GraphSpec, parseGraphSpec } from '../graph/spec';
-import { lossDefinition, lossNames, selfLoopLosses } from '../losses/registry';
+import { copiesSource, DEFAULT_LOSS, LABEL_LOSS, lossDefinition, lossNames, selfLoopLosses } from '../losses/registry';
 import { upgradeIds } from '../schema/ids';
 import { modelFactories } from '../models/registry';
 import { issueLines } from '../schema/issues';
@@ -30,7 +30,7 @@ export const searchSpaceSchema = z.object({
   /** gate candidates for the label edges 0→t (default: `gates`) */
   labelGates: z.array(gateNameSchema).min(1).optional(),
   /** loss designs for model→model edges (default: KL of probabilities) */
-  losses: z.array(z.enum(lossNames)).min(1).default(['kl']),
+  losses: z.array(z.enum(lossNames)).min(1).default([DEFAULT_LOSS]),
   /** temperature for "kd" losses */
   temperature: z.number().positive().finite().default(2),
   /** window sizes around the source map's argmax for attention-map losses (thesis §4.3: 3, 5, 7 for ResNets) */
@@ -60,9 +60,10 @@ export function parseSearchSpace(input: unknown): SearchSpace {
     for (const m of n.models) if (!modelFactories[m]) problems.push(`node ${i + 1}: unknown model "${m}" (known: ${Object.keys(modelFactories).join(', ')})`);
     if (n.role === 'target' && n.models.length !== 1) problems.push(`node ${i + 1}: the target node's model is fixed, give exactly one (got ${n.models.length})`);
   });
-  if (space.losses.includes('ema')) {
+  const copying = space.losses.filter(copiesSource);
+  if (copying.length > 0) {
     const models = new Set(space.nodes.flatMap((n) => n.models));
-    if (models.size !== 1) problems.push(`losses: "ema" edges need one model for every node (an EMA copies its source), got ${[...models].join(', ')}`);
+    if (models.size !== 1) problems.push(`losses: "${copying.join('", "')}" edges need one model for every node (an EMA copies its source), got ${[...models].join(', ')}`);
   }
   const targets = space.nodes.filter((n) => n.role === 'target').length;
   if (targets !== 1) problems.push(`exactly one node must have role "target", found ${targets}`);
@@ -109,7 +110,7 @@ export function spaceSize(space: SearchSpace): SpaceSize {
   const discrete = factors.reduce((p, [b, e]) => p * b ** e, 1);
   return {
     discrete,
-    continuous: [...space.gates, ...labelGates].includes('sine'),
+    continuous: [...space.gates, ...labelGates].some(isContinuousGate),
     formula: factors.length ? factors.map(([b, e]) => (e === 1 ? `${b}` : `${b}^${e}`)).join(' · ') : '1',
   };
 }
@@ -125,12 +126,12 @@ export function sampleGraph(space: SearchSpace, seed: number, data: { numClasses
   const nodes = space.nodes.map((n, i) => ({ model: n.models[rng.int(n.models.length)], role: n.role, seed: i + 1 }));
   const emaInto = new Set<number>();
   const edges = spaceEdges(space).map(({ source, target }) => {
-    if (source === 0) return { source, target, loss: 'ce' as const, gate: sampleGate(rng, space.labelGates ?? space.gates) };
+    if (source === 0) return { source, target, loss: LABEL_LOSS, gate: sampleGate(rng, space.labelGates ?? space.gates) };
     if (source === target) return { source, target, loss: space.selfLosses[rng.int(space.selfLosses.length)], gate: sampleGate(rng, space.gates) };
     let loss = space.losses[rng.int(space.losses.length)];
     // a node can be the EMA of one node only: a second ema draw takes the next candidate
-    if (loss === 'ema' && emaInto.has(target)) loss = space.losses[(space.losses.indexOf('ema') + 1) % space.losses.length];
-    if (loss === 'ema') emaInto.add(target);
+    if (copiesSource(loss) && emaInto.has(target)) loss = space.losses[(space.losses.indexOf(loss) + 1) % space.losses.length];
+    if (copiesSource(loss)) emaInto.add(target);
     const def = lossDefinition(loss);
     return { source, target, loss, ...(def.needsTemperature ? { temperature: space.temperature } : {}), ...(def.usesMaps && space.crops ? { crops: space.crops } : {}), gate: sampleGate(rng, space.gates) };
   });

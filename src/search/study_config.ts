@@ -3,7 +3,9 @@
  * pruner. Stored with the study so any worker on any machine runs trials the same way.
  */
 import { z } from 'zod';
-import { ganSpaceSchema, isGanSpace } from '../gan/space';
+import { DEFAULT_TAU } from '../gates/registry';
+import { ganSpaceSchema } from '../gan/space';
+import { kindConfigProblems } from './kinds/kind_id';
 import { upgradeIds } from '../schema/ids';
 import { issueLines } from '../schema/issues';
 import { searchSpaceSchema } from './space';
@@ -37,7 +39,7 @@ export const studyConfigSchema = z.object({
       labelledBatch: z.number().int().positive(),
       unlabelledBatch: z.number().int().positive(),
       emaDecay: z.number().min(0).max(1).default(0.999),
-      tau: z.number().gt(0).lt(1).default(0.95),
+      tau: z.number().gt(0).lt(1).default(DEFAULT_TAU),
     })
     .strict()
     .optional(),
@@ -74,22 +76,12 @@ export const studyConfigSchema = z.object({
 
 export type StudyConfig = z.infer<typeof studyConfigSchema>;
 
-/** combinations a schema cannot express: GAN spaces go with GAN settings and the best-IS objective */
-function crossCheck(c: StudyConfig): string[] {
-  const gan = isGanSpace(c.space);
-  const problems: string[] = [];
-  if (gan && !c.gan) problems.push('gan: a GAN space needs GAN settings (gan.stepsPerEpoch, …)');
-  if (gan && c.metric !== 'best-is') problems.push(`metric: a GAN space is scored by "best-is", not "${c.metric}"`);
-  if (!gan && c.metric === 'best-is') problems.push('metric: "best-is" needs a GAN space (kind: "gan")');
-  if (gan && c.semi) problems.push('semi: GAN studies are not semi-supervised');
-  return problems;
-}
 export type StudyConfigInput = z.input<typeof studyConfigSchema>;
 
 export function parseStudyConfig(input: unknown): StudyConfig {
   // study files written before ids became kebab-case (e.g. gates: ["negativeLinear"]) still load
   const parsed = studyConfigSchema.safeParse(upgradeIds(input));
-  const problems = parsed.success ? crossCheck(parsed.data) : issueLines(studyConfigSchema, parsed.error, 'study');
+  const problems = parsed.success ? kindConfigProblems(parsed.data) : issueLines(studyConfigSchema, parsed.error, 'study');
   if (problems.length || !parsed.success) throw new Error(`invalid study settings:\n  - ${problems.join('\n  - ')}`);
   return parsed.data;
 }

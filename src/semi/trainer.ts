@@ -14,12 +14,12 @@ import { SgdMomentum } from '../optim';
 import { toTensor } from '../data/batches';
 import { ImageDataset } from '../data/dataset';
 import { Rng } from '../data/random';
-import { applyGate } from '../gates';
+import { applyGate, DEFAULT_TAU, gateBlocks, gateDefinition } from '../gates';
 import { crossEntropy, lossDefinition, lossNames } from '../losses';
 import { build, Classifier, trainableVariables } from '../models/model';
 import { createModel } from '../models/registry';
 import { stopGradient } from '../tensor/stop_gradient';
-import { EdgeSpec, frozenNodes, GraphSpec, GraphSpecInput, parseGraphSpec } from '../graph/spec';
+import { copyEdges, EdgeSpec, frozenNodes, GraphSpec, GraphSpecInput, parseGraphSpec } from '../graph/spec';
 import { checkData, checkTrainOptions, disposeModels, epochMetrics, MAX_EDGE_LOSS, pretrained, saveCheckpoints, stepDivergence, TrainOptions, TrainResult, trainResult } from '../graph/trainer';
 import { DivergedError, driveEpochs, learningRateAt } from '../training/epoch_driver';
 
@@ -62,14 +62,15 @@ export function semiEdgeLoss(edge: EdgeSpec, target: SemiOutputs, source: SemiOu
 }
 
 /** Σ over a node's incoming edges of the gated mean loss (Eq 5.9); ema edges carry no loss. */
-export function semiNodeLosses(spec: GraphSpec, outputs: SemiOutputs[], labels: tf.Tensor1D, step: number, totalSteps: number, tau = 0.95): { node: tf.Scalar[]; edge: tf.Scalar[] } {
+export function semiNodeLosses(spec: GraphSpec, outputs: SemiOutputs[], labels: tf.Tensor1D, step: number, totalSteps: number, tau = DEFAULT_TAU): { node: tf.Scalar[]; edge: tf.Scalar[] } {
   const edge = spec.edges.map((e) =>
     tf.tidy(() => {
-      if (lossDefinition(e.loss).noLoss || e.gate.name === 'cutoff') return tf.scalar(0);
+      if (lossDefinition(e.loss).noLoss || gateBlocks(e.gate)) return tf.scalar(0);
       const src = e.source === 0 ? undefined : outputs[e.source - 1];
       const perSample = semiEdgeLoss(e, outputs[e.target - 1], src, labels, tau);
       const sourceProbs = e.source === 0 ? (tf.oneHot(tf.cast(labels, 'int32'), spec.numClasses) as tf.Tensor2D) : (tf.softmax(stopGradient(src!.weak)) as tf.Tensor2D);
-      const gate = e.gate.name === 'threshold' && e.gate.tau === undefined ? { ...e.gate, tau: tau } : e.gate;
+      // a gate whose τ has a default takes the trainer's τ when the spec leaves it out
+      const gate = gateDefinition(e.gate.name).defaults?.tau !== undefined && e.gate.tau === undefined ? { ...e.gate, tau: tau } : e.gate;
       return tf.mean(applyGate(gate, perSample, { step, totalSteps, sourceProbs, labels: e.source === 0 ? labels : undefined })) as tf.Scalar;
     }),
   );
@@ -102,15 +103,15 @@ export async function trainSemiGraph(input: GraphSpecInput | GraphSpec, data: Se
   checkData(spec, { train: data.labelled, test: data.test });
   checkData(spec, { train: data.unlabelled, test: data.test });
   for (const [i, e] of spec.edges.entries()) {
-    if (e.source !== 0 && e.gate.name === 'correct') throw new Error(`edge ${i} (${e.source}→${e.target}): gate "correct" needs labels, which unlabelled data does not have`);
+    if (e.source !== 0 && gateDefinition(e.gate.name).needsLabels) throw new Error(`edge ${i} (${e.source}→${e.target}): gate "${e.gate.name}" needs labels, which unlabelled data does not have`);
   }
   checkTrainOptions({ ...options, batchSize: options.labelledBatch }, data.labelled.labels.length);
   checkTrainOptions({ ...options, batchSize: options.unlabelledBatch }, data.unlabelled.labels.length);
   const seed = options.seed ?? 0;
-  const tau = options.tau ?? 0.95;
+  const tau = options.tau ?? DEFAULT_TAU;
   const alpha = options.emaDecay ?? 0.999;
   const frozen = new Set(frozenNodes(spec));
-  const ema = new Map(spec.edges.filter((e) => e.loss === 'ema' && e.gate.name !== 'cutoff').map((e) => [e.target, e.source]));
+  const ema = new Map(copyEdges(spec).map((e) => [e.target, e.source]));
   const models: Classifier[] = [];
   const pretrainOptions: TrainOptions = { ...options, batchSize: options.labelledBatch, augmentation: 'weak', onEpoch: undefined, signal: undefined, checkpoint: undefined };
   for (const [i, n] of spec.nodes.entries()) {

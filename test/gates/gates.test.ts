@@ -86,3 +86,18 @@ test('old id spellings still load, rewritten, with one deprecation line each', a
   const { parseGanSpace } = await import('../../src/gan/space');
   assert.deepEqual(parseGanSpace({ kind: 'gan', generators: 2, gates: ['negativeLinear'] }).gates, ['negative-linear']);
 });
+
+test('behaviour read from registry flags, not from ids: blocking, label-dependent, continuous, defaults, copying and label losses', async () => {
+  const { gateNames, gateBlocks, gateDefinition, isContinuousGate, DEFAULT_TAU } = await import('../../src/gates');
+  const { lossNames, copiesSource, labelLosses } = await import('../../src/losses/registry');
+  assert.deepEqual(gateNames.filter((g) => gateBlocks({ name: g })), ['cutoff']);
+  assert.deepEqual(gateNames.filter((g) => gateDefinition(g).needsLabels), ['correct']);
+  assert.deepEqual(gateNames.filter(isContinuousGate), ['sine']);
+  assert.deepEqual(gateNames.filter((g) => gateDefinition(g).defaults?.tau !== undefined), ['threshold']);
+  assert.equal(DEFAULT_TAU, 0.95);
+  assert.deepEqual(lossNames.filter(copiesSource), ['ema']);
+  assert.deepEqual(labelLosses, ['kl', 'ce']);
+  // a threshold gate without τ weights by the registry's default: confidences 0.96 and 0.94 against τ = 0.95
+  const probs = tf.tensor2d([[0.96, 0.04], [0.94, 0.06]]);
+  close(values(applyGate({ name: 'threshold' }, tf.tensor1d([1, 1]), { step: 0, totalSteps: 1, sourceProbs: probs })), [1, 0]);
+});
