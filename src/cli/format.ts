@@ -1,5 +1,3 @@
-import type { StudyConfig } from '../search/study_config';
-
 /** Number formatting shared by the CLI's tables and progress bars. */
 export function formatValue(v: number | undefined, digits = 4): string {
   return v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits);
@@ -12,7 +10,3 @@ export function table(header: string[], rows: string[][]): string {
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
-/** what a study's value is, for messages */
-export function objectiveName(config: Pick<StudyConfig, 'metric'>): string {
-  return config.metric === 'best-is' ? 'best Inception Score (metric classifier)' : `${config.metric} accuracy`;
-}

@@ -4,7 +4,8 @@ import { kindOf } from '../search/kinds';
 import { readStudy, studyProgress } from '../search/study';
 import { openStorage } from '../search/storage/open';
 import { writeJsonFile } from './files';
-import { formatValue, objectiveName, table } from './format';
+import { objectiveOf } from '../search/kinds/kind_id';
+import { formatValue, table } from './format';
 
 export async function runStatus(o: { storage: string; study?: string }): Promise<void> {
   const storage = openStorage(o.storage, { create: false });
@@ -53,11 +54,11 @@ export async function runBest(o: { storage: string; study: string; out?: string;
   const kind = kindOf(data.study.config);
   const { trial } = data.best;
   const spec = kind.parseSpec(data.best.spec);
-  console.log(`best trial ${trial.number} (${trial.status}, ${trial.lastEpoch} epochs): ${objectiveName(data.study.config)} ${formatValue(trial.value)}`);
+  console.log(`best trial ${trial.number} (${trial.status}, ${trial.lastEpoch} epochs): ${objectiveOf(data.study.config).name} ${objectiveOf(data.study.config).format(trial.value)}`);
   console.log(kind.describe(spec));
   if (o.out) {
     writeJsonFile(o.out, spec);
-    console.log(kind.id !== 'gan' ? `graph spec written to ${o.out} (train it with: ktg train --spec ${o.out} --dataset ${data.study.config.dataset})` : `co-training spec written to ${o.out} (train it with gan.trainCoGan in a notebook)`);
+    console.log(`${kind.specNoun} written to ${o.out} (${kind.trainHint(o.out, data.study.config)})`);
   }
   if (o.dot) {
     fs.writeFileSync(o.dot, kind.toDot(spec, { title: `${o.study}: trial ${trial.number}` }));

@@ -6,14 +6,15 @@ import { PresetName } from '../presets';
 import { runLocalWorkers } from '../search/local_pool';
 import { anySpaceSize, parseAnySpace } from '../search/kinds';
 import { describeSpaceSize } from '../search/space';
-import { GanSpace, isGanSpace } from '../gan/space';
-import { ganSearchPresets, searchPresets } from '../search/presets';
+import type { GanSpace } from '../gan/space';
+import { objectiveOf } from '../search/kinds/kind_id';
+import { searchPresetFor } from '../search/kinds/kind_presets';
 import { SearchSpace } from '../search/space';
 import { createOrResumeStudy, readStudy, studyProgress } from '../search/study';
 import { StudyConfigInput } from '../search/study_config';
 import { openStorage } from '../search/storage/open';
 import { readJsonFile } from './files';
-import { formatValue, objectiveName } from './format';
+import { formatValue } from './format';
 
 export interface SearchCommandOptions {
   space?: string;
@@ -52,14 +53,12 @@ function readSpaceFile(file: string): SearchSpace | GanSpace {
 
 function configFrom(o: SearchCommandOptions): StudyConfigInput {
   if (!o.space || !o.dataset) throw new Error('creating a study needs --space FILE and --dataset NAME');
-  const preset = searchPresets[o.preset];
   const given = <T>(v: T | undefined, fallback: T): T => (v === undefined ? fallback : v);
   const space = readSpaceFile(o.space);
-  const gan = isGanSpace(space) ? ganSearchPresets[o.preset] : undefined;
-  const sizes = gan ?? preset;
+  // the kind of the space decides the preset's sizes (and, for GAN spaces, the best-IS objective)
+  const sizes = searchPresetFor(space, o.preset);
   return {
-    ...preset,
-    ...gan,
+    ...sizes,
     space,
     dataset: o.dataset,
     trials: given(o.trials, sizes.trials!),
@@ -67,8 +66,8 @@ function configFrom(o: SearchCommandOptions): StudyConfigInput {
     trainSize: given(o.trainSize, sizes.trainSize),
     validationSize: given(o.validationSize, sizes.validationSize!),
     batchSize: given(o.batchSize, sizes.batchSize!),
-    learningRate: given(o.lr, preset.learningRate),
-    metric: gan ? 'best-is' : o.metric,
+    learningRate: given(o.lr, sizes.learningRate),
+    metric: sizes.metric ?? o.metric,
     seed: o.seed,
     pruner: o.pruning ? { kind: 'asha', reductionFactor: o.eta } : { kind: 'none' },
   };
@@ -88,7 +87,7 @@ export async function runSearchCommand(o: SearchCommandOptions): Promise<void> {
     const size = anySpaceSize(config.space);
     console.log(`${resumed ? 'resuming' : 'created'} study "${name}" in ${storage.url}`);
     console.log(`  space: ${config.space.name} — ${describeSpaceSize(size)}`);
-    console.log(`  ${config.trials} trials × ≤${config.epochs} epochs on ${config.dataset} (train ${config.trainSize || 'all'}, validation ${config.validationSize}), objective: ${objectiveName(config)}, ${config.pruner.kind === 'asha' ? `ASHA η=${config.pruner.reductionFactor}` : 'no pruning'}`);
+    console.log(`  ${config.trials} trials × ≤${config.epochs} epochs on ${config.dataset} (train ${config.trainSize || 'all'}, validation ${config.validationSize}), objective: ${objectiveOf(config).name}, ${config.pruner.kind === 'asha' ? `ASHA η=${config.pruner.reductionFactor}` : 'no pruning'}`);
     progress = studyProgress(config, await storage.trials(name));
     if (resumed) console.log(`  kept ${progress.finished} finished trial(s); ${progress.byStatus.running + progress.byStatus.waiting} unfinished will run again`);
   } finally {
@@ -144,7 +143,7 @@ export async function runSearchCommand(o: SearchCommandOptions): Promise<void> {
   const end = await readStudy(o.storage, name);
   const p = end.progress;
   console.log(`study "${name}": ${p.finished}/${p.total} finished (${p.byStatus.completed} completed, ${p.byStatus.pruned} pruned, ${p.byStatus.failed} failed), ${(100 * p.budgetFraction).toFixed(1)}% of a full random search's epochs`);
-  if (p.best) console.log(`best: trial ${p.best.number}, ${objectiveName(end.study.config)} ${formatValue(p.best.value)} — export it with: ktg best --storage ${o.storage} --study ${name} --out best.json`);
+  if (p.best) console.log(`best: trial ${p.best.number}, ${objectiveOf(end.study.config).format(p.best.value)} — export it with: ktg best --storage ${o.storage} --study ${name} --out best.json`);
   if (result.aborted) {
     console.log(`interrupted; resume with: ktg search --storage ${o.storage} --study ${name}`);
     process.exitCode = 130;

@@ -4,7 +4,8 @@
  */
 import { runLocalWorkers } from './local_pool';
 import { createOrResumeStudy, readStudy, StudyData } from './study';
-import { StudyConfigInput } from './study_config';
+import { objectiveOf } from './kinds/kind_id';
+import { parseStudyConfig, StudyConfigInput } from './study_config';
 import { openStorage } from './storage/open';
 import { WorkerEvent } from './worker';
 
@@ -26,13 +27,14 @@ export async function runSearch(options: RunSearchOptions): Promise<StudyData & 
   } finally {
     await storage.close();
   }
+  const objective = objectiveOf(parseStudyConfig(options.config));
   const t0 = Date.now();
   const result = await runLocalWorkers({
     storageUrl: options.storage,
     study: options.study,
     workers: options.workers,
     onEvent: (w, e) => {
-      if (options.log !== false && e.kind === 'trial-finished') console.log(`  ${options.study}: trial ${e.number} ${e.status} after ${e.epochs} epoch(s)${e.value !== undefined ? ` — ${(100 * e.value).toFixed(2)} %` : ''}${e.error ? ` (${e.error})` : ''}`);
+      if (options.log !== false && e.kind === 'trial-finished') console.log(`  ${options.study}: trial ${e.number} ${e.status} after ${e.epochs} epoch(s)${e.value !== undefined ? ` — ${objective.format(e.value)}` : ''}${e.error ? ` (${e.error})` : ''}`);
       options.onEvent?.(w, e);
     },
   });

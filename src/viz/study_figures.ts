@@ -4,6 +4,7 @@
  * scores, and the best graph's diagram.
  */
 import { kindOf } from '../search/kinds';
+import { objectiveOf } from '../search/kinds/kind_id';
 import type { StudyData } from '../search/study';
 import type { TrialStatus } from '../search/storage/types';
 import { PlotlyFigure } from './plotly';
@@ -106,6 +107,6 @@ export function bestGraphDot(data: StudyData): string | undefined {
   if (!data.best) return undefined;
   const { trial } = data.best;
   const kind = kindOf(data.study.config);
-  const value = kind.id === 'gan' ? `best IS ${trial.value!.toFixed(3)}` : `${(100 * trial.value!).toFixed(2)} %`;
+  const value = objectiveOf(data.study.config).format(trial.value);
   return kind.toDot(kind.parseSpec(data.best.spec), { title: `${data.study.name}: best trial ${trial.number}, ${value}` });
 }

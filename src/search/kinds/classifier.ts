@@ -46,6 +46,8 @@ function graphKind(id: 'classifier' | 'semi-supervised'): StudyKind<SearchSpace,
     describe: (spec) => describeGraph(spec),
     toDot: (spec, options) => graphToDot(spec, options),
     summary: (spec) => ({ models: spec.nodes.map((n) => n.model).join(','), gates: spec.edges.map((e) => `${e.source}→${e.target}:${describeGate(e.gate)}`).join(' ') }),
+    specNoun: 'graph spec',
+    trainHint: (file, config) => `train it with: ktg train --spec ${file} --dataset ${config.dataset}`,
   };
 }
 

@@ -74,4 +74,6 @@ export const ganKind: StudyKind<GanSpace, CoGanSpec, SampleScorer> = {
   describe: (spec) => describeCoGan(spec),
   toDot: (spec, options) => coGanToDot(spec, options),
   summary: (spec) => ({ models: `${spec.generators}×dcgan`, gates: spec.edges.map((e) => `G${e.source}→G${e.target}:${e.kind}:${describeGate(e.gate)}`).join(' ') }),
+  specNoun: 'co-training spec',
+  trainHint: () => 'train it with gan.trainCoGan in a notebook',
 };

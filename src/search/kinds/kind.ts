@@ -44,7 +44,8 @@ export interface TrialOutcome {
   error?: string;
 }
 
-export type StudyKindId = 'classifier' | 'semi-supervised' | 'gan';
+import type { StudyKindId } from './kind_id';
+export type { StudyKindId } from './kind_id';
 
 /**
  * Methods (not function-valued properties) so that a kind over its own Space/Spec types is a
@@ -70,6 +71,10 @@ export interface StudyKind<Space, Spec, Prepared = undefined> {
   toDot(spec: Spec, options?: { title?: string }): string;
   /** one line for tables: the models and the gates */
   summary(spec: Spec): { models: string; gates: string };
+  /** what a trial's spec is, in messages: "graph spec", "co-training spec" */
+  readonly specNoun: string;
+  /** how to train an exported spec (the hint of `ktg best --out FILE`) */
+  trainHint(file: string, config: StudyConfig): string;
 }
 
 export type AnyStudyKind = StudyKind<unknown, unknown, unknown>;

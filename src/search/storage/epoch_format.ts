@@ -4,8 +4,6 @@
  * metrics were named (ktg ≤ 0.1): four fixed columns whose meaning depended on the study — for GAN
  * studies `accuracy` held the IS per generator, `nodeLoss` the FID, `edgeLoss` [D loss, G losses…].
  */
-import { isGanSpace } from '../../gan/space';
-import type { NamedMetrics } from './types';
 
 /** JSON.parse, with the nulls JSON.stringify wrote for NaN read back as NaN */
 export function parseStoredJson<T>(text: string): T {
@@ -19,12 +17,3 @@ export interface LegacyEpochColumns {
   edgeLoss: number[];
 }
 
-/** true for a stored study config whose space is a GAN gate space */
-export function isGanStudyConfig(config: unknown): boolean {
-  return isGanSpace((config as { space?: unknown } | undefined)?.space);
-}
-
-export function legacyMetrics(gan: boolean, old: LegacyEpochColumns): NamedMetrics {
-  if (gan) return { is: old.accuracy, fid: old.nodeLoss, dLoss: old.edgeLoss.slice(0, 1), gLoss: old.edgeLoss.slice(1) };
-  return { accuracy: old.accuracy, ensembleAccuracy: [old.ensembleAccuracy], nodeLoss: old.nodeLoss, edgeLoss: old.edgeLoss };
-}

@@ -9,7 +9,8 @@
  */
 import Redis from 'ioredis';
 import { parseStudyConfig, StudyConfig, trialSeed } from '../study_config';
-import { isGanStudyConfig, LegacyEpochColumns, legacyMetrics, parseStoredJson } from './epoch_format';
+import { legacyMetrics } from '../kinds/legacy_metrics';
+import { LegacyEpochColumns, parseStoredJson } from './epoch_format';
 import { Claim, ClaimResult, EpochRow, LostTrialError, NamedMetrics, StoredSpec, StudyRow, StudyStorage, TrialRow, TrialStatus, WorkerInfo } from './types';
 
 /** ARGV: study prefix, worker id, budget, now → {number, attempt} | {-1, running} */
@@ -230,13 +231,13 @@ export class RedisStorage implements StudyStorage {
     const pipeline = this.redis.pipeline();
     for (let n = 0; n < count; n++) pipeline.hvals(`${p}:epochs:${n}`);
     const results = (await this.command(pipeline.exec())) ?? [];
-    const gan = isGanStudyConfig((await this.getStudy(study))?.config);
+    const config = (await this.getStudy(study))?.config;
     const rows: EpochRow[] = [];
     results.forEach(([, values], n) => {
       for (const raw of values as string[]) {
         // rows of ktg ≤ 0.1 have four fixed columns instead of metrics
         const r = parseStoredJson<Pick<EpochRow, 'epoch' | 'seconds'> & { value: string; metrics?: NamedMetrics } & Partial<LegacyEpochColumns>>(raw);
-        const metrics = r.metrics ?? legacyMetrics(gan, { accuracy: r.accuracy ?? [], ensembleAccuracy: Number(r.ensembleAccuracy), nodeLoss: r.nodeLoss ?? [], edgeLoss: r.edgeLoss ?? [] });
+        const metrics = r.metrics ?? legacyMetrics(config, { accuracy: r.accuracy ?? [], ensembleAccuracy: Number(r.ensembleAccuracy), nodeLoss: r.nodeLoss ?? [], edgeLoss: r.edgeLoss ?? [] });
         rows.push({ study, trial: n, epoch: r.epoch, value: Number(r.value), metrics, seconds: r.seconds });
       }
     });

@@ -8,7 +8,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseStudyConfig, StudyConfig, trialSeed } from '../study_config';
-import { isGanStudyConfig, legacyMetrics, parseStoredJson } from './epoch_format';
+import { legacyMetrics } from '../kinds/legacy_metrics';
+import { parseStoredJson } from './epoch_format';
 import { Claim, ClaimResult, EpochRow, LostTrialError, NamedMetrics, StoredSpec, StudyRow, StudyStorage, TrialRow, TrialStatus, WorkerInfo } from './types';
 
 const schema = `
@@ -60,13 +61,13 @@ function migrateEpochs(db: Database.Database): void {
   const columns = (db.prepare("SELECT name FROM pragma_table_info('epochs')").all() as { name: string }[]).map((c) => c.name);
   if (!columns.includes('accuracy')) return;
   db.transaction(() => {
-    const gan = new Map((db.prepare('SELECT name, config FROM studies').all() as { name: string; config: string }[]).map((r) => [r.name, isGanStudyConfig(JSON.parse(r.config))]));
+    const configs = new Map((db.prepare('SELECT name, config FROM studies').all() as { name: string; config: string }[]).map((r) => [r.name, JSON.parse(r.config) as unknown]));
     const old = db.prepare('SELECT * FROM epochs').all() as LegacyEpochRecord[];
     db.exec('DROP TABLE epochs');
     db.exec(schema);
     const insert = db.prepare('INSERT INTO epochs (study, trial, epoch, value, metrics, seconds) VALUES (?, ?, ?, ?, ?, ?)');
     for (const r of old) {
-      const metrics = legacyMetrics(gan.get(r.study) ?? false, { accuracy: JSON.parse(r.accuracy) as number[], ensembleAccuracy: num(r.ensemble_accuracy), nodeLoss: JSON.parse(r.node_loss) as number[], edgeLoss: JSON.parse(r.edge_loss) as number[] });
+      const metrics = legacyMetrics(configs.get(r.study), { accuracy: JSON.parse(r.accuracy) as number[], ensembleAccuracy: num(r.ensemble_accuracy), nodeLoss: JSON.parse(r.node_loss) as number[], edgeLoss: JSON.parse(r.edge_loss) as number[] });
       insert.run(r.study, r.trial, r.epoch, r.value, JSON.stringify(metrics), r.seconds);
     }
   }).immediate();
