@@ -12,7 +12,7 @@ import { stopGradient } from '../tensor/stop_gradient';
 import { DcganDiscriminator, DcganGenerator, ImageSize } from './dcgan';
 import { clipWeights, discriminatorLoss, GanObjective, generatorLoss, gradientPenalty } from './objectives';
 import { realImageStream } from './real_images';
-import { driveEpochs } from '../training/epoch_driver';
+import { driveEpochs, TrainStatus } from '../training/epoch_driver';
 
 export interface GanOptions {
   imageSize: ImageSize;
@@ -51,7 +51,8 @@ export interface GanResult {
   generator: DcganGenerator;
   discriminator: DcganDiscriminator;
   history: GanHistory[];
-  status: 'completed' | 'aborted' | 'diverged';
+  /** never "stopped": a single GAN has no per-period callback that could stop it */
+  status: TrainStatus;
 }
 
 export async function trainGan(data: ImageDataset, options: GanOptions): Promise<GanResult> {
@@ -113,7 +114,7 @@ export async function trainGan(data: ImageDataset, options: GanOptions): Promise
     },
     endEpoch: () => undefined,
   });
-  return { generator, discriminator, history, status: run.status === 'stopped' ? 'completed' : run.status };
+  return { generator, discriminator, history, status: run.status };
 }
 
 /** `n` images of a generator from a seeded z; conditional generators get balanced labels i mod classes */

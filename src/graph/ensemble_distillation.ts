@@ -13,7 +13,7 @@ import { attentionMapOf, crossEntropy, distillation, normalizedMapMse } from '..
 import { Classifier, ForwardOutput, trainableVariables } from '../models/model';
 import { flattenGrads, projectConflicts, unflattenGrads } from './gradient_surgery';
 import { evaluateAll, TrainOptions } from './trainer';
-import { driveEpochs, learningRateAt } from '../training/epoch_driver';
+import { driveEpochs, learningRateAt, TrainStatus } from '../training/epoch_driver';
 
 export interface DistillOptions extends Pick<TrainOptions, 'epochs' | 'batchSize' | 'learningRate' | 'momentum' | 'weightDecay' | 'schedule' | 'milestones' | 'augmentation'> {
   knowledge: 'ensemble' | 'per-teacher';
@@ -26,6 +26,9 @@ export interface DistillOptions extends Pick<TrainOptions, 'epochs' | 'batchSize
 }
 
 export interface DistillResult {
+  /** "diverged" when a loss became NaN or infinite (then `error` says which, and when) */
+  status: TrainStatus;
+  error?: string;
   /** test accuracy after each epoch */
   accuracy: number[];
   /** conflicts between teachers' probability losses [teacher][teacher], summed over steps */
@@ -43,11 +46,11 @@ export async function distillTeachers(student: Classifier, teachers: Classifier[
   const optimizer = new SgdMomentum({ learningRate: options.learningRate ?? 0.1, momentum: options.momentum ?? 0.9, nesterov: true });
   const k = teachers.length;
   const zeros = () => Array.from({ length: k }, () => new Array<number>(k).fill(0));
-  const result: DistillResult = { accuracy: [], probabilityConflicts: zeros(), attentionConflicts: zeros(), steps: 0 };
+  const result: Omit<DistillResult, 'status'> = { accuracy: [], probabilityConflicts: zeros(), attentionConflicts: zeros(), steps: 0 };
   const beta = options.attentionWeight ?? 0;
   const T = options.temperature;
   const trainOptions = { ...options, seed: options.seed ?? 0 } as TrainOptions;
-  await driveEpochs({
+  const run = await driveEpochs({
     epochs: options.epochs,
     learningRate: (epoch) => learningRateAt(trainOptions, epoch),
     optimizers: [optimizer],
@@ -74,11 +77,14 @@ export async function distillTeachers(student: Classifier, teachers: Classifier[
         });
       }
       let total: tf.Tensor1D;
+      // the step's loss, summed over the losses: a non-finite one ends the run as diverged
+      let lossValue = 0;
       if (options.surgery && losses.length > 2) {
         // one forward + backward per loss (batch-norm statistics then move once per loss)
         const flat = losses.map((l) => {
           const { grads, value } = tf.variableGrads(() => l.f(student.apply(batch.x, true)), vars);
           const g = flattenGrads(grads, vars);
+          lossValue += value.dataSync()[0];
           tf.dispose([value, ...Object.values(grads)]);
           return g;
         });
@@ -97,14 +103,16 @@ export async function distillTeachers(student: Classifier, teachers: Classifier[
           return tf.addN(losses.map((l) => l.f(o))) as tf.Scalar;
         }, vars);
         total = flattenGrads(grads, vars);
+        lossValue = value.dataSync()[0];
         tf.dispose([value, ...Object.values(grads)]);
       }
       const named = unflattenGrads(total, vars);
       optimizer.applyGradients(vars.map((v) => ({ name: v.name, tensor: named[v.name] })));
       tf.dispose([total, ...Object.values(named), batch.x, batch.labels, ...targets.flatMap((t) => [t.logits, t.map])]);
       result.steps++;
-      return [];
+      return [lossValue];
     },
+    describeValue: () => 'the distillation loss',
     endEpoch: (_means, info) => {
       const acc = evaluateAll([student], data.test).accuracy[0];
       result.accuracy.push(acc);
@@ -112,5 +120,5 @@ export async function distillTeachers(student: Classifier, teachers: Classifier[
     },
     onEpoch: (m) => void options.onEpoch?.(m.epoch, m.accuracy),
   });
-  return result;
+  return { ...result, status: run.status, ...(run.error ? { error: run.error } : {}) };
 }

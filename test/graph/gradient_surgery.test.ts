@@ -56,4 +56,19 @@ test('distilling teachers: ensemble KD, per-teacher KD + attention with surgery;
   // without surgery nothing is projected and nothing counted
   const plain = await distillTeachers(student(), teachers, data, { knowledge: 'per-teacher', temperature: 2, attentionWeight: 10, surgery: false, epochs: 1, batchSize: 16, learningRate: 0.05 });
   assert.equal(total(plain.probabilityConflicts) + total(plain.attentionConflicts), 0);
+  assert.deepEqual([ens.status, per.status, same.status, plain.status], ['completed', 'completed', 'completed', 'completed']);
+});
+
+test('a NaN in distillation ends the run as diverged, like every other trainer', async () => {
+  const base = { numClasses: 10, inputShape: [8, 8, 1] as [number, number, number] };
+  const data = { train: toyData(48, 1), test: toyData(20, 2) };
+  const teacher = build(createModel('cnn8', { ...base, seed: 1 }));
+  // a teacher whose weights are NaN gives NaN logits, so the distillation loss is NaN at the first step
+  for (const v of teacher.params.trainable.values()) v.assign(tf.fill(v.shape, NaN));
+  for (const surgery of [false, true]) {
+    const r = await distillTeachers(build(createModel('cnn8', { ...base, seed: 9 })), [teacher, teacher], data, { knowledge: 'per-teacher', temperature: 2, attentionWeight: surgery ? 10 : 0, surgery, epochs: 2, batchSize: 16, learningRate: 0.05 });
+    assert.equal(r.status, 'diverged');
+    assert.match(r.error!, /the distillation loss became NaN at epoch 1, step 1/);
+    assert.equal(r.accuracy.length, 0, 'no epoch finished');
+  }
 });
