@@ -1,4 +1,6 @@
-"""Executes notebooks headless with nbclient and writes them back with their outputs.
+"""Executes notebooks headless with nbclient and writes them with their outputs: back in place, or
+with `--out DIR` to DIR/<name>.ipynb (the committed notebooks stay as they are; the kernel still runs
+in notebooks/, so `../dist` and the data cache resolve the same).
 
 tslab reports a failing cell to nbconvert without its error text; this runner prints the failing
 cell's source, its stderr stream and the error fields so that CI logs show what went wrong. The
@@ -7,7 +9,7 @@ shown, trimmed, only when the notebook fails, so passing notebooks leave a quiet
 Each executed notebook gets a banner cell at its top (after its title cell) saying how its
 committed outputs were made: preset (KTG_PRESET), backend (from ktg's "[ktg] tensor backend" line),
 wall time, date and core count; re-executing replaces it.
-Usage: run_notebooks.py <timeout-seconds-per-cell> <notebook>...
+Usage: run_notebooks.py <timeout-seconds-per-cell> [--out DIR] <notebook>...
 """
 import datetime
 import os
@@ -81,8 +83,13 @@ def kernel_log_tail(log, limit=4000):
 
 def main():
     timeout = int(sys.argv[1])
+    args = sys.argv[2:]
+    out_dir = None
+    if args[:1] == ["--out"]:
+        out_dir, args = args[1], args[2:]
+        os.makedirs(out_dir, exist_ok=True)
     failed = []
-    for path in sys.argv[2:]:
+    for path in args:
         nb = nbformat.read(path, as_version=4)
         start = time.time()
         client = NotebookClient(nb, timeout=timeout, kernel_name="tslab", resources={"metadata": {"path": "notebooks"}})
@@ -103,8 +110,9 @@ def main():
         log.close()
         seconds = time.time() - start
         set_run_banner(nb, os.environ.get("KTG_PRESET", "ci"), seconds, status)
-        nbformat.write(nb, path)
-        print(f"[notebooks] {path}: {status} in {seconds:.0f} s", flush=True)
+        target = os.path.join(out_dir, os.path.basename(path)) if out_dir else path
+        nbformat.write(nb, target)
+        print(f"[notebooks] {path}: {status} in {seconds:.0f} s (outputs in {target})", flush=True)
     if failed:
         print(f"[notebooks] {len(failed)} failed: {', '.join(failed)}", file=sys.stderr)
         sys.exit(1)
