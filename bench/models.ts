@@ -44,11 +44,20 @@ function dcganStep(batch: number): () => void {
     tf.tidy(() => {
       const z = g.sample(batch);
       const fake = g.apply(z, true).images;
-      const lossD = optD.minimize(() => tf.add(
-        tf.losses.sigmoidCrossEntropy(ones, d.apply(real, true).logits),
-        tf.losses.sigmoidCrossEntropy(zeros, d.apply(fake, true).logits)) as tf.Scalar, true, d.params.variables());
-      const lossG = optG.minimize(() =>
-        tf.losses.sigmoidCrossEntropy(ones, d.apply(g.apply(z, true).images, true).logits) as tf.Scalar, true, g.params.variables());
+      const lossD = optD.minimize(
+        () =>
+          tf.add(
+            tf.losses.sigmoidCrossEntropy(ones, d.apply(real, true).logits),
+            tf.losses.sigmoidCrossEntropy(zeros, d.apply(fake, true).logits),
+          ) as tf.Scalar,
+        true,
+        d.params.variables(),
+      );
+      const lossG = optG.minimize(
+        () => tf.losses.sigmoidCrossEntropy(ones, d.apply(g.apply(z, true).images, true).logits) as tf.Scalar,
+        true,
+        g.params.variables(),
+      );
       lossD!.dataSync();
       lossG!.dataSync();
     });

@@ -36,7 +36,22 @@ async function run(name: string, workers: number, pruning: boolean): Promise<Row
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ktg-bench-search-'));
   const storage = `sqlite:${path.join(dir, 'bench.db')}`;
   const args = [cli, 'search', '--space', path.join(root, 'spaces', 'tiny.json'), '--dataset', 'fashion-mnist', '--storage', storage, '--study', name];
-  args.push('--trials', String(trials), '--workers', String(workers), '--epochs', String(epochs), '--train-size', train, '--validation-size', val, '--batch-size', '32', '--seed', '1');
+  args.push(
+    '--trials',
+    String(trials),
+    '--workers',
+    String(workers),
+    '--epochs',
+    String(epochs),
+    '--train-size',
+    train,
+    '--validation-size',
+    val,
+    '--batch-size',
+    '32',
+    '--seed',
+    '1',
+  );
   if (!pruning) args.push('--no-pruning');
   const t0 = Date.now();
   const res = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8' });
@@ -70,7 +85,9 @@ async function main(): Promise<void> {
   }
   const [one, two, asha] = rows;
   console.log(`2 workers vs 1: ${(two.trialsPerHour / one.trialsPerHour).toFixed(2)}× trials per hour`);
-  console.log(`ASHA vs random search (same graphs): ${(100 * asha.budgetFraction).toFixed(0)}% of the epochs, ${(asha.trialsPerHour / two.trialsPerHour).toFixed(2)}× trials per hour, best ${(100 * asha.best).toFixed(2)} vs ${(100 * two.best).toFixed(2)}`);
+  console.log(
+    `ASHA vs random search (same graphs): ${(100 * asha.budgetFraction).toFixed(0)}% of the epochs, ${(asha.trialsPerHour / two.trialsPerHour).toFixed(2)}× trials per hour, best ${(100 * asha.best).toFixed(2)} vs ${(100 * two.best).toFixed(2)}`,
+  );
 }
 
 main().catch((err) => {

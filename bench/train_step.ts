@@ -23,7 +23,10 @@ const root = path.resolve(__dirname, '..');
 const python = '/usr/bin/python3';
 
 function parseRows(stdout: string): Row[] {
-  return stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Row);
+  return stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Row);
 }
 
 const unavailable = new Set<string>();
@@ -38,7 +41,13 @@ function runTfjs(backend: string, threads: number, model: string): Row | undefin
   const rows = parseRows(res.stdout ?? '');
   if (rows.length === 0 && /is installed|not installed|requested, but/.test(res.stderr ?? '')) {
     unavailable.add(backend);
-    console.log(`  ${backend}: not available (${(res.stderr ?? '').split('\n').find((l) => /requested, but|installed/.test(l))?.replace(/^Error: /, '').trim()}), skipped`);
+    console.log(
+      `  ${backend}: not available (${(res.stderr ?? '')
+        .split('\n')
+        .find((l) => /requested, but|installed/.test(l))
+        ?.replace(/^Error: /, '')
+        .trim()}), skipped`,
+    );
     return undefined;
   }
   if (rows.length === 0) {
@@ -60,7 +69,9 @@ function runPytorch(): Row[] {
     timeout: 20 * 60_000,
   });
   if (res.status !== 0) {
-    const why = (res.stderr ?? '').includes('No module named') ? 'torch is not installed for /usr/bin/python3 (apt-get install python3-torch libopenblas0-pthread)' : (res.stderr ?? '').trim().split('\n').slice(-1)[0];
+    const why = (res.stderr ?? '').includes('No module named')
+      ? 'torch is not installed for /usr/bin/python3 (apt-get install python3-torch libopenblas0-pthread)'
+      : (res.stderr ?? '').trim().split('\n').slice(-1)[0];
     console.log(`PyTorch peer skipped: ${why}`);
     return [];
   }
@@ -68,7 +79,13 @@ function runPytorch(): Row[] {
 }
 
 function main(): void {
-  const configs: Array<[string, number]> = [['tensorflow', 2], ['native', 1], ['native', 2], ['wasm', 1], ['wasm', 2]];
+  const configs: Array<[string, number]> = [
+    ['tensorflow', 2],
+    ['native', 1],
+    ['native', 2],
+    ['wasm', 1],
+    ['wasm', 2],
+  ];
   if (process.env.BENCH_CPU === '1') configs.push(['cpu', 1]);
   const rows: Row[] = [];
   for (const model of models) {
@@ -101,7 +118,10 @@ function main(): void {
   });
   const [bestBackend, bestThreads] = best.replace(/t$/, '').split('/');
   for (const model of models) {
-    const profile = spawnSync(path.join(root, 'node_modules', '.bin', 'tsx'), [path.join(__dirname, 'profile_kernels.ts'), model, bestBackend, bestThreads], { encoding: 'utf8', timeout: 10 * 60_000 });
+    const profile = spawnSync(path.join(root, 'node_modules', '.bin', 'tsx'), [path.join(__dirname, 'profile_kernels.ts'), model, bestBackend, bestThreads], {
+      encoding: 'utf8',
+      timeout: 10 * 60_000,
+    });
     console.log(`\nwhat remains, ${(profile.stdout ?? '').split('\n').slice(0, 9).join('\n')}`);
   }
   console.log(`\ntfjs/pytorch ratio (${best}): ${ratios.map((r) => `${r.m} ${r.ratio.toFixed(2)}×`).join(', ')}`);

@@ -20,7 +20,10 @@ if (ledgers.length === 0) {
   console.log(`no claims ledgers in ${resultsDir()} (cpu and paper runs of the notebooks write results/<notebook>.json, ci runs results/ci/<notebook>.json)`);
   console.log('claims: 0, reproduces: 0, contradicted: 0, undecided: 0, not tested: 0');
 } else {
-  for (const l of ledgers) console.log(`${l.notebook}: preset ${l.preset}, backend ${l.backend}, ${l.dataset}, seeds ${l.seeds.join(', ')}, ${l.wallSeconds} s${l.provenance ? ` (${l.provenance})` : ''}`);
+  for (const l of ledgers)
+    console.log(
+      `${l.notebook}: preset ${l.preset}, backend ${l.backend}, ${l.dataset}, seeds ${l.seeds.join(', ')}, ${l.wallSeconds} s${l.provenance ? ` (${l.provenance})` : ''}`,
+    );
   console.log('');
   if (values['seeds-needed']) {
     for (const line of seedsNeededTable(ledgers)) console.log(line);

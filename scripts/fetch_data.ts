@@ -21,7 +21,9 @@ async function main(): Promise<void> {
       console.log(`[data] ${name}: ${plan.label} is in the cache (${where}/)`);
     } else {
       const total = plan.downloads.reduce((s, d) => s + d.bytes, 0);
-      console.log(`[data] ${name}: downloading ${plan.label}, ${plan.downloads.length} file${plan.downloads.length === 1 ? '' : 's'}, ${mib(total)} into ${where}/`);
+      console.log(
+        `[data] ${name}: downloading ${plan.label}, ${plan.downloads.length} file${plan.downloads.length === 1 ? '' : 's'}, ${mib(total)} into ${where}/`,
+      );
       for (const d of plan.downloads) console.log(`[data]   ${d.url} (${mib(d.bytes)})`);
     }
     const { train, test, source } = await loadDataset(name, { progress: process.stderr.isTTY === true });

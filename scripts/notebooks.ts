@@ -22,23 +22,36 @@ function main(): void {
   const flags = new Set(process.argv.slice(2).filter((a) => a.startsWith('--')));
   for (const f of flags) if (!['--results', '--commit'].includes(f)) throw new Error(`unknown option ${f} (have --results, --commit)`);
   const commit = flags.has('--commit');
-  if (commit && preset === 'ci') throw new Error('--commit writes the committed notebooks, whose outputs come from cpu runs: set KTG_PRESET=cpu (or paper), or leave --commit out to execute into build/notebooks/');
+  if (commit && preset === 'ci')
+    throw new Error(
+      '--commit writes the committed notebooks, whose outputs come from cpu runs: set KTG_PRESET=cpu (or paper), or leave --commit out to execute into build/notebooks/',
+    );
   const dir = path.join(root, 'notebooks');
   const wanted = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-  const all = fs.readdirSync(dir).filter((f) => f.endsWith('.ipynb') && !f.startsWith('_')).sort();
-  const chosen = wanted.length === 0 ? all : wanted.map((w) => {
-    const name = path.basename(w).endsWith('.ipynb') ? path.basename(w) : `${path.basename(w)}.ipynb`;
-    if (!all.includes(name)) throw new Error(`no notebook ${name} in notebooks/ (have: ${all.join(', ')})`);
-    return name;
-  });
+  const all = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.ipynb') && !f.startsWith('_'))
+    .sort();
+  const chosen =
+    wanted.length === 0
+      ? all
+      : wanted.map((w) => {
+          const name = path.basename(w).endsWith('.ipynb') ? path.basename(w) : `${path.basename(w)}.ipynb`;
+          if (!all.includes(name)) throw new Error(`no notebook ${name} in notebooks/ (have: ${all.join(', ')})`);
+          return name;
+        });
   setupJupyter();
   const env = { ...process.env, JUPYTER_PATH: jupyterPath, KTG_PRESET: preset };
   const out = commit ? [] : ['--out', executedDir];
-  const res = spawnSync(python, [path.join(__dirname, 'run_notebooks.py'), process.env.KTG_CELL_TIMEOUT ?? '1800', ...out, ...chosen.map((n) => path.join('notebooks', n))], {
-    cwd: root,
-    env,
-    stdio: 'inherit',
-  });
+  const res = spawnSync(
+    python,
+    [path.join(__dirname, 'run_notebooks.py'), process.env.KTG_CELL_TIMEOUT ?? '1800', ...out, ...chosen.map((n) => path.join('notebooks', n))],
+    {
+      cwd: root,
+      env,
+      stdio: 'inherit',
+    },
+  );
   if (res.status === 0 && flags.has('--results')) for (const n of chosen) printResultTables(path.join(commit ? dir : executedDir, n), preset);
   process.exit(res.status ?? 1);
 }
@@ -56,8 +69,10 @@ function printResultTables(file: string, preset: string): void {
   console.log(`\n=== results of ${name} (${preset} preset; executed copy: ${path.relative(root, file)}) ===`);
   for (const t of tables) console.log(`\n${t.replace(/\*\*/g, '').trim()}`);
   if (preset === 'ci')
-    console.log(`\nThis was the ci preset: a functional run (small data, few epochs, 2 seeds); its verdicts check that the notebook works and are not results. ` +
-      `The committed results are the cpu run's: notebooks/${name}.ipynb, results/${name}.json, and \`npm run claims\` over all notebooks.`);
+    console.log(
+      `\nThis was the ci preset: a functional run (small data, few epochs, 2 seeds); its verdicts check that the notebook works and are not results. ` +
+        `The committed results are the cpu run's: notebooks/${name}.ipynb, results/${name}.json, and \`npm run claims\` over all notebooks.`,
+    );
 }
 
 try {

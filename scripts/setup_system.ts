@@ -64,7 +64,12 @@ export function registerKernel(): string {
 }
 
 export function setupJupyter(): void {
-  if (!hasJupyter()) installDebianPackages(jupyterPackages, 'Jupyter (nbclient, jupyter_client, notebook) for /usr/bin/python3', 'python3 -m pip install nbclient nbformat jupyter_client "notebook<7"');
+  if (!hasJupyter())
+    installDebianPackages(
+      jupyterPackages,
+      'Jupyter (nbclient, jupyter_client, notebook) for /usr/bin/python3',
+      'python3 -m pip install nbclient nbformat jupyter_client "notebook<7"',
+    );
   if (!hasJupyter()) throw new Error('Jupyter is still not importable from /usr/bin/python3 after installation');
   if (!fs.existsSync(chromium)) {
     if (canApt()) installDebianPackages(browserPackages, 'Chromium', '');
@@ -75,7 +80,8 @@ export function setupJupyter(): void {
 }
 
 export function setupRedis(): void {
-  if (!redisServerPath()) installDebianPackages(['redis-server'], 'redis-server (for the distributed-search tests)', 'install Redis ≥ 6 so that redis-server is on PATH');
+  if (!redisServerPath())
+    installDebianPackages(['redis-server'], 'redis-server (for the distributed-search tests)', 'install Redis ≥ 6 so that redis-server is on PATH');
   if (!redisServerPath()) throw new Error('redis-server is still not on PATH after installation');
 }
 
@@ -85,7 +91,10 @@ const nativeBinary = path.join(nativeSources, 'build', 'Release', 'ktg_native.no
 
 /** true when a C++ compiler finds oneDNN's header */
 function hasOneDnn(): boolean {
-  const res = spawnSync('g++', ['-fsyntax-only', '-x', 'c++', '-'], { input: '#include <oneapi/dnnl/dnnl.hpp>\nint main() { return 0; }\n', stdio: ['pipe', 'ignore', 'ignore'] });
+  const res = spawnSync('g++', ['-fsyntax-only', '-x', 'c++', '-'], {
+    input: '#include <oneapi/dnnl/dnnl.hpp>\nint main() { return 0; }\n',
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
   return res.status === 0;
 }
 
@@ -96,7 +105,10 @@ function newestSource(): number {
 
 /** node-gyp as npm ships it (npm sets npm_config_node_gyp for scripts) */
 function nodeGyp(): string {
-  const candidates = [process.env.npm_config_node_gyp, path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js')];
+  const candidates = [
+    process.env.npm_config_node_gyp,
+    path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+  ];
   const found = candidates.find((c): c is string => c != null && fs.existsSync(c));
   if (found == null) throw new Error('node-gyp not found (it comes with npm; run this through npm run setup:system)');
   return found;
@@ -116,7 +128,9 @@ function nodeDirArgs(): string[] {
 export function setupNative(): boolean {
   if (!hasOneDnn()) {
     if (!canApt()) {
-      console.log(`[setup] native backend skipped: oneDNN is not installed (Debian/Ubuntu: sudo apt-get install ${nativePackages.join(' ')}; elsewhere install oneDNN ≥ 2.6 and a C++17 compiler, then npm run build:native). ktg will use wasm.`);
+      console.log(
+        `[setup] native backend skipped: oneDNN is not installed (Debian/Ubuntu: sudo apt-get install ${nativePackages.join(' ')}; elsewhere install oneDNN ≥ 2.6 and a C++17 compiler, then npm run build:native). ktg will use wasm.`,
+      );
       return false;
     }
     installDebianPackages(nativePackages, 'oneDNN', '');
@@ -124,8 +138,12 @@ export function setupNative(): boolean {
   }
   if (fs.existsSync(nativeBinary) && fs.statSync(nativeBinary).mtimeMs >= newestSource()) return true;
   console.log('[setup] building the native addon (oneDNN kernels)');
-  const res = spawnSync(process.execPath, [nodeGyp(), 'rebuild', '--release', '--loglevel=warn', `--directory=${nativeSources}`, ...nodeDirArgs()], { stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
-  if (res.status !== 0 || !fs.existsSync(nativeBinary)) throw new Error(`building the native addon failed (node-gyp exit ${res.status}); see the compiler output above`);
+  const res = spawnSync(process.execPath, [nodeGyp(), 'rebuild', '--release', '--loglevel=warn', `--directory=${nativeSources}`, ...nodeDirArgs()], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    cwd: root,
+  });
+  if (res.status !== 0 || !fs.existsSync(nativeBinary))
+    throw new Error(`building the native addon failed (node-gyp exit ${res.status}); see the compiler output above`);
   return true;
 }
 

@@ -19,11 +19,13 @@ interface Notebook {
 /** the code cells of a notebook as one module (a cell per block, separated by its index) */
 export function notebookModule(file: string): string {
   const nb = JSON.parse(fs.readFileSync(file, 'utf8')) as Notebook;
-  return nb.cells
-    .map((c, i) => ({ c, i }))
-    .filter(({ c }) => c.cell_type === 'code')
-    .map(({ c, i }) => `// ---- cell ${i}\n${Array.isArray(c.source) ? c.source.join('') : c.source}\n`)
-    .join('\n') + '\nexport {};\n';
+  return (
+    nb.cells
+      .map((c, i) => ({ c, i }))
+      .filter(({ c }) => c.cell_type === 'code')
+      .map(({ c, i }) => `// ---- cell ${i}\n${Array.isArray(c.source) ? c.source.join('') : c.source}\n`)
+      .join('\n') + '\nexport {};\n'
+  );
 }
 
 /** `any` written in the code (type annotations and casts), not in strings or comments */
@@ -38,7 +40,10 @@ export function countAny(source: ts.SourceFile): number {
 }
 
 function main(): void {
-  const names = fs.readdirSync(notebooksDir).filter((f) => f.endsWith('.ipynb') && !f.startsWith('_')).sort();
+  const names = fs
+    .readdirSync(notebooksDir)
+    .filter((f) => f.endsWith('.ipynb') && !f.startsWith('_'))
+    .sort();
   // next to the notebooks, so that '../dist' resolves as in the kernel
   const dir = fs.mkdtempSync(path.join(notebooksDir, '.typecheck-'));
   let failed = false;
@@ -66,7 +71,12 @@ function main(): void {
       console.log(`${names[i]}: ${diagnostics.length ? `${diagnostics.length} type error(s)` : 'types ok'}, ${anys} any`);
       for (const d of diagnostics) {
         const { line } = source.getLineAndCharacterOfPosition(d.start ?? 0);
-        const cell = source.text.slice(0, d.start).match(/\/\/ ---- cell (\d+)/g)?.pop()?.replace('// ---- ', '') ?? '?';
+        const cell =
+          source.text
+            .slice(0, d.start)
+            .match(/\/\/ ---- cell (\d+)/g)
+            ?.pop()
+            ?.replace('// ---- ', '') ?? '?';
         console.log(`  ${cell}, line ${line + 1}: ${ts.flattenDiagnosticMessageText(d.messageText, os.EOL).split(os.EOL)[0]}`);
       }
       if (diagnostics.length || anys > 0) failed = true;

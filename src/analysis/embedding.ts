@@ -14,9 +14,17 @@ export function embed2d(rows: ArrayLike<number>[], method: EmbeddingMethod, opti
   }
   // druidjs ships CommonJS as dist/druid.cjs; its seed makes t-SNE deterministic
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const druid = require('@saehrimnir/druidjs') as { TSNE: new (m: unknown, o: object) => { transform(iterations: number): unknown }; Matrix: { from(a: number[][]): unknown } };
+  const druid = require('@saehrimnir/druidjs') as {
+    TSNE: new (m: unknown, o: object) => { transform(iterations: number): unknown };
+    Matrix: { from(a: number[][]): unknown };
+  };
   const perplexity = Math.max(2, Math.min(30, Math.floor((data.length - 1) / 3)));
-  const out = new druid.TSNE(druid.Matrix.from(data), { perplexity, d: 2, seed: options.seed ?? 0 }).transform(500) as ArrayLike<number>[] | { to2dArray: ArrayLike<number>[] | (() => ArrayLike<number>[]) };
-  const arr = Array.isArray(out) ? out : typeof (out as { to2dArray: unknown }).to2dArray === 'function' ? (out as { to2dArray: () => ArrayLike<number>[] }).to2dArray() : ((out as { to2dArray: ArrayLike<number>[] }).to2dArray);
+  const out = new druid.TSNE(druid.Matrix.from(data), { perplexity, d: 2, seed: options.seed ?? 0 }).transform(500) as
+    ArrayLike<number>[] | { to2dArray: ArrayLike<number>[] | (() => ArrayLike<number>[]) };
+  const arr = Array.isArray(out)
+    ? out
+    : typeof (out as { to2dArray: unknown }).to2dArray === 'function'
+      ? (out as { to2dArray: () => ArrayLike<number>[] }).to2dArray()
+      : (out as { to2dArray: ArrayLike<number>[] }).to2dArray;
   return Array.from(arr, (p) => [p[0], p[1]] as [number, number]);
 }

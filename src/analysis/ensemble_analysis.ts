@@ -161,7 +161,14 @@ export function subsetEnsembles(p: Predictions): { nodes: number[]; accuracy: nu
   const rows: { nodes: number[]; accuracy: number }[] = [];
   for (let mask = 1; mask < 1 << m; mask++) {
     const nodes = Array.from({ length: m }, (_, i) => i).filter((i) => mask & (1 << i));
-    rows.push({ nodes, accuracy: ensembleAccuracy(nodes.map((i) => p.logits[i]), p.labels, p.classes) });
+    rows.push({
+      nodes,
+      accuracy: ensembleAccuracy(
+        nodes.map((i) => p.logits[i]),
+        p.labels,
+        p.classes,
+      ),
+    });
   }
   return rows.sort((x, y) => y.nodes.length - x.nodes.length || x.nodes.join().localeCompare(y.nodes.join()));
 }

@@ -104,12 +104,15 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
     if (name === 'tensorflow') {
       native = loadNativeBindings();
       if (native == null && forced === 'tensorflow') {
-        throw new Error('backend "tensorflow" requested, but neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node is installed (they need libtensorflow: npm i @tensorflow/tfjs-node on a machine with internet)');
+        throw new Error(
+          'backend "tensorflow" requested, but neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node is installed (they need libtensorflow: npm i @tensorflow/tfjs-node on a machine with internet)',
+        );
       }
       if (native == null) continue;
     }
     // every wasm pthread pipes its stdout/stderr into ours: more than Node's default 10 listeners
-    if (name === 'wasm' || name === 'native') for (const stream of [process.stdout, process.stderr]) stream.setMaxListeners(Math.max(stream.getMaxListeners(), 4 * 8 + 10));
+    if (name === 'wasm' || name === 'native')
+      for (const stream of [process.stdout, process.stderr]) stream.setMaxListeners(Math.max(stream.getMaxListeners(), 4 * 8 + 10));
     if (await tryBackend(name)) {
       await tf.ready();
       if (name === 'wasm' || name === 'native') unrefWasmThreads();
@@ -119,7 +122,8 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
   }
   if (current == null) throw new Error(`no tensor backend could be initialised (tried ${candidates.join(', ')})`);
   if (!announced && !options.quiet) {
-    if (nativeUnavailable != null && current.name !== 'tensorflow') console.log(`[ktg] native backend unavailable: ${nativeUnavailable}; falling back to ${current.name}`);
+    if (nativeUnavailable != null && current.name !== 'tensorflow')
+      console.log(`[ktg] native backend unavailable: ${nativeUnavailable}; falling back to ${current.name}`);
     console.log(`[ktg] tensor backend: ${current.name} (${current.detail})`);
     announced = true;
   }
@@ -131,7 +135,11 @@ function describe(name: BackendName, requested: number, native: string | null): 
     const loaded = loadNativeAddon();
     const info = 'addon' in loaded ? loaded.addon.info() : undefined;
     const wasmThreads = getThreadsCount();
-    return { name, threads: info?.threads ?? requested, detail: `oneDNN ${info?.onednn} ${info?.isa}, ${info?.cpuRuntime} ${info?.threads} threads; other kernels threaded SIMD wasm, ${wasmThreads} thread${wasmThreads === 1 ? '' : 's'}` };
+    return {
+      name,
+      threads: info?.threads ?? requested,
+      detail: `oneDNN ${info?.onednn} ${info?.isa}, ${info?.cpuRuntime} ${info?.threads} threads; other kernels threaded SIMD wasm, ${wasmThreads} thread${wasmThreads === 1 ? '' : 's'}`,
+    };
   }
   if (name === 'wasm') {
     const threads = getThreadsCount();

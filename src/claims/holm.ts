@@ -25,7 +25,10 @@ interface HolmClaim {
 /** sets result.holm on every claim (in place); returns the size of the family */
 export function applyHolm(claims: HolmClaim[], alpha = ALPHA): number {
   const family = claims.filter((c) => c.result.margin == null && c.result.verdict !== 'not tested');
-  const rejected = holmRejections(family.map((c) => c.result.pValue), alpha);
+  const rejected = holmRejections(
+    family.map((c) => c.result.pValue),
+    alpha,
+  );
   for (const c of claims) c.result.holm = c.result.verdict;
   family.forEach((c, i) => (c.result.holm = rejected[i] ? (c.result.mean > 0 ? 'reproduces' : 'contradicted') : 'undecided'));
   return family.length;

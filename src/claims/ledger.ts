@@ -81,7 +81,13 @@ export function judgeClaim(
   const preconditions = input.preconditions ?? [];
   const reason = notTestedReason({ preconditions, arms: input.arms, comparison }, earlier);
   const intervalVerdict = comparison.verdict as ClaimResult['intervalVerdict'];
-  const result: ClaimResult = { ...comparison, values: input.values, intervalVerdict, verdict: reason ? 'not tested' : intervalVerdict, ...(reason ? { reason } : {}) };
+  const result: ClaimResult = {
+    ...comparison,
+    values: input.values,
+    intervalVerdict,
+    verdict: reason ? 'not tested' : intervalVerdict,
+    ...(reason ? { reason } : {}),
+  };
   const reference = typeof input.reference === 'string' ? paperReferences[input.reference] : input.reference;
   if (!reference) throw new Error(`claim "${claim}": unknown paper reference "${String(input.reference)}" (see src/claims/references.ts)`);
   return { claim, measure: input.measure, reference, preconditions, ...(input.arms ? { arms: input.arms } : {}), result };
@@ -133,14 +139,21 @@ export class ClaimsLedger {
   private readonly started: number;
 
   /** `startedAt` (ms since the epoch) defaults to the start of this process: in a notebook, its kernel's start */
-  constructor(readonly meta: LedgerMeta, startedAt = Date.now() - process.uptime() * 1000) {
+  constructor(
+    readonly meta: LedgerMeta,
+    startedAt = Date.now() - process.uptime() * 1000,
+  ) {
     this.started = startedAt;
   }
 
   /** Judges "better > baseline" (or, with `margin`, |better − baseline| < margin by TOST) over paired seeds. */
   claim(claim: string, input: ClaimInput): ClaimRecord {
     const { better, baseline, ...rest } = input;
-    const record = judgeClaim(claim, { ...rest, differences: pairedDifferences(better, baseline), values: { better: [...better], baseline: [...baseline] } }, this.claims);
+    const record = judgeClaim(
+      claim,
+      { ...rest, differences: pairedDifferences(better, baseline), values: { better: [...better], baseline: [...baseline] } },
+      this.claims,
+    );
     this.claims.push(record);
     return record;
   }
@@ -152,7 +165,13 @@ export class ClaimsLedger {
    */
   write(dir = ledgerDir(this.meta.preset)): string {
     const file = path.join(dir, `${this.meta.notebook}.json`);
-    writeLedgerFile(file, { format: LEDGER_FORMAT, ...this.meta, wallSeconds: Math.round((Date.now() - this.started) / 1000), recordedAt: new Date().toISOString(), claims: this.claims });
+    writeLedgerFile(file, {
+      format: LEDGER_FORMAT,
+      ...this.meta,
+      wallSeconds: Math.round((Date.now() - this.started) / 1000),
+      recordedAt: new Date().toISOString(),
+      claims: this.claims,
+    });
     const mine = updateHolm(dir).find((l) => l.notebook === this.meta.notebook);
     mine?.claims.forEach((c, i) => (this.claims[i].result.holm = c.result.holm));
     return file;
@@ -175,7 +194,6 @@ export class ClaimsLedger {
   }
 }
 
-
 /** the unit of a measure ("target test accuracy, points" → "points") */
 const unitOf = (measure: string) => (/\bIS\b/.test(measure) ? 'IS' : /points/.test(measure) ? 'points' : '');
 
@@ -194,9 +212,27 @@ export function claimNote(c: ClaimRecord): string {
 /** A Markdown table of claims over ledgers, then the summary lines. */
 export function claimsTable(ledgers: LedgerFile[]): string[] {
   const rows = ledgers.flatMap((l) =>
-    l.claims.map((c) => [l.notebook, c.claim, referenceText(c.reference), c.measure, signed(c.result.mean), intervalText(c.result), String(c.result.n), `**${c.result.verdict}**`, c.result.holm ?? '', claimNote(c)]),
+    l.claims.map((c) => [
+      l.notebook,
+      c.claim,
+      referenceText(c.reference),
+      c.measure,
+      signed(c.result.mean),
+      intervalText(c.result),
+      String(c.result.n),
+      `**${c.result.verdict}**`,
+      c.result.holm ?? '',
+      claimNote(c),
+    ]),
   );
-  return [...markdownTable(['notebook', 'claim', 'paper', 'measure', 'mean Δ', 'interval (95 %; TOST 90 %)', 'seeds', 'verdict', 'with Holm', 'note'], rows).split('\n'), '', holmSummary(ledgers), claimsSummary(ledgers)];
+  return [
+    ...markdownTable(['notebook', 'claim', 'paper', 'measure', 'mean Δ', 'interval (95 %; TOST 90 %)', 'seeds', 'verdict', 'with Holm', 'note'], rows).split(
+      '\n',
+    ),
+    '',
+    holmSummary(ledgers),
+    claimsSummary(ledgers),
+  ];
 }
 
 /**
@@ -211,7 +247,16 @@ export function seedsNeededTable(ledgers: LedgerFile[]): string[] {
       .map((c) => {
         const needed = seedsToDecide(c.result);
         const boundary = c.result.margin != null ? `±${c.result.margin}` : '0';
-        return [l.notebook, c.claim, signed(c.result.mean), c.result.sd.toFixed(2), boundary, String(c.result.n), needed === undefined ? 'never (mean on the boundary)' : String(needed), rulesOut(c.result, unitOf(c.measure))];
+        return [
+          l.notebook,
+          c.claim,
+          signed(c.result.mean),
+          c.result.sd.toFixed(2),
+          boundary,
+          String(c.result.n),
+          needed === undefined ? 'never (mean on the boundary)' : String(needed),
+          rulesOut(c.result, unitOf(c.measure)),
+        ];
       }),
   );
   return markdownTable(['notebook', 'undecided claim', 'mean Δ', 'sd of Δ', 'boundary', 'seeds', 'seeds to decide', 'rules out'], rows).split('\n');
@@ -248,7 +293,8 @@ export function readLedgers(dir = resultsDir()): LedgerFile[] {
       } catch (err) {
         throw new Error(`${file} is not a claims ledger: ${(err as Error).message}`);
       }
-      if (body.format !== LEDGER_FORMAT) throw new Error(`${file} is a claims ledger of format ${body.format ?? 1}, this ktg reads format ${LEDGER_FORMAT}: re-run its notebook`);
+      if (body.format !== LEDGER_FORMAT)
+        throw new Error(`${file} is a claims ledger of format ${body.format ?? 1}, this ktg reads format ${LEDGER_FORMAT}: re-run its notebook`);
       return body;
     });
 }

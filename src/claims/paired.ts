@@ -48,7 +48,8 @@ function upperTail(distance: number, se: number, n: number): number {
 
 /** per-seed differences better − baseline, checked: same length, at least 2, finite */
 export function pairedDifferences(better: number[], baseline: number[]): number[] {
-  if (better.length !== baseline.length) throw new Error(`paired comparison needs the same seeds on both sides, got ${better.length} and ${baseline.length} values`);
+  if (better.length !== baseline.length)
+    throw new Error(`paired comparison needs the same seeds on both sides, got ${better.length} and ${baseline.length} values`);
   const differences = better.map((v, i) => v - baseline[i]);
   if (differences.length < 2) throw new Error(`a confidence interval needs at least 2 paired seeds, got ${differences.length}`);
   if (differences.some((d) => !Number.isFinite(d))) throw new Error(`paired comparison: non-finite values (${better.join(', ')} vs ${baseline.join(', ')})`);

@@ -34,7 +34,8 @@ function positiveNumber(value: string): number {
   return n;
 }
 
-const storageOption = () => new Option('--storage <url>', 'study storage: sqlite:PATH or redis://host:port').default(process.env.KTG_STORAGE ?? defaultStorageUrl);
+const storageOption = () =>
+  new Option('--storage <url>', 'study storage: sqlite:PATH or redis://host:port').default(process.env.KTG_STORAGE ?? defaultStorageUrl);
 const presetOption = () => new Option('--preset <name>', 'experiment size').choices(['ci', 'cpu', 'paper']).default(process.env.KTG_PRESET ?? 'ci');
 
 export function buildProgram(): Command {
@@ -71,7 +72,12 @@ export function buildProgram(): Command {
     .option('--max-trials <n>', 'stop after this many trials', positiveInt)
     .action(runWorkerCommand);
 
-  program.command('status').description('progress and best value of each study (or one)').addOption(storageOption()).option('--study <name>', 'study name').action(runStatus);
+  program
+    .command('status')
+    .description('progress and best value of each study (or one)')
+    .addOption(storageOption())
+    .option('--study <name>', 'study name')
+    .action(runStatus);
   program.command('show').description('every trial of a study').addOption(storageOption()).requiredOption('--study <name>', 'study name').action(runShow);
   program
     .command('best')
@@ -82,7 +88,11 @@ export function buildProgram(): Command {
     .option('--dot <file>', 'write the Graphviz diagram here')
     .action(runBest);
 
-  program.command('list').description('the gates, losses or models a spec may name (from the registries)').argument('<what>', 'gates | losses | models').action(runListCommand);
+  program
+    .command('list')
+    .description('the gates, losses or models a spec may name (from the registries)')
+    .argument('<what>', 'gates | losses | models')
+    .action(runListCommand);
 
   program
     .command('train')

@@ -54,7 +54,9 @@ export async function runBest(o: { storage: string; study: string; out?: string;
   const kind = kindOf(data.study.config);
   const { trial } = data.best;
   const spec = kind.parseSpec(data.best.spec);
-  console.log(`best trial ${trial.number} (${trial.status}, ${trial.lastEpoch} epochs): ${objectiveOf(data.study.config).name} ${objectiveOf(data.study.config).format(trial.value)}`);
+  console.log(
+    `best trial ${trial.number} (${trial.status}, ${trial.lastEpoch} epochs): ${objectiveOf(data.study.config).name} ${objectiveOf(data.study.config).format(trial.value)}`,
+  );
   console.log(kind.describe(spec));
   if (o.out) {
     writeJsonFile(o.out, spec);

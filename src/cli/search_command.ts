@@ -87,9 +87,12 @@ export async function runSearchCommand(o: SearchCommandOptions): Promise<void> {
     const size = anySpaceSize(config.space);
     console.log(`${resumed ? 'resuming' : 'created'} study "${name}" in ${storage.url}`);
     console.log(`  space: ${config.space.name} — ${describeSpaceSize(size)}`);
-    console.log(`  ${config.trials} trials × ≤${config.epochs} epochs on ${config.dataset} (train ${config.trainSize || 'all'}, validation ${config.validationSize}), objective: ${objectiveOf(config).name}, ${config.pruner.kind === 'asha' ? `ASHA η=${config.pruner.reductionFactor}` : 'no pruning'}`);
+    console.log(
+      `  ${config.trials} trials × ≤${config.epochs} epochs on ${config.dataset} (train ${config.trainSize || 'all'}, validation ${config.validationSize}), objective: ${objectiveOf(config).name}, ${config.pruner.kind === 'asha' ? `ASHA η=${config.pruner.reductionFactor}` : 'no pruning'}`,
+    );
     progress = studyProgress(config, await storage.trials(name));
-    if (resumed) console.log(`  kept ${progress.finished} finished trial(s); ${progress.byStatus.running + progress.byStatus.waiting} unfinished will run again`);
+    if (resumed)
+      console.log(`  kept ${progress.finished} finished trial(s); ${progress.byStatus.running + progress.byStatus.waiting} unfinished will run again`);
   } finally {
     await storage.close();
   }
@@ -97,7 +100,10 @@ export async function runSearchCommand(o: SearchCommandOptions): Promise<void> {
   await loadDataset(study.config.dataset, { progress: true });
 
   const total = study.config.trials;
-  const bars = new cliProgress.MultiBar({ format: 'trials |{bar}| {value}/{total} | best {best} | running {running}', hideCursor: true, noTTYOutput: true, notTTYSchedule: 30_000 }, cliProgress.Presets.shades_classic);
+  const bars = new cliProgress.MultiBar(
+    { format: 'trials |{bar}| {value}/{total} | best {best} | running {running}', hideCursor: true, noTTYOutput: true, notTTYSchedule: 30_000 },
+    cliProgress.Presets.shades_classic,
+  );
   // MultiBar.log only prints on a terminal
   const log = (line: string) => (process.stdout.isTTY ? bars.log(`${line}\n`) : console.log(line));
   const bar = bars.create(total, progress.finished, { best: formatValue(progress.best?.value), running: 0 });
@@ -129,7 +135,9 @@ export async function runSearchCommand(o: SearchCommandOptions): Promise<void> {
           running.delete(e.number);
           finished++;
           if (e.status !== 'failed' && e.value !== undefined && e.value > best) best = e.value;
-          log(`trial ${e.number} ${e.status} after ${e.epochs} epoch(s)${e.value !== undefined ? `: ${formatValue(e.value)}` : ''}${e.error ? ` — ${e.error}` : ''} [worker ${w}]`);
+          log(
+            `trial ${e.number} ${e.status} after ${e.epochs} epoch(s)${e.value !== undefined ? `: ${formatValue(e.value)}` : ''}${e.error ? ` — ${e.error}` : ''} [worker ${w}]`,
+          );
         }
         if (e.kind === 'trial-lost') running.delete(e.number);
         bar.update(finished, { best: formatValue(Number.isFinite(best) ? best : undefined), running: running.size });
@@ -142,8 +150,13 @@ export async function runSearchCommand(o: SearchCommandOptions): Promise<void> {
   }
   const end = await readStudy(o.storage, name);
   const p = end.progress;
-  console.log(`study "${name}": ${p.finished}/${p.total} finished (${p.byStatus.completed} completed, ${p.byStatus.pruned} pruned, ${p.byStatus.failed} failed), ${(100 * p.budgetFraction).toFixed(1)}% of a full random search's epochs`);
-  if (p.best) console.log(`best: trial ${p.best.number}, ${objectiveOf(end.study.config).format(p.best.value)} — export it with: ktg best --storage ${o.storage} --study ${name} --out best.json`);
+  console.log(
+    `study "${name}": ${p.finished}/${p.total} finished (${p.byStatus.completed} completed, ${p.byStatus.pruned} pruned, ${p.byStatus.failed} failed), ${(100 * p.budgetFraction).toFixed(1)}% of a full random search's epochs`,
+  );
+  if (p.best)
+    console.log(
+      `best: trial ${p.best.number}, ${objectiveOf(end.study.config).format(p.best.value)} — export it with: ktg best --storage ${o.storage} --study ${name} --out best.json`,
+    );
   if (result.aborted) {
     console.log(`interrupted; resume with: ktg search --storage ${o.storage} --study ${name}`);
     process.exitCode = 130;

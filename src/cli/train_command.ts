@@ -11,9 +11,39 @@ import { PresetName } from '../presets';
 import { readJsonFile, writeJsonFile } from './files';
 
 const trainPresets = {
-  ci: { seeds: 2, epochs: 4, trainSize: 4000, testSize: 2000, batchSize: 64, lr: 0.05, schedule: 'cosine' as const, milestones: [] as number[], augmentation: 'none' as const },
-  cpu: { seeds: 5, epochs: 30, trainSize: 10000, testSize: 10000, batchSize: 64, lr: 0.05, schedule: 'cosine' as const, milestones: [] as number[], augmentation: 'weak' as const },
-  paper: { seeds: 5, epochs: 200, trainSize: 0, testSize: 0, batchSize: 64, lr: 0.1, schedule: 'step' as const, milestones: [60, 120, 180], augmentation: 'weak' as const },
+  ci: {
+    seeds: 2,
+    epochs: 4,
+    trainSize: 4000,
+    testSize: 2000,
+    batchSize: 64,
+    lr: 0.05,
+    schedule: 'cosine' as const,
+    milestones: [] as number[],
+    augmentation: 'none' as const,
+  },
+  cpu: {
+    seeds: 5,
+    epochs: 30,
+    trainSize: 10000,
+    testSize: 10000,
+    batchSize: 64,
+    lr: 0.05,
+    schedule: 'cosine' as const,
+    milestones: [] as number[],
+    augmentation: 'weak' as const,
+  },
+  paper: {
+    seeds: 5,
+    epochs: 200,
+    trainSize: 0,
+    testSize: 0,
+    batchSize: 64,
+    lr: 0.1,
+    schedule: 'step' as const,
+    milestones: [60, 120, 180],
+    augmentation: 'weak' as const,
+  },
 };
 
 export interface TrainCommandOptions {
@@ -36,15 +66,27 @@ export interface TrainCommandOptions {
 export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
   const spec = parseGraphSpec(readJsonFile(o.spec, 'graph spec'));
   const p = trainPresets[o.preset];
-  const settings = { seeds: o.seeds ?? p.seeds, epochs: o.epochs ?? p.epochs, trainSize: o.trainSize ?? p.trainSize, testSize: o.testSize ?? p.testSize, batchSize: o.batchSize ?? p.batchSize, lr: o.lr ?? p.lr };
+  const settings = {
+    seeds: o.seeds ?? p.seeds,
+    epochs: o.epochs ?? p.epochs,
+    trainSize: o.trainSize ?? p.trainSize,
+    testSize: o.testSize ?? p.testSize,
+    batchSize: o.batchSize ?? p.batchSize,
+    lr: o.lr ?? p.lr,
+  };
   const all = await loadDataset(o.dataset, { progress: true });
-  if (all.train.classes.length !== spec.numClasses) throw new Error(`${o.spec} is for ${spec.numClasses} classes but ${o.dataset} has ${all.train.classes.length}`);
-  if (all.train.shape.join('x') !== spec.inputShape.join('x')) throw new Error(`${o.spec} expects ${spec.inputShape.join('×')} inputs but ${o.dataset} has ${all.train.shape.join('×')}`);
+  if (all.train.classes.length !== spec.numClasses)
+    throw new Error(`${o.spec} is for ${spec.numClasses} classes but ${o.dataset} has ${all.train.classes.length}`);
+  if (all.train.shape.join('x') !== spec.inputShape.join('x'))
+    throw new Error(`${o.spec} expects ${spec.inputShape.join('×')} inputs but ${o.dataset} has ${all.train.shape.join('×')}`);
   const data = { train: randomSubset(all.train, settings.trainSize, 1), test: randomSubset(all.test, settings.testSize, 2) };
   await initBackend();
   console.log(describeGraph(spec));
   console.log(`training on ${data.train.labels.length} samples, testing on ${data.test.labels.length}, ${settings.epochs} epochs × ${settings.seeds} seeds`);
-  const bar = new cliProgress.SingleBar({ format: 'epochs |{bar}| {value}/{total} | seed {seed} | target {acc}', noTTYOutput: true, notTTYSchedule: 30_000 }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar(
+    { format: 'epochs |{bar}| {value}/{total} | seed {seed} | target {acc}', noTTYOutput: true, notTTYSchedule: 30_000 },
+    cliProgress.Presets.shades_classic,
+  );
   bar.start(settings.epochs * settings.seeds, 0, { seed: 0, acc: '—' });
   const controller = new AbortController();
   const stop = () => controller.abort();
@@ -63,14 +105,19 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
       console.log(`semi-supervised: ${labelled.labels.length} labelled, ${unlabelled.labels.length} unlabelled images`);
       result = await repeatOverSeeds(spec, seeds, (seed) => trainSemiGraph(spec, semiData, { ...common, ...batches, seed, onEpoch: progress(seed) }));
     } else {
-      result = await repeatOverSeeds(spec, seeds, (seed) => trainGraph(spec, data, { ...common, batchSize: settings.batchSize, augmentation: p.augmentation, seed, onEpoch: progress(seed) }));
+      result = await repeatOverSeeds(spec, seeds, (seed) =>
+        trainGraph(spec, data, { ...common, batchSize: settings.batchSize, augmentation: p.augmentation, seed, onEpoch: progress(seed) }),
+      );
     }
   } finally {
     bar.stop();
     process.off('SIGINT', stop);
   }
   const runs = result.runs;
-  for (const r of runs) console.log(`seed ${r.seed}: ${r.status}, target ${(100 * r.targetAccuracy).toFixed(2)}%  (nodes: ${r.accuracy.map((a) => (100 * a).toFixed(2)).join(', ')})`);
+  for (const r of runs)
+    console.log(
+      `seed ${r.seed}: ${r.status}, target ${(100 * r.targetAccuracy).toFixed(2)}%  (nodes: ${r.accuracy.map((a) => (100 * a).toFixed(2)).join(', ')})`,
+    );
   const ok = runs.filter((r) => r.status === 'completed');
   if (ok.length) console.log(`target node (${spec.nodes[target].model}) test accuracy: ${meanStdText(result)} % over ${ok.length} seed(s)`);
   if (o.out) writeJsonFile(o.out, { spec, settings, ...result });

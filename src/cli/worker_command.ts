@@ -16,7 +16,8 @@ export interface WorkerCommandOptions {
 
 function print(e: WorkerEvent): void {
   if (e.kind === 'trial-started') console.log(`trial ${e.number} started (attempt ${e.attempt}): ${e.summary.models}`);
-  if (e.kind === 'trial-finished') console.log(`trial ${e.number} ${e.status} after ${e.epochs} epoch(s): ${formatValue(e.value)}${e.error ? ` — ${e.error}` : ''}`);
+  if (e.kind === 'trial-finished')
+    console.log(`trial ${e.number} ${e.status} after ${e.epochs} epoch(s): ${formatValue(e.value)}${e.error ? ` — ${e.error}` : ''}`);
   if (e.kind === 'trial-lost') console.log(`trial ${e.number} was handed to another worker (lease lapsed); dropped here`);
 }
 
@@ -40,7 +41,12 @@ export async function runWorkerCommand(o: WorkerCommandOptions): Promise<void> {
   await initBackend({ quiet: Boolean(process.send) });
   const storage = openStorage(o.storage, { create: false });
   try {
-    const n = await runWorker(storage, o.study, { leaseMs: o.lease * 1000, maxTrials: o.maxTrials, signal: controller.signal, onEvent: (e) => process.connected !== false && send(e) });
+    const n = await runWorker(storage, o.study, {
+      leaseMs: o.lease * 1000,
+      maxTrials: o.maxTrials,
+      signal: controller.signal,
+      onEvent: (e) => process.connected !== false && send(e),
+    });
     if (!process.send) console.log(`worker done: ${n} trial(s) finished${controller.signal.aborted ? ' (interrupted)' : ''}`);
     if (controller.signal.aborted) process.exitCode = 130;
   } finally {

@@ -110,7 +110,10 @@ export function discriminatorCoLoss(realLogits: tf.Tensor2D, fakeLogits: tf.Tens
   return tf.tidy(() => {
     const k = fakeLogits.length;
     const label = (n: number, c: number) => tf.fill([n], c, 'int32') as tf.Tensor1D;
-    const terms = [tf.mean(crossEntropy(label(realLogits.shape[0], k), realLogits)), ...fakeLogits.map((l, i) => tf.mean(crossEntropy(label(l.shape[0], i), l)))];
+    const terms = [
+      tf.mean(crossEntropy(label(realLogits.shape[0], k), realLogits)),
+      ...fakeLogits.map((l, i) => tf.mean(crossEntropy(label(l.shape[0], i), l))),
+    ];
     return tf.addN(terms) as tf.Scalar;
   });
 }
@@ -163,7 +166,11 @@ export function createCoGan(spec: CoGanSpec, options: Pick<CoGanOptions, 'imageS
   };
 }
 
-export async function trainCoGan(input: CoGanSpec, data: ImageDataset, options: CoGanOptions): Promise<{ models: CoGanModels; history: CoGanHistory[]; status: 'completed' | 'aborted' | 'diverged' | 'stopped' }> {
+export async function trainCoGan(
+  input: CoGanSpec,
+  data: ImageDataset,
+  options: CoGanOptions,
+): Promise<{ models: CoGanModels; history: CoGanHistory[]; status: 'completed' | 'aborted' | 'diverged' | 'stopped' }> {
   const spec = parseCoGanSpec(input);
   const k = spec.generators;
   const alpha = spec.alpha ?? 1000;
@@ -195,29 +202,42 @@ export async function trainCoGan(input: CoGanSpec, data: ImageDataset, options: 
       realLabels.dispose();
       const seedBase = (options.seed ?? 0) * 1_000_003 + step * (k + 2);
       // D step: a different z per generator
-      const dLoss = dOpt.minimize(() => {
-        const fakes = generators.map((g, i) => stopGradient(g.apply(tf.randomNormal([n, zDim], 0, 1, 'float32', seedBase + i) as tf.Tensor2D, true).images));
-        return discriminatorCoLoss(discriminator.apply(real, true).logits, fakes.map((f) => discriminator.apply(f, true).logits));
-      }, true, discriminator.params.variables())!;
+      const dLoss = dOpt.minimize(
+        () => {
+          const fakes = generators.map((g, i) => stopGradient(g.apply(tf.randomNormal([n, zDim], 0, 1, 'float32', seedBase + i) as tf.Tensor2D, true).images));
+          return discriminatorCoLoss(
+            discriminator.apply(real, true).logits,
+            fakes.map((f) => discriminator.apply(f, true).logits),
+          );
+        },
+        true,
+        discriminator.params.variables(),
+      )!;
       // G step: one shared z; each generator's own optimizer over its own variables
       const z = tf.randomNormal([n, zDim], 0, 1, 'float32', seedBase + k) as tf.Tensor2D;
       const gLosses: number[] = [];
-      const outputsNoGrad = generators.map((g) => tf.tidy(() => {
-        const o = g.apply(z, true);
-        return { images: stopGradient(o.images), features: o.features.map((f) => stopGradient(f)) };
-      }));
+      const outputsNoGrad = generators.map((g) =>
+        tf.tidy(() => {
+          const o = g.apply(z, true);
+          return { images: stopGradient(o.images), features: o.features.map((f) => stopGradient(f)) };
+        }),
+      );
       for (let t = 0; t < k; t++) {
-        const loss = gOpts[t].minimize(() => {
-          const out = generators[t].apply(z, true);
-          const realClass = tf.fill([n], k, 'int32') as tf.Tensor1D;
-          const adv = crossEntropy(realClass, discriminator.apply(out.images, false).logits);
-          const ctx = { step, totalSteps: options.steps };
-          const terms: tf.Scalar[] = [tf.mean(applyGate(spec.adversarialGates?.[t] ?? DEFAULT_GATE, adv, ctx)) as tf.Scalar];
-          for (const e of spec.edges.filter((x) => x.target === t + 1)) {
-            terms.push(tf.mean(applyGate(e.gate, transferLoss(outputsNoGrad[e.source - 1], out, e.kind, alpha), ctx)) as tf.Scalar);
-          }
-          return tf.addN(terms) as tf.Scalar;
-        }, true, generators[t].params.variables())!;
+        const loss = gOpts[t].minimize(
+          () => {
+            const out = generators[t].apply(z, true);
+            const realClass = tf.fill([n], k, 'int32') as tf.Tensor1D;
+            const adv = crossEntropy(realClass, discriminator.apply(out.images, false).logits);
+            const ctx = { step, totalSteps: options.steps };
+            const terms: tf.Scalar[] = [tf.mean(applyGate(spec.adversarialGates?.[t] ?? DEFAULT_GATE, adv, ctx)) as tf.Scalar];
+            for (const e of spec.edges.filter((x) => x.target === t + 1)) {
+              terms.push(tf.mean(applyGate(e.gate, transferLoss(outputsNoGrad[e.source - 1], out, e.kind, alpha), ctx)) as tf.Scalar);
+            }
+            return tf.addN(terms) as tf.Scalar;
+          },
+          true,
+          generators[t].params.variables(),
+        )!;
         gLosses.push(loss.dataSync()[0]);
         loss.dispose();
       }

@@ -103,9 +103,7 @@ export class DcganDiscriminator {
   readonly params: ParamStore;
   readonly baseWidth: number;
 
-  constructor(
-    readonly options: DcganOptions & { outputs?: number },
-  ) {
+  constructor(readonly options: DcganOptions & { outputs?: number }) {
     this.baseWidth = options.baseWidth ?? 64;
     this.params = new ParamStore((options.seed ?? 0) + 1, 'discriminator/');
   }

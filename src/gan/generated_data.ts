@@ -15,7 +15,13 @@ export function toPixels(images: tf.Tensor4D): Uint8Array {
 }
 
 /** `n` samples of a conditional generator as a dataset shaped and labelled like `like`. */
-export function generatedDataset(generator: DcganGenerator, n: number, seed: number, like: Pick<ImageDataset, 'classes' | 'shape'>, name: string): ImageDataset {
+export function generatedDataset(
+  generator: DcganGenerator,
+  n: number,
+  seed: number,
+  like: Pick<ImageDataset, 'classes' | 'shape'>,
+  name: string,
+): ImageDataset {
   if (!generator.options.classes) throw new Error('a labelled training set needs a conditional generator (trainGan with conditional: true)');
   const { images, labels } = generateImages(generator, n, seed);
   const [, h, w, c] = images.shape;

@@ -37,7 +37,13 @@ function gaussian(features: Float32Array, dim: number): { mean: number[]; cov: M
   for (let i = 0; i < n; i++) for (let d = 0; d < dim; d++) mean[d] += features[i * dim + d] / n;
   const centred = new Matrix(n, dim);
   for (let i = 0; i < n; i++) for (let d = 0; d < dim; d++) centred.set(i, d, features[i * dim + d] - mean[d]);
-  return { mean, cov: centred.transpose().mmul(centred).div(Math.max(n - 1, 1)) };
+  return {
+    mean,
+    cov: centred
+      .transpose()
+      .mmul(centred)
+      .div(Math.max(n - 1, 1)),
+  };
 }
 
 function symmetricSqrt(m: Matrix): Matrix {
@@ -60,7 +66,11 @@ export function frechetDistance(a: Float32Array, b: Float32Array, dim: number): 
 }
 
 /** class probabilities [n × classes] and penultimate features [n × dim] of images in [−1, 1] (NHWC) */
-export function classifierOutputs(classifier: Classifier, images: tf.Tensor4D, batchSize = 256): { probs: Float32Array; features: Float32Array; dim: number; classes: number } {
+export function classifierOutputs(
+  classifier: Classifier,
+  images: tf.Tensor4D,
+  batchSize = 256,
+): { probs: Float32Array; features: Float32Array; dim: number; classes: number } {
   const n = images.shape[0];
   const classes = classifier.info.numClasses;
   const probs = new Float32Array(n * classes);

@@ -86,17 +86,36 @@ export interface MetricClassifierOptions {
  * cached on disk (KTG_PRETRAINED_DIR, default <data dir>/pretrained) so every notebook, test and
  * search worker reuses the same weights. Returns the network and its accuracy on `test`.
  */
-export async function metricClassifier(data: { train: ImageDataset; test: ImageDataset }, options: MetricClassifierOptions = {}): Promise<{ network: FeatureNetwork; classifier: Classifier; testAccuracy: number }> {
+export async function metricClassifier(
+  data: { train: ImageDataset; test: ImageDataset },
+  options: MetricClassifierOptions = {},
+): Promise<{ network: FeatureNetwork; classifier: Classifier; testAccuracy: number }> {
   const model = options.model ?? 'cnn16';
   const spec = parseGraphSpec(vanillaGraph({ numClasses: data.train.classes.length, inputShape: data.train.shape, model }));
-  const classifier = await pretrained(spec, model, data, { epochs: options.epochs ?? 4, batchSize: options.batchSize ?? 64, learningRate: options.learningRate ?? 0.05, schedule: 'cosine', seed: options.seed ?? 0 });
+  const classifier = await pretrained(spec, model, data, {
+    epochs: options.epochs ?? 4,
+    batchSize: options.batchSize ?? 64,
+    learningRate: options.learningRate ?? 0.05,
+    schedule: 'cosine',
+    seed: options.seed ?? 0,
+  });
   const testAccuracy = evaluate(classifier, data.test);
-  return { network: classifierNetwork(classifier, `${model} trained on ${data.train.name} (${(100 * testAccuracy).toFixed(1)} % test accuracy; not Inception)`), classifier, testAccuracy };
+  return {
+    network: classifierNetwork(classifier, `${model} trained on ${data.train.name} (${(100 * testAccuracy).toFixed(1)} % test accuracy; not Inception)`),
+    classifier,
+    testAccuracy,
+  };
 }
 
 /** A scorer against real reference images (their features are computed once). */
 export function createScorer(network: FeatureNetwork, reference: ImageDataset | tf.Tensor4D, splits = 10): SampleScorer {
-  const images = reference instanceof tf.Tensor ? reference : toTensor(reference, Int32Array.from({ length: reference.labels.length }, (_, i) => i));
+  const images =
+    reference instanceof tf.Tensor
+      ? reference
+      : toTensor(
+          reference,
+          Int32Array.from({ length: reference.labels.length }, (_, i) => i),
+        );
   try {
     const out = network.outputs(images);
     const count = images.shape[0];
@@ -125,7 +144,17 @@ function fileHandler(dir: string): tf.io.IOHandler & { format?: string } {
   const weightData = new Uint8Array(buffers.reduce((n, b) => n + b.length, 0));
   let at = 0;
   for (const b of buffers) (weightData.set(b, at), (at += b.length));
-  const handler = tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: manifest.flatMap((g) => g.weights), weightData: weightData.buffer, format: json.format, generatedBy: json.generatedBy, convertedBy: json.convertedBy, signature: json.signature, userDefinedMetadata: json.userDefinedMetadata, modelInitializer: json.modelInitializer });
+  const handler = tf.io.fromMemory({
+    modelTopology: json.modelTopology,
+    weightSpecs: manifest.flatMap((g) => g.weights),
+    weightData: weightData.buffer,
+    format: json.format,
+    generatedBy: json.generatedBy,
+    convertedBy: json.convertedBy,
+    signature: json.signature,
+    userDefinedMetadata: json.userDefinedMetadata,
+    modelInitializer: json.modelInitializer,
+  });
   return Object.assign(handler, { format: json.format as string | undefined });
 }
 
@@ -159,9 +188,14 @@ export async function loadFeatureNetwork(dir: string, options: InceptionOptions 
   let run: (x: tf.Tensor4D) => [tf.Tensor2D, tf.Tensor2D];
   let classes: number;
   if (handler.format === 'graph-model') {
-    if (!options.logitsNode || !options.featuresNode) throw new Error('a graph model needs logitsNode and featuresNode (the output names of the logits and of the pooled features)');
+    if (!options.logitsNode || !options.featuresNode)
+      throw new Error('a graph model needs logitsNode and featuresNode (the output names of the logits and of the pooled features)');
     const graph = await loadGraphModel(handler);
-    run = (x) => (graph.execute(x, [options.logitsNode!, options.featuresNode!]) as tf.Tensor[]).map((t) => tf.reshape(t, [t.shape[0]!, -1])) as [tf.Tensor2D, tf.Tensor2D];
+    run = (x) =>
+      (graph.execute(x, [options.logitsNode!, options.featuresNode!]) as tf.Tensor[]).map((t) => tf.reshape(t, [t.shape[0]!, -1])) as [
+        tf.Tensor2D,
+        tf.Tensor2D,
+      ];
     classes = 0;
   } else {
     const layers: LayersModel = await loadLayersModel(handler);
@@ -224,4 +258,3 @@ export function scoreGenerators(generators: DcganGenerator[], scorer: SampleScor
     }
   });
 }
-

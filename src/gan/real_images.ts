@@ -4,7 +4,13 @@ import { toTensor } from '../data/batches';
 import { ImageDataset } from '../data/dataset';
 import { Rng } from '../data/random';
 
-export function realImageStream(data: ImageDataset, batchSize: number, imageSize: number, channels: number, rng: Rng): () => { images: tf.Tensor4D; labels: tf.Tensor1D } {
+export function realImageStream(
+  data: ImageDataset,
+  batchSize: number,
+  imageSize: number,
+  channels: number,
+  rng: Rng,
+): () => { images: tf.Tensor4D; labels: tf.Tensor1D } {
   const [h, w, c] = data.shape;
   if (c !== channels) throw new Error(`the data has ${c} channel(s) but the GAN makes ${channels}-channel images`);
   if (batchSize > data.labels.length) throw new Error(`batch size ${batchSize} exceeds the ${data.labels.length} real images`);
@@ -18,7 +24,10 @@ export function realImageStream(data: ImageDataset, batchSize: number, imageSize
     }
     const indices = order.subarray(at, at + batchSize);
     at += batchSize;
-    const labels = tf.tensor1d(Array.from(indices, (i) => data.labels[i]), 'int32');
+    const labels = tf.tensor1d(
+      Array.from(indices, (i) => data.labels[i]),
+      'int32',
+    );
     const batch = toTensor(data, indices);
     if (!resize) return { images: batch, labels };
     const resized = tf.image.resizeBilinear(batch, [imageSize, imageSize]) as tf.Tensor4D;

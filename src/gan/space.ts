@@ -13,19 +13,24 @@ import { CoGanSpec, TransferKind } from './cotraining';
 
 export const transferKinds: TransferKind[] = ['images', 'input-side', 'output-side'];
 
-export const ganSpaceSchema = z.object({
-  kind: z.literal('gan'),
-  name: z.string().default('gan-space'),
-  generators: z.number().int().min(1).max(8),
-  /** gate candidates for the transfer edges (paper: through, cutoff, linear, negative linear) */
-  gates: z.array(gateNameSchema).min(1),
-  /** gate candidates for each generator's adversarial edge (default: through only) */
-  adversarialGates: z.array(gateNameSchema).min(1).default([DEFAULT_GATE.name]),
-  /** what a transfer edge compares (one kind per study reproduces Fig 7's per-method boxes) */
-  transfers: z.array(z.enum(transferKinds as [TransferKind, ...TransferKind[]])).min(1).default(['images']),
-  /** weight α of the transfer losses */
-  alpha: z.number().positive().finite().default(1000),
-}).strict();
+export const ganSpaceSchema = z
+  .object({
+    kind: z.literal('gan'),
+    name: z.string().default('gan-space'),
+    generators: z.number().int().min(1).max(8),
+    /** gate candidates for the transfer edges (paper: through, cutoff, linear, negative linear) */
+    gates: z.array(gateNameSchema).min(1),
+    /** gate candidates for each generator's adversarial edge (default: through only) */
+    adversarialGates: z.array(gateNameSchema).min(1).default([DEFAULT_GATE.name]),
+    /** what a transfer edge compares (one kind per study reproduces Fig 7's per-method boxes) */
+    transfers: z
+      .array(z.enum(transferKinds as [TransferKind, ...TransferKind[]]))
+      .min(1)
+      .default(['images']),
+    /** weight α of the transfer losses */
+    alpha: z.number().positive().finite().default(1000),
+  })
+  .strict();
 
 export type GanSpace = z.infer<typeof ganSpaceSchema>;
 export type GanSpaceInput = z.input<typeof ganSpaceSchema>;

@@ -74,7 +74,13 @@ export async function trainGan(data: ImageDataset, options: GanOptions): Promise
   const gOpt = new Adam({ learningRate: lr, beta1: options.beta1 ?? 0.5, beta2: options.beta2 ?? 0.999 });
   const rng = new Rng(seed + 7);
   // labels of generated images: uniform over the classes (conditional GANs only)
-  const fakeLabels = () => (classes ? tf.tensor1d(Array.from({ length: n }, () => rng.int(classes)), 'int32') : undefined);
+  const fakeLabels = () =>
+    classes
+      ? tf.tensor1d(
+          Array.from({ length: n }, () => rng.int(classes)),
+          'int32',
+        )
+      : undefined;
   const critic = (labels: tf.Tensor1D | undefined) => (x: tf.Tensor4D) => tf.reshape(discriminator.apply(x, true, labels).logits, [-1]);
   const snapshots = new Set(options.snapshots ?? []);
   const history: GanHistory[] = [];
@@ -94,18 +100,28 @@ export async function trainGan(data: ImageDataset, options: GanOptions): Promise
         const realLabels = classes ? real.labels : undefined;
         const labels = fakeLabels();
         const fake = tf.tidy(() => stopGradient(generator.apply(z(), true, labels).images));
-        const loss = dOpt.minimize(() => {
-          const value = discriminatorLoss(objective, critic(realLabels)(real.images), critic(labels)(fake));
-          // interpolates carry the real labels (CGAN-GP); unconditional critics ignore them
-          return objective === 'wgan-gp' ? (tf.add(value, gradientPenalty(critic(realLabels), real.images, fake, options.penalty ?? 10, zSeed++)) as tf.Scalar) : value;
-        }, true, discriminator.params.variables())!;
+        const loss = dOpt.minimize(
+          () => {
+            const value = discriminatorLoss(objective, critic(realLabels)(real.images), critic(labels)(fake));
+            // interpolates carry the real labels (CGAN-GP); unconditional critics ignore them
+            return objective === 'wgan-gp'
+              ? (tf.add(value, gradientPenalty(critic(realLabels), real.images, fake, options.penalty ?? 10, zSeed++)) as tf.Scalar)
+              : value;
+          },
+          true,
+          discriminator.params.variables(),
+        )!;
         if (objective === 'wgan') clipWeights(discriminator.params.variables(), options.clip ?? 0.01);
         d = loss.dataSync()[0];
         tf.dispose([loss, real.images, real.labels, fake, ...(labels ? [labels] : [])]);
       }
       const labels = fakeLabels();
       // D in training mode here too: batch statistics of the fake batch, as in the reference DCGAN
-      const gLoss = gOpt.minimize(() => generatorLoss(objective, critic(labels)(generator.apply(z(), true, labels).images)), true, generator.params.variables())!;
+      const gLoss = gOpt.minimize(
+        () => generatorLoss(objective, critic(labels)(generator.apply(z(), true, labels).images)),
+        true,
+        generator.params.variables(),
+      )!;
       const g = gLoss.dataSync()[0];
       tf.dispose([gLoss, ...(labels ? [labels] : [])]);
       history.push({ step: step + 1, dLoss: d, gLoss: g });

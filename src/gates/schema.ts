@@ -4,9 +4,11 @@ import { gateNames } from './registry';
 
 export const gateNameSchema = z.enum(gateNames);
 
-export const gateSchema = z.object({
-  name: gateNameSchema,
-  f: z.number().finite().optional(),
-  phi: z.number().finite().optional(),
-  tau: z.number().finite().optional(),
-}).strict();
+export const gateSchema = z
+  .object({
+    name: gateNameSchema,
+    f: z.number().finite().optional(),
+    phi: z.number().finite().optional(),
+    tau: z.number().finite().optional(),
+  })
+  .strict();

@@ -36,7 +36,10 @@ export function detachOutput(o: ForwardOutput): ForwardOutput {
 export function perSampleEdgeLoss(edge: EdgeSpec, io: EdgeInputs): tf.Tensor1D {
   const { source, target, labels } = io;
   // the label edge also trains an auxiliary branch (ABN: L_att + L_per)
-  if (!source) return target.auxLogits ? (tf.add(crossEntropy(labels, target.logits), crossEntropy(labels, target.auxLogits)) as tf.Tensor1D) : crossEntropy(labels, target.logits);
+  if (!source)
+    return target.auxLogits
+      ? (tf.add(crossEntropy(labels, target.logits), crossEntropy(labels, target.auxLogits)) as tf.Tensor1D)
+      : crossEntropy(labels, target.logits);
   const def = lossDefinition(edge.loss);
   if (!def.labelled) throw new Error(`loss "${edge.loss}" works on unlabelled data: train the graph with trainSemiGraph`);
   return def.labelled(edge, { source, target, params: io.params });

@@ -15,7 +15,10 @@ import { flattenGrads, projectConflicts, unflattenGrads } from './gradient_surge
 import { evaluateAll, TrainOptions } from './trainer';
 import { driveEpochs, learningRateAt, TrainStatus } from '../training/epoch_driver';
 
-export interface DistillOptions extends Pick<TrainOptions, 'epochs' | 'batchSize' | 'learningRate' | 'momentum' | 'weightDecay' | 'schedule' | 'milestones' | 'augmentation'> {
+export interface DistillOptions extends Pick<
+  TrainOptions,
+  'epochs' | 'batchSize' | 'learningRate' | 'momentum' | 'weightDecay' | 'schedule' | 'milestones' | 'augmentation'
+> {
   knowledge: 'ensemble' | 'per-teacher';
   temperature: number;
   /** per-teacher attention-map MSE, with this weight (0 = none) */
@@ -38,7 +41,12 @@ export interface DistillResult {
   steps: number;
 }
 
-export async function distillTeachers(student: Classifier, teachers: Classifier[], data: { train: ImageDataset; test: ImageDataset }, options: DistillOptions): Promise<DistillResult> {
+export async function distillTeachers(
+  student: Classifier,
+  teachers: Classifier[],
+  data: { train: ImageDataset; test: ImageDataset },
+  options: DistillOptions,
+): Promise<DistillResult> {
   const vars = trainableVariables(student);
   const decayed = vars.filter((v) => v.shape.length > 1);
   const wd = options.weightDecay ?? 5e-4;
@@ -57,10 +65,12 @@ export async function distillTeachers(student: Classifier, teachers: Classifier[
     steps: (epoch) => batches(data.train, { batchSize: options.batchSize, seed: options.seed ?? 0, epoch, augmentation: options.augmentation ?? 'none' }),
     discard: (batch) => tf.dispose([batch.x, batch.labels]),
     step: (batch) => {
-      const targets = tf.tidy(() => teachers.map((t) => {
-        const o = t.apply(batch.x, false);
-        return { logits: o.logits, map: attentionMapOf(o) };
-      }));
+      const targets = tf.tidy(() =>
+        teachers.map((t) => {
+          const o = t.apply(batch.x, false);
+          return { logits: o.logits, map: attentionMapOf(o) };
+        }),
+      );
       // the losses, each a function of the student's output on the batch
       type Loss = { kind: 'label' | 'prob' | 'att'; teacher: number; f: (o: ForwardOutput) => tf.Scalar };
       const losses: Loss[] = [];
@@ -92,7 +102,8 @@ export async function distillTeachers(student: Classifier, teachers: Classifier[
         const { projected, conflicts } = projectConflicts(flat.slice(1));
         own.forEach((a, i) =>
           own.forEach((b, j) => {
-            if (a.kind === b.kind && a.teacher >= 0 && b.teacher >= 0 && a.teacher !== b.teacher) (a.kind === 'prob' ? result.probabilityConflicts : result.attentionConflicts)[a.teacher][b.teacher] += conflicts[i][j];
+            if (a.kind === b.kind && a.teacher >= 0 && b.teacher >= 0 && a.teacher !== b.teacher)
+              (a.kind === 'prob' ? result.probabilityConflicts : result.attentionConflicts)[a.teacher][b.teacher] += conflicts[i][j];
           }),
         );
         total = tf.tidy(() => tf.addN([flat[0], ...projected]) as tf.Tensor1D);

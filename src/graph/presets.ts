@@ -12,7 +12,10 @@ export function kdGraph(b: Base & { student: string; teacher: string; temperatur
   return {
     numClasses: b.numClasses,
     inputShape: b.inputShape,
-    nodes: [{ model: b.student, role: 'target' }, { model: b.teacher, pretrained: true }],
+    nodes: [
+      { model: b.student, role: 'target' },
+      { model: b.teacher, pretrained: true },
+    ],
     edges: [
       { source: 0, target: 1, loss: 'ce', gate: { name: 'through' } },
       { source: 2, target: 1, loss: 'kd', temperature: t, gate: { name: 'through' } },
@@ -31,12 +34,22 @@ export function dmlGraph(b: Base & { models: string[] }): GraphSpecInput {
       if (i !== j) edges.push({ source: j + 1, target: i + 1, loss: 'kl', gate: { name: 'through' } });
     });
   });
-  return { numClasses: b.numClasses, inputShape: b.inputShape, nodes: b.models.map((model, i) => ({ model, role: i === 0 ? 'target' : 'auxiliary', seed: i })), edges };
+  return {
+    numClasses: b.numClasses,
+    inputShape: b.inputShape,
+    nodes: b.models.map((model, i) => ({ model, role: i === 0 ? 'target' : 'auxiliary', seed: i })),
+    edges,
+  };
 }
 
 /** A single model trained with labels only. */
 export function vanillaGraph(b: Base & { model: string }): GraphSpecInput {
-  return { numClasses: b.numClasses, inputShape: b.inputShape, nodes: [{ model: b.model, role: 'target' }], edges: [{ source: 0, target: 1, loss: 'ce', gate: { name: 'through' } }] };
+  return {
+    numClasses: b.numClasses,
+    inputShape: b.inputShape,
+    nodes: [{ model: b.model, role: 'target' }],
+    edges: [{ source: 0, target: 1, loss: 'ce', gate: { name: 'through' } }],
+  };
 }
 
 /** The label-only spec used to pretrain a frozen node of `spec`. */
@@ -47,7 +60,11 @@ export function vanillaSpecFor(spec: GraphSpec, model: string): GraphSpec {
 /** The same graph with every gate replaced (thesis Fig 3.9: optimized gates vs all through). */
 export function withEveryGate(spec: GraphSpecInput | GraphSpec, gate: GraphSpec['edges'][number]['gate']): GraphSpec {
   const parsed = parseGraphSpec(spec);
-  return parseGraphSpec({ ...parsed, nodes: parsed.nodes.map((n) => ({ ...n, pretrained: false })), edges: parsed.edges.map((e) => ({ ...e, gate: { ...gate } })) });
+  return parseGraphSpec({
+    ...parsed,
+    nodes: parsed.nodes.map((n) => ({ ...n, pretrained: false })),
+    edges: parsed.edges.map((e) => ({ ...e, gate: { ...gate } })),
+  });
 }
 
 /** The graph's models and edges for another dataset (thesis Table 3.4: searched graphs on other data). */

@@ -47,7 +47,14 @@ export async function repeatOverSeeds(spec: GraphSpec, seeds: number[], run: (se
     disposeModels(result);
     if (result.status === 'aborted') break;
     const last = result.history[result.history.length - 1];
-    runs.push({ seed, status: result.status, accuracy: last?.accuracy ?? [], ensembleAccuracy: last?.ensembleAccuracy ?? NaN, targetAccuracy: last?.accuracy[target] ?? NaN, seconds: (Date.now() - t0) / 1000 });
+    runs.push({
+      seed,
+      status: result.status,
+      accuracy: last?.accuracy ?? [],
+      ensembleAccuracy: last?.ensembleAccuracy ?? NaN,
+      targetAccuracy: last?.accuracy[target] ?? NaN,
+      seconds: (Date.now() - t0) / 1000,
+    });
   }
   return summariseRuns(runs);
 }

@@ -12,40 +12,48 @@ import { issueLines } from '../schema/issues';
 
 export { gateSchema, semiSupervisedLosses };
 
-export const nodeSchema = z.object({
-  model: z.string(),
-  role: z.enum(['target', 'auxiliary']).default('auxiliary'),
-  /** start from (and, when every incoming edge is cut, stay frozen at) a label-only pretrained model */
-  pretrained: z.boolean().default(false),
-  seed: z.number().int().optional(),
-}).strict();
+export const nodeSchema = z
+  .object({
+    model: z.string(),
+    role: z.enum(['target', 'auxiliary']).default('auxiliary'),
+    /** start from (and, when every incoming edge is cut, stay frozen at) a label-only pretrained model */
+    pretrained: z.boolean().default(false),
+    seed: z.number().int().optional(),
+  })
+  .strict();
 
-export const edgeSchema = z.object({
-  source: z.number().int(),
-  target: z.number().int(),
-  /** an edge loss of the registry (src/losses/registry.ts: kl, ce, kd, dist, at, fsp, hint, map-pull, …) */
-  loss: z.enum(lossNames).default(DEFAULT_LOSS),
-  temperature: z.number().positive().finite().optional(),
-  /** map losses: average over windows of these sizes around the source map's argmax (default: whole map) */
-  crops: z.array(z.number().int().positive()).min(1).optional(),
-  gate: gateSchema.default(DEFAULT_GATE),
-}).strict();
+export const edgeSchema = z
+  .object({
+    source: z.number().int(),
+    target: z.number().int(),
+    /** an edge loss of the registry (src/losses/registry.ts: kl, ce, kd, dist, at, fsp, hint, map-pull, …) */
+    loss: z.enum(lossNames).default(DEFAULT_LOSS),
+    temperature: z.number().positive().finite().optional(),
+    /** map losses: average over windows of these sizes around the source map's argmax (default: whole map) */
+    crops: z.array(z.number().int().positive()).min(1).optional(),
+    gate: gateSchema.default(DEFAULT_GATE),
+  })
+  .strict();
 
 /** The documented cap on model nodes (the thesis' graphs have up to 7); edges are then at most 16·17 = 272. */
 export const MAX_MODEL_NODES = 16;
 
-export const graphSchema = z.object({
-  numClasses: z.number().int().min(2),
-  inputShape: z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]),
-  nodes: z.array(nodeSchema).min(1).max(MAX_MODEL_NODES, `at most ${MAX_MODEL_NODES} model nodes (training time and memory grow with the number of nodes and edges, up to (M+1)·M edges)`),
-  edges: z.array(edgeSchema),
-}).strict();
+export const graphSchema = z
+  .object({
+    numClasses: z.number().int().min(2),
+    inputShape: z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]),
+    nodes: z
+      .array(nodeSchema)
+      .min(1)
+      .max(MAX_MODEL_NODES, `at most ${MAX_MODEL_NODES} model nodes (training time and memory grow with the number of nodes and edges, up to (M+1)·M edges)`),
+    edges: z.array(edgeSchema),
+  })
+  .strict();
 
 export type GraphSpec = z.infer<typeof graphSchema>;
 export type GraphSpecInput = z.input<typeof graphSchema>;
 export type NodeSpec = z.infer<typeof nodeSchema>;
 export type EdgeSpec = z.infer<typeof edgeSchema>;
-
 
 /** true when the graph needs unlabelled data */
 export function isSemiSupervised(spec: GraphSpec): boolean {
@@ -109,16 +117,19 @@ export function parseGraphSpec(input: unknown): GraphSpec {
     if (e.source < 0 || e.source > m) problems.push(`${label}: source ${e.source} does not exist (nodes 0..${m})`);
     if (e.target === 0) problems.push(`${label}: edges cannot point to node 0 (the labels)`);
     else if (e.target < 0 || e.target > m) problems.push(`${label}: target ${e.target} does not exist (nodes 1..${m})`);
-    if (e.source === e.target && !(selfLoopLosses as LossName[]).includes(e.loss)) problems.push(`${label}: a self-loop needs a semi-supervised loss (${selfLoopLosses.join(', ')}), got "${e.loss}"`);
+    if (e.source === e.target && !(selfLoopLosses as LossName[]).includes(e.loss))
+      problems.push(`${label}: a self-loop needs a semi-supervised loss (${selfLoopLosses.join(', ')}), got "${e.loss}"`);
     if (copiesSource(e.loss)) {
       if (e.source === 0 || e.source === e.target) problems.push(`${label}: an ema edge needs two different model nodes`);
       else if (spec.nodes[e.source - 1] && spec.nodes[e.target - 1] && spec.nodes[e.source - 1].model !== spec.nodes[e.target - 1].model)
         problems.push(`${label}: an ema edge needs the same model at both ends, got ${spec.nodes[e.source - 1].model} → ${spec.nodes[e.target - 1].model}`);
     }
-    if (e.source === 0 && !lossDefinition(e.loss).fromLabels) problems.push(`${label}: the label node only supports loss ${labelLosses.map((l) => `"${l}"`).join('/')}, got "${e.loss}"`);
+    if (e.source === 0 && !lossDefinition(e.loss).fromLabels)
+      problems.push(`${label}: the label node only supports loss ${labelLosses.map((l) => `"${l}"`).join('/')}, got "${e.loss}"`);
     if (lossDefinition(e.loss).needsTemperature && e.temperature == null) problems.push(`${label}: loss "${e.loss}" needs a temperature`);
     for (const p of gateProblems(e.gate)) problems.push(`${label}: ${p}`);
-    if (copiesSource(e.loss) && !gateBlocks(e.gate) && copyEdges(spec).filter((o) => o.target === e.target).length > 1) problems.push(`${label}: node ${e.target} is the EMA of more than one node`);
+    if (copiesSource(e.loss) && !gateBlocks(e.gate) && copyEdges(spec).filter((o) => o.target === e.target).length > 1)
+      problems.push(`${label}: node ${e.target} is the EMA of more than one node`);
     const key = `${e.source}->${e.target}`;
     if (seen.has(key)) problems.push(`${label}: duplicate edge ${key}`);
     seen.add(key);
@@ -131,9 +142,13 @@ export function parseGraphSpec(input: unknown): GraphSpec {
 export function describeGraph(spec: GraphSpec): string {
   const frozen = new Set(frozenNodes(spec));
   const ema = new Set(emaNodes(spec));
-  const lines = [`knowledge transfer graph: ${spec.nodes.length} model node(s), ${spec.edges.length} edge(s), ${spec.numClasses} classes, input ${spec.inputShape.join('×')}`];
+  const lines = [
+    `knowledge transfer graph: ${spec.nodes.length} model node(s), ${spec.edges.length} edge(s), ${spec.numClasses} classes, input ${spec.inputShape.join('×')}`,
+  ];
   spec.nodes.forEach((n, i) => {
-    const tags = [n.role, n.pretrained || frozen.has(i + 1) ? 'pretrained' : '', frozen.has(i + 1) ? 'frozen' : '', ema.has(i + 1) ? 'EMA' : ''].filter(Boolean);
+    const tags = [n.role, n.pretrained || frozen.has(i + 1) ? 'pretrained' : '', frozen.has(i + 1) ? 'frozen' : '', ema.has(i + 1) ? 'EMA' : ''].filter(
+      Boolean,
+    );
     lines.push(`  node ${i + 1}: ${n.model} [${tags.join(', ')}]`);
   });
   spec.edges.forEach((e) => {

@@ -94,7 +94,11 @@ export function checkTrainOptions(options: TrainOptions, trainSize: number, minB
   };
   positiveInt('epochs', options.epochs);
   positiveInt('batchSize', options.batchSize);
-  for (const [name, v] of [['learningRate', options.learningRate], ['momentum', options.momentum], ['weightDecay', options.weightDecay]] as const) {
+  for (const [name, v] of [
+    ['learningRate', options.learningRate],
+    ['momentum', options.momentum],
+    ['weightDecay', options.weightDecay],
+  ] as const) {
     if (v != null && !(Number.isFinite(v) && v >= 0)) problems.push(`${name} must be a finite number ≥ 0, got ${v}`);
   }
   if (options.pretrainEpochs != null) positiveInt('pretrainEpochs', options.pretrainEpochs);
@@ -138,7 +142,12 @@ export function pretrainedDir(): string | undefined {
  * object and on disk per (training-set content, model, training settings, seed), so search
  * workers and notebooks share them.
  */
-export async function pretrained(spec: GraphSpec, model: string, data: { train: ImageDataset; test: ImageDataset }, options: TrainOptions): Promise<Classifier> {
+export async function pretrained(
+  spec: GraphSpec,
+  model: string,
+  data: { train: ImageDataset; test: ImageDataset },
+  options: TrainOptions,
+): Promise<Classifier> {
   const epochs = options.pretrainEpochs ?? options.epochs;
   const seed = options.seed ?? 0;
   const key = `${model}|${epochs}|${seed}`;
@@ -147,9 +156,23 @@ export async function pretrained(spec: GraphSpec, model: string, data: { train: 
   const hit = perData.get(key);
   if (hit) return hit;
   const vanilla = vanillaSpecFor(spec, model);
-  const settings = { model, epochs, seed, batchSize: options.batchSize, lr: options.learningRate ?? 0.1, momentum: options.momentum ?? 0.9, wd: options.weightDecay ?? 5e-4, schedule: options.schedule ?? 'cosine', milestones: options.milestones ?? [], augmentation: options.augmentation ?? 'none', numClasses: spec.numClasses, inputShape: spec.inputShape };
+  const settings = {
+    model,
+    epochs,
+    seed,
+    batchSize: options.batchSize,
+    lr: options.learningRate ?? 0.1,
+    momentum: options.momentum ?? 0.9,
+    wd: options.weightDecay ?? 5e-4,
+    schedule: options.schedule ?? 'cosine',
+    milestones: options.milestones ?? [],
+    augmentation: options.augmentation ?? 'none',
+    numClasses: spec.numClasses,
+    inputShape: spec.inputShape,
+  };
   const dir = pretrainedDir();
-  const file = dir && path.join(dir, `${model}-${fingerprint(data.train)}-${createHash('sha1').update(JSON.stringify(settings)).digest('hex').slice(0, 12)}.ckpt`);
+  const file =
+    dir && path.join(dir, `${model}-${fingerprint(data.train)}-${createHash('sha1').update(JSON.stringify(settings)).digest('hex').slice(0, 12)}.ckpt`);
   let trained: Classifier | undefined;
   if (file && fs.existsSync(file)) {
     trained = build(createModel(model, { numClasses: spec.numClasses, inputShape: spec.inputShape, seed: seed * 1000 + 1 }));
@@ -176,7 +199,10 @@ export function evaluateAll(models: Classifier[], ds: ImageDataset, batchSize = 
     const idx = Int32Array.from({ length: Math.min(batchSize, ds.labels.length - start) }, (_, i) => start + i);
     const counts = tf.tidy(() => {
       const x = toTensor(ds, idx);
-      const labels = tf.tensor1d(Array.from(idx, (i) => ds.labels[i]), 'int32');
+      const labels = tf.tensor1d(
+        Array.from(idx, (i) => ds.labels[i]),
+        'int32',
+      );
       const logits = models.map((m) => m.apply(x, false).logits);
       // ensemble node: mean of the nodes' logits (thesis Eq 4.10); argmax of the sum is the same
       const ensemble = logits.length > 1 ? tf.addN(logits) : logits[0];
@@ -199,13 +225,27 @@ export function buildEdgeParams(spec: GraphSpec, models: Classifier[], train: Im
   const problems: string[] = [];
   tf.tidy(() => {
     const n = Math.min(2, train.labels.length);
-    const x = toTensor(train, Int32Array.from({ length: n }, (_, i) => i));
+    const x = toTensor(
+      train,
+      Int32Array.from({ length: n }, (_, i) => i),
+    );
     const outputs = models.map((m) => m.apply(x, false));
-    const labels = tf.tensor1d(Array.from({ length: n }, (_, i) => train.labels[i]), 'int32');
+    const labels = tf.tensor1d(
+      Array.from({ length: n }, (_, i) => train.labels[i]),
+      'int32',
+    );
     spec.edges.forEach((e, i) => {
       if (e.source === 0 || isSemiSupervised({ ...spec, edges: [e] })) return;
       try {
-        perSampleEdgeLoss(e, { source: outputs[e.source - 1], target: outputs[e.target - 1], labels, numClasses: spec.numClasses, step: 0, totalSteps: 1, params: params[i] });
+        perSampleEdgeLoss(e, {
+          source: outputs[e.source - 1],
+          target: outputs[e.target - 1],
+          labels,
+          numClasses: spec.numClasses,
+          step: 0,
+          totalSteps: 1,
+          params: params[i],
+        });
       } catch (err) {
         problems.push(`${edgeName(spec, i)}: ${(err as Error).message.split('\n')[0]}`);
       }
@@ -221,8 +261,10 @@ export function buildEdgeParams(spec: GraphSpec, models: Classifier[], train: Im
 /** The data must match the spec: class count and input shape. */
 export function checkData(spec: GraphSpec, data: { train: ImageDataset; test: ImageDataset }): void {
   for (const [split, ds] of Object.entries(data)) {
-    if (ds.classes.length !== spec.numClasses) throw new Error(`the graph has ${spec.numClasses} classes but the ${split} set ${ds.name} has ${ds.classes.length}`);
-    if (ds.shape.join('x') !== spec.inputShape.join('x')) throw new Error(`the graph expects ${spec.inputShape.join('×')} inputs but the ${split} set ${ds.name} has ${ds.shape.join('×')}`);
+    if (ds.classes.length !== spec.numClasses)
+      throw new Error(`the graph has ${spec.numClasses} classes but the ${split} set ${ds.name} has ${ds.classes.length}`);
+    if (ds.shape.join('x') !== spec.inputShape.join('x'))
+      throw new Error(`the graph expects ${spec.inputShape.join('×')} inputs but the ${split} set ${ds.name} has ${ds.shape.join('×')}`);
   }
   if (data.train.labels.length === 0) throw new Error(`the training set ${data.train.name} is empty`);
 }
@@ -233,9 +275,14 @@ export function saveCheckpoints(spec: GraphSpec, models: Classifier[], learning:
   });
 }
 
-export async function trainGraph(input: GraphSpecInput | GraphSpec, data: { train: ImageDataset; test: ImageDataset }, options: TrainOptions): Promise<TrainResult> {
+export async function trainGraph(
+  input: GraphSpecInput | GraphSpec,
+  data: { train: ImageDataset; test: ImageDataset },
+  options: TrainOptions,
+): Promise<TrainResult> {
   const spec = parseGraphSpec(input);
-  if (isSemiSupervised(spec)) throw new Error('this graph has semi-supervised edges (consistency, pseudo, pseudo-threshold, ema): train it with trainSemiGraph');
+  if (isSemiSupervised(spec))
+    throw new Error('this graph has semi-supervised edges (consistency, pseudo, pseudo-threshold, ema): train it with trainSemiGraph');
   checkData(spec, data);
   checkTrainOptions(options, data.train.labels.length);
   const seed = options.seed ?? 0;
@@ -258,7 +305,12 @@ export async function trainGraph(input: GraphSpecInput | GraphSpec, data: { trai
     ...spec.edges.flatMap((e, i) => (edgeParams[i] && learning[e.target - 1] ? edgeParams[i]!.variables() : [])),
   ];
   // Nesterov momentum; L2 weight decay on weights of rank > 1 (not biases, not batch-norm γ/β)
-  const optimizer = new SgdMomentum({ learningRate: options.learningRate ?? 0.1, momentum: options.momentum ?? 0.9, nesterov: true, weightDecay: options.weightDecay ?? 5e-4 });
+  const optimizer = new SgdMomentum({
+    learningRate: options.learningRate ?? 0.1,
+    momentum: options.momentum ?? 0.9,
+    nesterov: true,
+    weightDecay: options.weightDecay ?? 5e-4,
+  });
   const stepsPerEpoch = Math.floor(data.train.labels.length / options.batchSize);
   const totalSteps = stepsPerEpoch * options.epochs;
   const target = spec.nodes.findIndex((n) => n.role === 'target');
@@ -273,28 +325,32 @@ export async function trainGraph(input: GraphSpecInput | GraphSpec, data: { trai
       discard: (batch) => tf.dispose([batch.x, batch.labels]),
       step: (batch, { epoch, step }) => {
         const parts: tf.Scalar[] = [];
-        const cost = optimizer.minimize(() => {
-          // one forward per node; frozen nodes run in inference mode
-          const outputs: ForwardOutput[] = models.map((m, i) => m.apply(batch.x, learning[i]));
-          const detached = outputs.map(detachOutput);
-          const perNode = models.map(() => [] as tf.Scalar[]);
-          spec.edges.forEach((e, i) => {
-            const loss = gatedEdgeLoss(e, {
-              source: e.source === 0 ? undefined : detached[e.source - 1],
-              target: outputs[e.target - 1],
-              labels: batch.labels,
-              numClasses: spec.numClasses,
-              step,
-              totalSteps,
-              params: edgeParams[i],
+        const cost = optimizer.minimize(
+          () => {
+            // one forward per node; frozen nodes run in inference mode
+            const outputs: ForwardOutput[] = models.map((m, i) => m.apply(batch.x, learning[i]));
+            const detached = outputs.map(detachOutput);
+            const perNode = models.map(() => [] as tf.Scalar[]);
+            spec.edges.forEach((e, i) => {
+              const loss = gatedEdgeLoss(e, {
+                source: e.source === 0 ? undefined : detached[e.source - 1],
+                target: outputs[e.target - 1],
+                labels: batch.labels,
+                numClasses: spec.numClasses,
+                step,
+                totalSteps,
+                params: edgeParams[i],
+              });
+              parts.push(tf.keep(stopGradient(loss)));
+              if (learning[e.target - 1]) perNode[e.target - 1].push(loss);
             });
-            parts.push(tf.keep(stopGradient(loss)));
-            if (learning[e.target - 1]) perNode[e.target - 1].push(loss);
-          });
-          const nodeTotals = perNode.map((l) => (l.length ? tf.addN(l) : tf.scalar(0)));
-          nodeTotals.forEach((t) => parts.push(tf.keep(stopGradient(t as tf.Scalar))));
-          return tf.addN(nodeTotals) as tf.Scalar;
-        }, true, varList)!;
+            const nodeTotals = perNode.map((l) => (l.length ? tf.addN(l) : tf.scalar(0)));
+            nodeTotals.forEach((t) => parts.push(tf.keep(stopGradient(t as tf.Scalar))));
+            return tf.addN(nodeTotals) as tf.Scalar;
+          },
+          true,
+          varList,
+        )!;
         const values = parts.map((p) => p.dataSync()[0]);
         const totalValue = cost.dataSync()[0];
         tf.dispose([cost, ...parts, batch.x, batch.labels]);
@@ -304,7 +360,10 @@ export async function trainGraph(input: GraphSpecInput | GraphSpec, data: { trai
       },
       endEpoch: (means, info) => epochMetrics(models, data.test, means, edgeCount, info),
       onEpoch: options.onEpoch,
-      checkpoint: options.checkpoint && { every: options.checkpoint.every, save: (epochs) => saveCheckpoints(spec, models, learning, options.checkpoint!.dir, epochs) },
+      checkpoint: options.checkpoint && {
+        every: options.checkpoint.every,
+        save: (epochs) => saveCheckpoints(spec, models, learning, options.checkpoint!.dir, epochs),
+      },
       signal: options.signal,
     });
     return trainResult(run, models, target);
@@ -334,5 +393,11 @@ export function epochMetrics(models: Classifier[], test: ImageDataset, means: nu
 /** a driver's run as a TrainResult of these models */
 export function trainResult(run: DriverResult<EpochMetrics>, models: Classifier[], target: number): TrainResult {
   const last = run.history[run.history.length - 1];
-  return { status: run.status, ...(run.error ? { error: run.error } : {}), history: run.history, targetAccuracy: run.status === 'diverged' || !last ? NaN : last.accuracy[target], models };
+  return {
+    status: run.status,
+    ...(run.error ? { error: run.error } : {}),
+    history: run.history,
+    targetAccuracy: run.status === 'diverged' || !last ? NaN : last.accuracy[target],
+    models,
+  };
 }

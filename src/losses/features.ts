@@ -30,9 +30,11 @@ export function fspMatrix(f1: tf.Tensor4D, f2: tf.Tensor4D): tf.Tensor3D {
  * target need the same channel widths per stage (e.g. ResNet-32 and ResNet-110).
  */
 export function fspLoss(source: tf.Tensor4D[], target: tf.Tensor4D[]): tf.Tensor1D {
-  if (source.length !== target.length || source.length < 2) throw new Error(`FSP needs the same number (≥ 2) of stages on both sides, got ${source.length} and ${target.length}`);
+  if (source.length !== target.length || source.length < 2)
+    throw new Error(`FSP needs the same number (≥ 2) of stages on both sides, got ${source.length} and ${target.length}`);
   source.forEach((s, i) => {
-    if (s.shape.slice(1).join('x') !== target[i].shape.slice(1).join('x')) throw new Error(`FSP needs equal stage shapes: stage ${i + 1} is ${s.shape.slice(1).join('×')} vs ${target[i].shape.slice(1).join('×')}`);
+    if (s.shape.slice(1).join('x') !== target[i].shape.slice(1).join('x'))
+      throw new Error(`FSP needs equal stage shapes: stage ${i + 1} is ${s.shape.slice(1).join('×')} vs ${target[i].shape.slice(1).join('×')}`);
   });
   return tf.tidy(() => {
     const pairs = source.slice(1).map((_, i) => tf.sum(tf.square(tf.sub(fspMatrix(source[i], source[i + 1]), fspMatrix(target[i], target[i + 1]))), [1, 2]));

@@ -30,7 +30,13 @@ export function crossEntropy(labels: tf.Tensor1D, logits: tf.Tensor2D): tf.Tenso
 
 /** Hinton KD per sample: T² · KL(softmax(z_s/T) ‖ softmax(z_t/T)) */
 export function distillation(sourceLogits: tf.Tensor2D, targetLogits: tf.Tensor2D, temperature: number): tf.Tensor1D {
-  return tf.tidy(() => tf.mul(klDivergence(temperatureSoftmax(sourceLogits, temperature), tf.div(targetLogits, temperature) as tf.Tensor2D), temperature * temperature) as tf.Tensor1D);
+  return tf.tidy(
+    () =>
+      tf.mul(
+        klDivergence(temperatureSoftmax(sourceLogits, temperature), tf.div(targetLogits, temperature) as tf.Tensor2D),
+        temperature * temperature,
+      ) as tf.Tensor1D,
+  );
 }
 
 /** 1 − Pearson correlation of each row (the inter-class term of DIST) */

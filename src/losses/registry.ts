@@ -66,7 +66,8 @@ export interface LossDefinition {
 const probs = (o: ForwardOutput) => tf.softmax(o.logits) as tf.Tensor2D;
 
 function sameSize(s: tf.Tensor3D, t: tf.Tensor3D): void {
-  if (s.shape[1] !== t.shape[1] || s.shape[2] !== t.shape[2]) throw new Error(`attention maps of different sizes: ${s.shape.slice(1).join('×')} and ${t.shape.slice(1).join('×')}`);
+  if (s.shape[1] !== t.shape[1] || s.shape[2] !== t.shape[2])
+    throw new Error(`attention maps of different sizes: ${s.shape.slice(1).join('×')} and ${t.shape.slice(1).join('×')}`);
 }
 
 /** attention-map pull (Eq 4.8) or push (Eq 4.9), over the edge's crops when it has any */
@@ -91,20 +92,40 @@ export const lossRegistry = {
     labelled: kl,
     unlabelled: (_e, p) => klDivergence(p.sourceWeakProbs, p.targetWeak),
   },
-  ce: { summary: "cross-entropy against the source's argmax", data: 'labelled', fromLabels: true, colour: '#333333', labelled: (_e, { source, target }) => crossEntropy(tf.argMax(source.logits, 1) as tf.Tensor1D, target.logits) },
-  kd: { summary: 'Hinton distillation T²·KL at temperature T', data: 'labelled', needsTemperature: true, labelled: (e, { source, target }) => distillation(source.logits, target.logits, e.temperature ?? 4) },
-  dist: { summary: '1 − Pearson correlation of the probabilities (DIST)', data: 'labelled', labelled: (_e, { source, target }) => pearsonDistance(probs(source), probs(target)) },
+  ce: {
+    summary: "cross-entropy against the source's argmax",
+    data: 'labelled',
+    fromLabels: true,
+    colour: '#333333',
+    labelled: (_e, { source, target }) => crossEntropy(tf.argMax(source.logits, 1) as tf.Tensor1D, target.logits),
+  },
+  kd: {
+    summary: 'Hinton distillation T²·KL at temperature T',
+    data: 'labelled',
+    needsTemperature: true,
+    labelled: (e, { source, target }) => distillation(source.logits, target.logits, e.temperature ?? 4),
+  },
+  dist: {
+    summary: '1 − Pearson correlation of the probabilities (DIST)',
+    data: 'labelled',
+    labelled: (_e, { source, target }) => pearsonDistance(probs(source), probs(target)),
+  },
   at: {
     summary: 'attention transfer of the last stage (Zagoruyko & Komodakis)',
     data: 'labelled',
     labelled: (_e, { source, target }) => {
       const s = source.features[source.features.length - 1];
       const t = target.features[target.features.length - 1];
-      if (s.shape[1] !== t.shape[1] || s.shape[2] !== t.shape[2]) throw new Error(`attention transfer needs equal map sizes, got ${s.shape.slice(1, 3)} and ${t.shape.slice(1, 3)}`);
+      if (s.shape[1] !== t.shape[1] || s.shape[2] !== t.shape[2])
+        throw new Error(`attention transfer needs equal map sizes, got ${s.shape.slice(1, 3)} and ${t.shape.slice(1, 3)}`);
       return attentionTransfer(s, t);
     },
   },
-  fsp: { summary: 'FSP matrices between consecutive stages (Yim et al.)', data: 'labelled', labelled: (_e, { source, target }) => fspLoss(source.features, target.features) },
+  fsp: {
+    summary: 'FSP matrices between consecutive stages (Yim et al.)',
+    data: 'labelled',
+    labelled: (_e, { source, target }) => fspLoss(source.features, target.features),
+  },
   hint: {
     summary: 'FitNets hint of the middle stage through a 1×1 regressor trained with the target',
     data: 'labelled',
@@ -116,24 +137,63 @@ export const lossRegistry = {
     },
   },
   'map-pull': { summary: 'MSE of L2-normalised attention maps (Eq 4.8)', data: 'labelled', usesMaps: true, labelled: (e, p) => mapLoss(e, p, 'pull') },
-  'map-push': { summary: 'cosine similarity of attention maps, minimised (Eq 4.9)', data: 'labelled', usesMaps: true, labelled: (e, p) => mapLoss(e, p, 'push') },
+  'map-push': {
+    summary: 'cosine similarity of attention maps, minimised (Eq 4.9)',
+    data: 'labelled',
+    usesMaps: true,
+    labelled: (e, p) => mapLoss(e, p, 'push'),
+  },
   'prob-push': { summary: 'cosine similarity of the probabilities, minimised (Eq 4.7)', data: 'labelled', labelled: probPush },
   // L'_{s,t} = L_p + L_map (Eq 4.11)
-  'both-pull': { summary: 'kl + map-pull (Eq 4.11)', data: 'labelled', usesMaps: true, labelled: (e, p) => tf.add(kl(e, p), mapLoss(e, p, 'pull')) as tf.Tensor1D },
-  'both-push': { summary: 'prob-push + map-push', data: 'labelled', usesMaps: true, labelled: (e, p) => tf.add(probPush(e, p), mapLoss(e, p, 'push')) as tf.Tensor1D },
+  'both-pull': {
+    summary: 'kl + map-pull (Eq 4.11)',
+    data: 'labelled',
+    usesMaps: true,
+    labelled: (e, p) => tf.add(kl(e, p), mapLoss(e, p, 'pull')) as tf.Tensor1D,
+  },
+  'both-push': {
+    summary: 'prob-push + map-push',
+    data: 'labelled',
+    usesMaps: true,
+    labelled: (e, p) => tf.add(probPush(e, p), mapLoss(e, p, 'push')) as tf.Tensor1D,
+  },
   // maximising a divergence has no bound: kept to show the collapse (Tables 4.4–4.5)
   'neg-kl': { summary: '−KL: the push design that collapses (Table 4.4)', data: 'labelled', labelled: (e, p) => tf.neg(kl(e, p)) as tf.Tensor1D },
-  'neg-map-pull': { summary: '−MSE of attention maps: collapses (Table 4.5)', data: 'labelled', usesMaps: true, labelled: (e, p) => tf.neg(mapLoss(e, p, 'pull')) as tf.Tensor1D },
-  consistency: { summary: "KL between the source's weak view and the target's strong view (Eq 5.1)", data: 'unlabelled', selfLoop: true, colour: '#1f77b4', unlabelled: (_e, p) => klDivergence(p.sourceWeakProbs, p.targetStrong) },
-  pseudo: { summary: "CE of the target's strong view against the source's weak-view argmax (Eq 5.4)", data: 'unlabelled', selfLoop: true, colour: '#9467bd', unlabelled: (_e, p) => crossEntropy(pseudoLabels(p), p.targetStrong) },
+  'neg-map-pull': {
+    summary: '−MSE of attention maps: collapses (Table 4.5)',
+    data: 'labelled',
+    usesMaps: true,
+    labelled: (e, p) => tf.neg(mapLoss(e, p, 'pull')) as tf.Tensor1D,
+  },
+  consistency: {
+    summary: "KL between the source's weak view and the target's strong view (Eq 5.1)",
+    data: 'unlabelled',
+    selfLoop: true,
+    colour: '#1f77b4',
+    unlabelled: (_e, p) => klDivergence(p.sourceWeakProbs, p.targetStrong),
+  },
+  pseudo: {
+    summary: "CE of the target's strong view against the source's weak-view argmax (Eq 5.4)",
+    data: 'unlabelled',
+    selfLoop: true,
+    colour: '#9467bd',
+    unlabelled: (_e, p) => crossEntropy(pseudoLabels(p), p.targetStrong),
+  },
   'pseudo-threshold': {
     summary: 'pseudo where the source is confident, max p > τ (Eq 5.5)',
     data: 'unlabelled',
     selfLoop: true,
     colour: '#d62728',
-    unlabelled: (_e, p) => tf.mul(tf.cast(tf.greater(tf.max(p.sourceWeakProbs, 1), p.tau), 'float32'), crossEntropy(pseudoLabels(p), p.targetStrong)) as tf.Tensor1D,
+    unlabelled: (_e, p) =>
+      tf.mul(tf.cast(tf.greater(tf.max(p.sourceWeakProbs, 1), p.tau), 'float32'), crossEntropy(pseudoLabels(p), p.targetStrong)) as tf.Tensor1D,
   },
-  ema: { summary: 'the target is an exponential moving average of the source (Eq 5.2); no loss', data: 'unlabelled', noLoss: true, copiesSource: true, colour: '#2ca02c' },
+  ema: {
+    summary: 'the target is an exponential moving average of the source (Eq 5.2); no loss',
+    data: 'unlabelled',
+    noLoss: true,
+    copiesSource: true,
+    colour: '#2ca02c',
+  },
 } as const satisfies Record<string, LossDefinition>;
 
 export type LossName = keyof typeof lossRegistry;

@@ -70,7 +70,9 @@ function nativeBatchNorm<T extends tf.Tensor>(x: T, gamma: tf.Tensor1D, beta: tf
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xIn, g, b] = args as tf.Tensor[];
     const save = args[3] as tf.GradSaveFunc;
-    const [value, mean, variance, workspace] = tf.engine().runKernel(BATCH_NORM_TRAIN, { x: xIn, gamma: g, beta: b }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    const [value, mean, variance, workspace] = tf
+      .engine()
+      .runKernel(BATCH_NORM_TRAIN, { x: xIn, gamma: g, beta: b }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
     options.onStats?.({ mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D });
     save([xIn, mean, variance, g, b, workspace, value]);
     return {
@@ -78,7 +80,13 @@ function nativeBatchNorm<T extends tf.Tensor>(x: T, gamma: tf.Tensor1D, beta: tf
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sx, sMean, sVariance, sGamma, sBeta, sWorkspace, sValue] = saved;
         if (!gradientIsDifferentiated()) {
-          return tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD, { x: sx, dy, mean: sMean, variance: sVariance, gamma: sGamma, beta: sBeta, workspace: sWorkspace }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+          return tf
+            .engine()
+            .runKernel(
+              BATCH_NORM_TRAIN_GRAD,
+              { x: sx, dy, mean: sMean, variance: sVariance, gamma: sGamma, beta: sBeta, workspace: sWorkspace },
+              attrs as unknown as tf.NamedAttrMap,
+            ) as tf.Tensor[];
         }
         const m = sx.size / sx.shape[sx.rank - 1];
         const rstd = tf.rsqrt(tf.add(sVariance, epsilon));
@@ -91,7 +99,13 @@ function nativeBatchNorm<T extends tf.Tensor>(x: T, gamma: tf.Tensor1D, beta: tf
 }
 
 /** Batch-statistics normalisation (+ ReLU) with its closed-form gradient; native when the backend has it. */
-export function trainingBatchNorm<T extends tf.Tensor>(x: T, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number, options: TrainingBatchNormOptions = {}): T {
+export function trainingBatchNorm<T extends tf.Tensor>(
+  x: T,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  epsilon: number,
+  options: TrainingBatchNormOptions = {},
+): T {
   const native = (x.rank === 4 || x.rank === 2) && x.dtype === 'float32' && tf.getKernel(BATCH_NORM_TRAIN, tf.getBackend()) != null;
   return native ? nativeBatchNorm(x, gamma, beta, epsilon, options) : composedBatchNorm(x, gamma, beta, epsilon, options);
 }

@@ -77,7 +77,8 @@ export function loadCheckpoint(model: Classifier, file: string): Record<string, 
   const body = bytes.subarray(newline + 1);
   const floatCount = header.variables.reduce((n, e) => n + e.length, 0);
   const expectedBytes = header.bytes ?? floatCount * 4;
-  if (body.length !== expectedBytes || expectedBytes !== floatCount * 4) fail(`data is ${body.length} bytes, the header describes ${floatCount * 4} (truncated or padded file)`);
+  if (body.length !== expectedBytes || expectedBytes !== floatCount * 4)
+    fail(`data is ${body.length} bytes, the header describes ${floatCount * 4} (truncated or padded file)`);
   if (header.sha256 != null && createHash('sha256').update(body).digest('hex') !== header.sha256) fail('data does not match its SHA-256 (corrupted file)');
   const expected = model.params.trainable.size + model.params.state.size;
   if (header.variables.length !== expected) fail(`has ${header.variables.length} variables, the model ${expected}`);

@@ -76,7 +76,16 @@ export class ParamStore {
 export type Padding = 'same' | 'valid' | number;
 
 /** Convolution without bias (a batch norm follows), He-initialised, NHWC. */
-export function conv2d(p: ParamStore, name: string, x: tf.Tensor4D, filters: number, kernel: number, stride = 1, pad: Padding = 'same', bias = false): tf.Tensor4D {
+export function conv2d(
+  p: ParamStore,
+  name: string,
+  x: tf.Tensor4D,
+  filters: number,
+  kernel: number,
+  stride = 1,
+  pad: Padding = 'same',
+  bias = false,
+): tf.Tensor4D {
   const inC = x.shape[3];
   const w = p.heNormal(`${name}/kernel`, [kernel, kernel, inC, filters], kernel * kernel * inC);
   const y = tf.conv2d(x, w as tf.Tensor4D, stride, pad);

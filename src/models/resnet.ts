@@ -25,7 +25,13 @@ function shortcutA(x: tf.Tensor4D, filters: number, stride: number): tf.Tensor4D
   if (stride === 1 && inC === filters) return x;
   return tf.tidy(() => {
     const offset = Math.floor((filters - inC) / 2);
-    const kernel = tf.reshape(tf.pad(tf.eye(inC), [[0, 0], [offset, filters - inC - offset]]), [1, 1, inC, filters]) as tf.Tensor4D;
+    const kernel = tf.reshape(
+      tf.pad(tf.eye(inC), [
+        [0, 0],
+        [offset, filters - inC - offset],
+      ]),
+      [1, 1, inC, filters],
+    ) as tf.Tensor4D;
     return tf.conv2d(x, kernel, stride, 'valid');
   });
 }

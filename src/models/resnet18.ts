@@ -41,7 +41,10 @@ export class ResNet18 implements Classifier {
         const name = `stage${stage + 1}/block${b + 1}`;
         let y = batchNormRelu(p, `${name}/bn1`, conv2d(p, `${name}/conv1`, h, filters, 3, stride), training);
         y = batchNorm(p, `${name}/bn2`, conv2d(p, `${name}/conv2`, y, filters, 3), training);
-        const shortcut = stride === 1 && h.shape[3] === filters ? h : batchNorm(p, `${name}/down/bn`, conv2d(p, `${name}/down/conv`, h, filters, 1, stride, 'valid'), training);
+        const shortcut =
+          stride === 1 && h.shape[3] === filters
+            ? h
+            : batchNorm(p, `${name}/down/bn`, conv2d(p, `${name}/down/conv`, h, filters, 1, stride, 'valid'), training);
         h = tf.relu(tf.add<tf.Tensor4D>(y, shortcut));
       }
       features.push(h);

@@ -74,7 +74,9 @@ abstract class FusedOptimizer extends tf.Optimizer {
   }
 
   applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
-    const list = Array.isArray(variableGradients) ? variableGradients : Object.keys(variableGradients).map((name) => ({ name, tensor: variableGradients[name] }));
+    const list = Array.isArray(variableGradients)
+      ? variableGradients
+      : Object.keys(variableGradients).map((name) => ({ name, tensor: variableGradients[name] }));
     const registered = tf.engine().registeredVariables;
     const updates: Update[] = [];
     for (const { name, tensor } of list) {
@@ -97,7 +99,14 @@ abstract class FusedOptimizer extends tf.Optimizer {
     const width = 5 + this.slotCount; // variable, new value, gradient, slots…, size, decay
     const table = new Float64Array(updates.length * width);
     updates.forEach((u, i) => {
-      const row = [offsetOf(backend, u.variable), offsetOf(backend, fresh[i]), offsetOf(backend, u.gradient), ...slots[i].map((s) => offsetOf(backend, s)), u.variable.size, this.decays(u.variable) ? 1 : 0];
+      const row = [
+        offsetOf(backend, u.variable),
+        offsetOf(backend, fresh[i]),
+        offsetOf(backend, u.gradient),
+        ...slots[i].map((s) => offsetOf(backend, s)),
+        u.variable.size,
+        this.decays(u.variable) ? 1 : 0,
+      ];
       table.set(row, i * width);
     });
     this.nativeUpdate(addon, heapOf(backend), table);

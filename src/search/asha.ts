@@ -22,7 +22,8 @@ export const defaultAsha: AshaOptions = { minResource: 1, reductionFactor: 2, mi
 export function checkAshaOptions(o: AshaOptions): void {
   if (!(Number.isInteger(o.minResource) && o.minResource >= 1)) throw new Error(`ASHA minimum resource must be a positive integer, got ${o.minResource}`);
   if (!(o.reductionFactor >= 2)) throw new Error(`ASHA reduction factor η must be ≥ 2, got ${o.reductionFactor}`);
-  if (!(Number.isInteger(o.minEarlyStoppingRate) && o.minEarlyStoppingRate >= 0)) throw new Error(`ASHA min early stopping rate must be an integer ≥ 0, got ${o.minEarlyStoppingRate}`);
+  if (!(Number.isInteger(o.minEarlyStoppingRate) && o.minEarlyStoppingRate >= 0))
+    throw new Error(`ASHA min early stopping rate must be an integer ≥ 0, got ${o.minEarlyStoppingRate}`);
   if (!(Number.isInteger(o.bootstrapCount) && o.bootstrapCount >= 0)) throw new Error(`ASHA bootstrap count must be an integer ≥ 0, got ${o.bootstrapCount}`);
 }
 

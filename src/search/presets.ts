@@ -12,7 +12,17 @@ export type SearchPreset = Omit<StudyConfigInput, 'space' | 'dataset'>;
 export const searchPresets: Record<PresetName, SearchPreset> = {
   ci: { trials: 8, trainSize: 2000, validationSize: 1000, epochs: 4, batchSize: 64, learningRate: 0.05, schedule: 'cosine', augmentation: 'none' },
   cpu: { trials: 60, trainSize: 10000, validationSize: 5000, epochs: 16, batchSize: 64, learningRate: 0.05, schedule: 'cosine', augmentation: 'weak' },
-  paper: { trials: 1500, trainSize: 0, validationSize: 10000, epochs: 200, batchSize: 64, learningRate: 0.1, schedule: 'step', milestones: [60, 120, 180], augmentation: 'weak' },
+  paper: {
+    trials: 1500,
+    trainSize: 0,
+    validationSize: 10000,
+    epochs: 200,
+    batchSize: 64,
+    learningRate: 0.1,
+    schedule: 'step',
+    milestones: [60, 120, 180],
+    augmentation: 'weak',
+  },
 };
 
 /**
@@ -20,7 +30,31 @@ export const searchPresets: Record<PresetName, SearchPreset> = {
  * hundred steps; `paper` is CIFAR-10 at 64×64, batch 256, 50 epochs of 195 steps, 1,500 trials.
  */
 export const ganSearchPresets: Record<PresetName, SearchPreset> = {
-  ci: { trials: 8, trainSize: 5000, validationSize: 1000, epochs: 4, batchSize: 32, metric: 'best-is', gan: { zDim: 32, baseWidth: 16, stepsPerEpoch: 50, samples: 500, metricEpochs: 4 } },
-  cpu: { trials: 100, trainSize: 20000, validationSize: 2000, epochs: 8, batchSize: 64, metric: 'best-is', gan: { zDim: 64, baseWidth: 32, stepsPerEpoch: 200, samples: 1000, metricEpochs: 8 } },
-  paper: { trials: 1500, trainSize: 0, validationSize: 10000, epochs: 50, batchSize: 256, metric: 'best-is', gan: { imageSize: 64, zDim: 100, baseWidth: 64, stepsPerEpoch: 195, samples: 5000, metricModel: 'resnet20', metricEpochs: 30 } },
+  ci: {
+    trials: 8,
+    trainSize: 5000,
+    validationSize: 1000,
+    epochs: 4,
+    batchSize: 32,
+    metric: 'best-is',
+    gan: { zDim: 32, baseWidth: 16, stepsPerEpoch: 50, samples: 500, metricEpochs: 4 },
+  },
+  cpu: {
+    trials: 100,
+    trainSize: 20000,
+    validationSize: 2000,
+    epochs: 8,
+    batchSize: 64,
+    metric: 'best-is',
+    gan: { zDim: 64, baseWidth: 32, stepsPerEpoch: 200, samples: 1000, metricEpochs: 8 },
+  },
+  paper: {
+    trials: 1500,
+    trainSize: 0,
+    validationSize: 10000,
+    epochs: 50,
+    batchSize: 256,
+    metric: 'best-is',
+    gan: { imageSize: 64, zDim: 100, baseWidth: 64, stepsPerEpoch: 195, samples: 5000, metricModel: 'resnet20', metricEpochs: 30 },
+  },
 };

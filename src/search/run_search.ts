@@ -34,7 +34,10 @@ export async function runSearch(options: RunSearchOptions): Promise<StudyData & 
     study: options.study,
     workers: options.workers,
     onEvent: (w, e) => {
-      if (options.log !== false && e.kind === 'trial-finished') console.log(`  ${options.study}: trial ${e.number} ${e.status} after ${e.epochs} epoch(s)${e.value !== undefined ? ` — ${objective.format(e.value)}` : ''}${e.error ? ` (${e.error})` : ''}`);
+      if (options.log !== false && e.kind === 'trial-finished')
+        console.log(
+          `  ${options.study}: trial ${e.number} ${e.status} after ${e.epochs} epoch(s)${e.value !== undefined ? ` — ${objective.format(e.value)}` : ''}${e.error ? ` (${e.error})` : ''}`,
+        );
       options.onEvent?.(w, e);
     },
   });

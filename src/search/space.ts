@@ -14,31 +14,38 @@ import { upgradeIds } from '../schema/ids';
 import { modelFactories } from '../models/registry';
 import { issueLines } from '../schema/issues';
 
-export const searchSpaceSchema = z.object({
-  name: z.string().default('space'),
-  /** nodes[0..]: node i + 1 of every sampled graph; exactly one has role "target" and one model */
-  nodes: z
-    .array(
-      z.object({
-        models: z.array(z.string()).min(1),
-        role: z.enum(['target', 'auxiliary']).default('auxiliary'),
-      }).strict(),
-    )
-    .min(1),
-  /** gate candidates for every edge ("sine" samples its f and φ) */
-  gates: z.array(gateNameSchema).min(1),
-  /** gate candidates for the label edges 0→t (default: `gates`) */
-  labelGates: z.array(gateNameSchema).min(1).optional(),
-  /** loss designs for model→model edges (default: KL of probabilities) */
-  losses: z.array(z.enum(lossNames)).min(1).default([DEFAULT_LOSS]),
-  /** temperature for "kd" losses */
-  temperature: z.number().positive().finite().default(2),
-  /** window sizes around the source map's argmax for attention-map losses (thesis §4.3: 3, 5, 7 for ResNets) */
-  crops: z.array(z.number().int().positive()).min(1).optional(),
-  /** semi-supervised spaces (thesis Ch.5): a self-loop on every node with a loss from `selfLosses` */
-  selfLoops: z.boolean().default(false),
-  selfLosses: z.array(z.enum(selfLoopLosses as [typeof selfLoopLosses[number], ...typeof selfLoopLosses[number][]])).min(1).default([...selfLoopLosses]),
-}).strict();
+export const searchSpaceSchema = z
+  .object({
+    name: z.string().default('space'),
+    /** nodes[0..]: node i + 1 of every sampled graph; exactly one has role "target" and one model */
+    nodes: z
+      .array(
+        z
+          .object({
+            models: z.array(z.string()).min(1),
+            role: z.enum(['target', 'auxiliary']).default('auxiliary'),
+          })
+          .strict(),
+      )
+      .min(1),
+    /** gate candidates for every edge ("sine" samples its f and φ) */
+    gates: z.array(gateNameSchema).min(1),
+    /** gate candidates for the label edges 0→t (default: `gates`) */
+    labelGates: z.array(gateNameSchema).min(1).optional(),
+    /** loss designs for model→model edges (default: KL of probabilities) */
+    losses: z.array(z.enum(lossNames)).min(1).default([DEFAULT_LOSS]),
+    /** temperature for "kd" losses */
+    temperature: z.number().positive().finite().default(2),
+    /** window sizes around the source map's argmax for attention-map losses (thesis §4.3: 3, 5, 7 for ResNets) */
+    crops: z.array(z.number().int().positive()).min(1).optional(),
+    /** semi-supervised spaces (thesis Ch.5): a self-loop on every node with a loss from `selfLosses` */
+    selfLoops: z.boolean().default(false),
+    selfLosses: z
+      .array(z.enum(selfLoopLosses as [(typeof selfLoopLosses)[number], ...(typeof selfLoopLosses)[number][]]))
+      .min(1)
+      .default([...selfLoopLosses]),
+  })
+  .strict();
 
 export type SearchSpace = z.infer<typeof searchSpaceSchema>;
 export type SearchSpaceInput = z.input<typeof searchSpaceSchema>;
@@ -58,12 +65,14 @@ export function parseSearchSpace(input: unknown): SearchSpace {
   const problems: string[] = [];
   space.nodes.forEach((n, i) => {
     for (const m of n.models) if (!modelFactories[m]) problems.push(`node ${i + 1}: unknown model "${m}" (known: ${Object.keys(modelFactories).join(', ')})`);
-    if (n.role === 'target' && n.models.length !== 1) problems.push(`node ${i + 1}: the target node's model is fixed, give exactly one (got ${n.models.length})`);
+    if (n.role === 'target' && n.models.length !== 1)
+      problems.push(`node ${i + 1}: the target node's model is fixed, give exactly one (got ${n.models.length})`);
   });
   const copying = space.losses.filter(copiesSource);
   if (copying.length > 0) {
     const models = new Set(space.nodes.flatMap((n) => n.models));
-    if (models.size !== 1) problems.push(`losses: "${copying.join('", "')}" edges need one model for every node (an EMA copies its source), got ${[...models].join(', ')}`);
+    if (models.size !== 1)
+      problems.push(`losses: "${copying.join('", "')}" edges need one model for every node (an EMA copies its source), got ${[...models].join(', ')}`);
   }
   const targets = space.nodes.filter((n) => n.role === 'target').length;
   if (targets !== 1) problems.push(`exactly one node must have role "target", found ${targets}`);
@@ -133,7 +142,14 @@ export function sampleGraph(space: SearchSpace, seed: number, data: { numClasses
     if (copiesSource(loss) && emaInto.has(target)) loss = space.losses[(space.losses.indexOf(loss) + 1) % space.losses.length];
     if (copiesSource(loss)) emaInto.add(target);
     const def = lossDefinition(loss);
-    return { source, target, loss, ...(def.needsTemperature ? { temperature: space.temperature } : {}), ...(def.usesMaps && space.crops ? { crops: space.crops } : {}), gate: sampleGate(rng, space.gates) };
+    return {
+      source,
+      target,
+      loss,
+      ...(def.needsTemperature ? { temperature: space.temperature } : {}),
+      ...(def.usesMaps && space.crops ? { crops: space.crops } : {}),
+      gate: sampleGate(rng, space.gates),
+    };
   });
   return parseGraphSpec({ numClasses: data.numClasses, inputShape: data.inputShape, nodes, edges });
 }

@@ -16,7 +16,10 @@ export async function createOrResumeStudy(storage: StudyStorage, name: string, i
   const existing = await storage.getStudy(name);
   if (existing) {
     const diff = configDifferences(existing.config, config);
-    if (diff.length) throw new Error(`study "${name}" already exists in ${storage.url} with different ${diff.join(', ')}; resume it without changing them, or choose another study name`);
+    if (diff.length)
+      throw new Error(
+        `study "${name}" already exists in ${storage.url} with different ${diff.join(', ')}; resume it without changing them, or choose another study name`,
+      );
     return { study: existing, resumed: true };
   }
   await checkStudyAgainstData(config);
@@ -36,10 +39,13 @@ export async function checkStudyAgainstData(config: StudyConfig): Promise<void> 
   }
   const problems: string[] = [];
   const trainImages = data.semi ? data.semi.labelled.labels.length : data.train.labels.length;
-  if (config.batchSize > trainImages) problems.push(`batchSize ${config.batchSize} is larger than the ${trainImages} training images of a trial: no step would run`);
+  if (config.batchSize > trainImages)
+    problems.push(`batchSize ${config.batchSize} is larger than the ${trainImages} training images of a trial: no step would run`);
   if (config.semi && data.semi) {
-    if (config.semi.labelledBatch > data.semi.labelled.labels.length) problems.push(`semi.labelledBatch ${config.semi.labelledBatch} exceeds the ${data.semi.labelled.labels.length} labelled images`);
-    if (config.semi.unlabelledBatch > data.semi.unlabelled.labels.length) problems.push(`semi.unlabelledBatch ${config.semi.unlabelledBatch} exceeds the ${data.semi.unlabelled.labels.length} unlabelled images`);
+    if (config.semi.labelledBatch > data.semi.labelled.labels.length)
+      problems.push(`semi.labelledBatch ${config.semi.labelledBatch} exceeds the ${data.semi.labelled.labels.length} labelled images`);
+    if (config.semi.unlabelledBatch > data.semi.unlabelled.labels.length)
+      problems.push(`semi.unlabelledBatch ${config.semi.unlabelledBatch} exceeds the ${data.semi.unlabelled.labels.length} unlabelled images`);
   }
   if (problems.length) throw new Error(`study settings do not fit ${config.dataset}: ${problems.join('; ')}`);
 }

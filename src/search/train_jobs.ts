@@ -38,9 +38,42 @@ function runJob(job: TrainJob, dir: string, threads: number, index: number): Pro
   const outFile = path.join(dir, `job${index}.out.json`);
   fs.writeFileSync(specFile, JSON.stringify(parseGraphSpec(job.spec)));
   const entry = cliEntry();
-  const args = [...entry.execArgv, entry.file, 'train', '--spec', specFile, '--dataset', job.dataset, '--preset', job.preset, '--seeds', String(job.seeds), '--epochs', String(job.epochs)];
-  args.push('--train-size', String(job.trainSize), '--test-size', String(job.testSize), '--batch-size', String(job.batchSize), '--lr', String(job.learningRate), '--out', outFile);
-  if (job.semi) args.push('--labelled', String(job.semi.labelled), '--labelled-batch', String(job.semi.labelledBatch), '--unlabelled-batch', String(job.semi.unlabelledBatch));
+  const args = [
+    ...entry.execArgv,
+    entry.file,
+    'train',
+    '--spec',
+    specFile,
+    '--dataset',
+    job.dataset,
+    '--preset',
+    job.preset,
+    '--seeds',
+    String(job.seeds),
+    '--epochs',
+    String(job.epochs),
+  ];
+  args.push(
+    '--train-size',
+    String(job.trainSize),
+    '--test-size',
+    String(job.testSize),
+    '--batch-size',
+    String(job.batchSize),
+    '--lr',
+    String(job.learningRate),
+    '--out',
+    outFile,
+  );
+  if (job.semi)
+    args.push(
+      '--labelled',
+      String(job.semi.labelled),
+      '--labelled-batch',
+      String(job.semi.labelledBatch),
+      '--unlabelled-batch',
+      String(job.semi.unlabelledBatch),
+    );
   const t0 = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { env: { ...process.env, KTG_THREADS: String(threads) }, stdio: ['ignore', 'pipe', 'pipe'] });

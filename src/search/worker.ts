@@ -21,8 +21,16 @@ export async function loadSearchData(config: StudyConfig): Promise<SearchData> {
   const { train } = await loadDataset(config.dataset);
   const split = trainValidationSplit(train, config.validationSize, 0);
   const rest = split.train;
-  if (config.trainSize > rest.labels.length) throw new Error(`trainSize ${config.trainSize} exceeds the ${rest.labels.length} training samples left after the validation split`);
-  const trainPart = config.trainSize > 0 ? subset(rest, Int32Array.from({ length: config.trainSize }, (_, i) => i), `${train.name}/search-train`) : rest;
+  if (config.trainSize > rest.labels.length)
+    throw new Error(`trainSize ${config.trainSize} exceeds the ${rest.labels.length} training samples left after the validation split`);
+  const trainPart =
+    config.trainSize > 0
+      ? subset(
+          rest,
+          Int32Array.from({ length: config.trainSize }, (_, i) => i),
+          `${train.name}/search-train`,
+        )
+      : rest;
   const semi = config.semi ? labelledSplit(trainPart, config.semi.labelled, 0) : undefined;
   return { train: trainPart, validation: split.validation, numClasses: train.classes.length, inputShape: train.shape, semi };
 }
@@ -73,9 +81,12 @@ export async function runWorker(storage: StudyStorage, studyName: string, option
   const emit = options.onEvent ?? (() => undefined);
   await storage.heartbeat(worker, leaseMs);
   let beatError: Error | undefined;
-  const beat = setInterval(() => {
-    storage.heartbeat(worker, leaseMs).catch((err: Error) => (beatError = err));
-  }, Math.max(50, leaseMs / 4));
+  const beat = setInterval(
+    () => {
+      storage.heartbeat(worker, leaseMs).catch((err: Error) => (beatError = err));
+    },
+    Math.max(50, leaseMs / 4),
+  );
   let finished = 0;
   try {
     while (!options.signal?.aborted && (options.maxTrials === undefined || finished < options.maxTrials)) {
@@ -100,7 +111,17 @@ export async function runWorker(storage: StudyStorage, studyName: string, option
   return finished;
 }
 
-async function runTrial(storage: StudyStorage, study: string, config: StudyConfig, data: SearchData, claim: Claim, worker: WorkerInfo, options: WorkerOptions, kind: AnyStudyKind, prepared: unknown): Promise<'finished' | 'lost' | 'aborted'> {
+async function runTrial(
+  storage: StudyStorage,
+  study: string,
+  config: StudyConfig,
+  data: SearchData,
+  claim: Claim,
+  worker: WorkerInfo,
+  options: WorkerOptions,
+  kind: AnyStudyKind,
+  prepared: unknown,
+): Promise<'finished' | 'lost' | 'aborted'> {
   const emit = options.onEvent ?? (() => undefined);
   const seed = trialSeed(config, claim.number);
   let epochs = 0;

@@ -20,7 +20,19 @@ import { build, Classifier, trainableVariables } from '../models/model';
 import { createModel } from '../models/registry';
 import { stopGradient } from '../tensor/stop_gradient';
 import { copyEdges, EdgeSpec, frozenNodes, GraphSpec, GraphSpecInput, parseGraphSpec } from '../graph/spec';
-import { checkData, checkTrainOptions, disposeModels, epochMetrics, MAX_EDGE_LOSS, pretrained, saveCheckpoints, stepDivergence, TrainOptions, TrainResult, trainResult } from '../graph/trainer';
+import {
+  checkData,
+  checkTrainOptions,
+  disposeModels,
+  epochMetrics,
+  MAX_EDGE_LOSS,
+  pretrained,
+  saveCheckpoints,
+  stepDivergence,
+  TrainOptions,
+  TrainResult,
+  trainResult,
+} from '../graph/trainer';
 import { DivergedError, driveEpochs, learningRateAt } from '../training/epoch_driver';
 
 export interface SemiData {
@@ -55,27 +67,44 @@ export function semiEdgeLoss(edge: EdgeSpec, target: SemiOutputs, source: SemiOu
     const def = lossDefinition(edge.loss);
     if (!def.unlabelled) {
       const usable = lossNames.filter((n) => lossDefinition(n).unlabelled || lossDefinition(n).noLoss);
-      throw new Error(`edge ${edge.source}→${edge.target}: loss "${edge.loss}" is not available in semi-supervised graphs (use ce on label edges, ${usable.join(', ')})`);
+      throw new Error(
+        `edge ${edge.source}→${edge.target}: loss "${edge.loss}" is not available in semi-supervised graphs (use ce on label edges, ${usable.join(', ')})`,
+      );
     }
-    return def.unlabelled(edge, { sourceWeakProbs: tf.softmax(stopGradient(source.weak)) as tf.Tensor2D, targetWeak: target.weak, targetStrong: target.strong, tau });
+    return def.unlabelled(edge, {
+      sourceWeakProbs: tf.softmax(stopGradient(source.weak)) as tf.Tensor2D,
+      targetWeak: target.weak,
+      targetStrong: target.strong,
+      tau,
+    });
   });
 }
 
 /** Σ over a node's incoming edges of the gated mean loss (Eq 5.9); ema edges carry no loss. */
-export function semiNodeLosses(spec: GraphSpec, outputs: SemiOutputs[], labels: tf.Tensor1D, step: number, totalSteps: number, tau = DEFAULT_TAU): { node: tf.Scalar[]; edge: tf.Scalar[] } {
+export function semiNodeLosses(
+  spec: GraphSpec,
+  outputs: SemiOutputs[],
+  labels: tf.Tensor1D,
+  step: number,
+  totalSteps: number,
+  tau = DEFAULT_TAU,
+): { node: tf.Scalar[]; edge: tf.Scalar[] } {
   const edge = spec.edges.map((e) =>
     tf.tidy(() => {
       if (lossDefinition(e.loss).noLoss || gateBlocks(e.gate)) return tf.scalar(0);
       const src = e.source === 0 ? undefined : outputs[e.source - 1];
       const perSample = semiEdgeLoss(e, outputs[e.target - 1], src, labels, tau);
-      const sourceProbs = e.source === 0 ? (tf.oneHot(tf.cast(labels, 'int32'), spec.numClasses) as tf.Tensor2D) : (tf.softmax(stopGradient(src!.weak)) as tf.Tensor2D);
+      const sourceProbs =
+        e.source === 0 ? (tf.oneHot(tf.cast(labels, 'int32'), spec.numClasses) as tf.Tensor2D) : (tf.softmax(stopGradient(src!.weak)) as tf.Tensor2D);
       // a gate whose τ has a default takes the trainer's τ when the spec leaves it out
       const gate = gateDefinition(e.gate.name).defaults?.tau !== undefined && e.gate.tau === undefined ? { ...e.gate, tau: tau } : e.gate;
       return tf.mean(applyGate(gate, perSample, { step, totalSteps, sourceProbs, labels: e.source === 0 ? labels : undefined })) as tf.Scalar;
     }),
   );
   const node = spec.nodes.map((_, i) => {
-    const mine = spec.edges.map((e, j) => (e.target === i + 1 && !lossDefinition(e.loss).noLoss ? edge[j] : undefined)).filter((x): x is tf.Scalar => x !== undefined);
+    const mine = spec.edges
+      .map((e, j) => (e.target === i + 1 && !lossDefinition(e.loss).noLoss ? edge[j] : undefined))
+      .filter((x): x is tf.Scalar => x !== undefined);
     return mine.length ? (tf.addN(mine) as tf.Scalar) : tf.scalar(0);
   });
   return { node, edge };
@@ -103,7 +132,8 @@ export async function trainSemiGraph(input: GraphSpecInput | GraphSpec, data: Se
   checkData(spec, { train: data.labelled, test: data.test });
   checkData(spec, { train: data.unlabelled, test: data.test });
   for (const [i, e] of spec.edges.entries()) {
-    if (e.source !== 0 && gateDefinition(e.gate.name).needsLabels) throw new Error(`edge ${i} (${e.source}→${e.target}): gate "${e.gate.name}" needs labels, which unlabelled data does not have`);
+    if (e.source !== 0 && gateDefinition(e.gate.name).needsLabels)
+      throw new Error(`edge ${i} (${e.source}→${e.target}): gate "${e.gate.name}" needs labels, which unlabelled data does not have`);
   }
   checkTrainOptions({ ...options, batchSize: options.labelledBatch }, data.labelled.labels.length);
   checkTrainOptions({ ...options, batchSize: options.unlabelledBatch }, data.unlabelled.labels.length);
@@ -113,7 +143,14 @@ export async function trainSemiGraph(input: GraphSpecInput | GraphSpec, data: Se
   const frozen = new Set(frozenNodes(spec));
   const ema = new Map(copyEdges(spec).map((e) => [e.target, e.source]));
   const models: Classifier[] = [];
-  const pretrainOptions: TrainOptions = { ...options, batchSize: options.labelledBatch, augmentation: 'weak', onEpoch: undefined, signal: undefined, checkpoint: undefined };
+  const pretrainOptions: TrainOptions = {
+    ...options,
+    batchSize: options.labelledBatch,
+    augmentation: 'weak',
+    onEpoch: undefined,
+    signal: undefined,
+    checkpoint: undefined,
+  };
   for (const [i, n] of spec.nodes.entries()) {
     if (frozen.has(i + 1)) models.push(await pretrained(spec, n.model, { train: data.labelled, test: data.test }, pretrainOptions));
     else models.push(build(createModel(n.model, { numClasses: spec.numClasses, inputShape: spec.inputShape, seed: seed * 1000 + (n.seed ?? i + 1) })));
@@ -122,9 +159,15 @@ export async function trainSemiGraph(input: GraphSpecInput | GraphSpec, data: Se
   const learning = spec.nodes.map((_, i) => !frozen.has(i + 1) && !ema.has(i + 1));
   const varList = models.flatMap((m, i) => (learning[i] ? trainableVariables(m) : []));
   // Nesterov momentum; L2 weight decay on weights of rank > 1 (not biases, not batch-norm γ/β)
-  const optimizer = new SgdMomentum({ learningRate: options.learningRate ?? 0.03, momentum: options.momentum ?? 0.9, nesterov: true, weightDecay: options.weightDecay ?? 5e-4 });
+  const optimizer = new SgdMomentum({
+    learningRate: options.learningRate ?? 0.03,
+    momentum: options.momentum ?? 0.9,
+    nesterov: true,
+    weightDecay: options.weightDecay ?? 5e-4,
+  });
   const stepsPerEpoch = Math.floor(data.unlabelled.labels.length / options.unlabelledBatch);
-  if (stepsPerEpoch < 1) throw new Error(`the unlabelled set (${data.unlabelled.labels.length}) is smaller than one unlabelled batch (${options.unlabelledBatch})`);
+  if (stepsPerEpoch < 1)
+    throw new Error(`the unlabelled set (${data.unlabelled.labels.length}) is smaller than one unlabelled batch (${options.unlabelledBatch})`);
   const totalSteps = stepsPerEpoch * options.epochs;
   const target = spec.nodes.findIndex((n) => n.role === 'target');
   const edgeCount = spec.edges.length;
@@ -156,21 +199,28 @@ export async function trainSemiGraph(input: GraphSpecInput | GraphSpec, data: Se
         const xw = toTensor(data.unlabelled, idxU, 'weak', rng);
         const xs = toTensor(data.unlabelled, idxU, 'strong', rng);
         const x = tf.concat([xl, xw, xs]) as tf.Tensor4D;
-        const labels = tf.tensor1d(Array.from(takeLabelled, (i) => data.labelled.labels[i]), 'int32');
+        const labels = tf.tensor1d(
+          Array.from(takeLabelled, (i) => data.labelled.labels[i]),
+          'int32',
+        );
         const [nl, nu] = [options.labelledBatch, idxU.length];
         const parts: tf.Scalar[] = [];
-        const cost = optimizer.minimize(() => {
-          const outputs: SemiOutputs[] = models.map((m, i) => {
-            const logits = m.apply(x, learning[i]).logits;
-            const [labelled, weak, strong] = tf.split(logits, [nl, nu, nu]) as tf.Tensor2D[];
-            return { labelled, weak, strong };
-          });
-          const { node, edge } = semiNodeLosses(spec, outputs, labels, step, totalSteps, tau);
-          [...edge, ...node].forEach((l) => parts.push(tf.keep(stopGradient(l) as tf.Scalar)));
-          const learned = node.filter((_, i) => learning[i]);
-          // nothing to learn (every node frozen or EMA): the step only evaluates
-          return (learned.length ? tf.addN(learned) : tf.scalar(0)) as tf.Scalar;
-        }, true, varList)!;
+        const cost = optimizer.minimize(
+          () => {
+            const outputs: SemiOutputs[] = models.map((m, i) => {
+              const logits = m.apply(x, learning[i]).logits;
+              const [labelled, weak, strong] = tf.split(logits, [nl, nu, nu]) as tf.Tensor2D[];
+              return { labelled, weak, strong };
+            });
+            const { node, edge } = semiNodeLosses(spec, outputs, labels, step, totalSteps, tau);
+            [...edge, ...node].forEach((l) => parts.push(tf.keep(stopGradient(l) as tf.Scalar)));
+            const learned = node.filter((_, i) => learning[i]);
+            // nothing to learn (every node frozen or EMA): the step only evaluates
+            return (learned.length ? tf.addN(learned) : tf.scalar(0)) as tf.Scalar;
+          },
+          true,
+          varList,
+        )!;
         for (const [t, s] of ema) emaUpdate(models[t - 1], models[s - 1], alpha);
         const values = parts.map((p) => p.dataSync()[0]);
         const totalValue = cost.dataSync()[0];
@@ -182,7 +232,17 @@ export async function trainSemiGraph(input: GraphSpecInput | GraphSpec, data: Se
       endEpoch: (means, info) => epochMetrics(models, data.test, means, edgeCount, info),
       onEpoch: options.onEpoch,
       // every node that changes (trained or EMA) is saved
-      checkpoint: options.checkpoint && { every: options.checkpoint.every, save: (epochs) => saveCheckpoints(spec, models, models.map((_, i) => !frozen.has(i + 1)), options.checkpoint!.dir, epochs) },
+      checkpoint: options.checkpoint && {
+        every: options.checkpoint.every,
+        save: (epochs) =>
+          saveCheckpoints(
+            spec,
+            models,
+            models.map((_, i) => !frozen.has(i + 1)),
+            options.checkpoint!.dir,
+            epochs,
+          ),
+      },
       signal: options.signal,
     });
     return trainResult(run, models, target);

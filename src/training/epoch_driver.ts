@@ -107,7 +107,10 @@ export async function driveEpochs<Item, Metrics>(d: EpochDriver<Item, Metrics>):
         count++;
         step++;
       }
-      const metrics = await d.endEpoch(sums.map((s) => s / Math.max(count, 1)), { epoch, learningRate: lr, steps: count, seconds: (Date.now() - t0) / 1000 });
+      const metrics = await d.endEpoch(
+        sums.map((s) => s / Math.max(count, 1)),
+        { epoch, learningRate: lr, steps: count, seconds: (Date.now() - t0) / 1000 },
+      );
       history.push(metrics);
       const every = d.checkpoint?.every;
       if (d.checkpoint && ((every && (epoch + 1) % every === 0) || epoch + 1 === d.epochs)) d.checkpoint.save(epoch + 1);

@@ -49,7 +49,13 @@ export function attentionGridPng(ds: ImageDataset, samples: number[], maps: Floa
  * one "Hot" colour scale with a colour bar. Shown with `showPlot`, so it is interactive (hover gives
  * the values) where scripts run and a static image elsewhere.
  */
-export function attentionGridFigure(ds: ImageDataset, samples: number[], maps: Float32Array[], mapShape: [number, number], options: { nodeNames?: string[]; title?: string } = {}): { data: Array<Record<string, unknown>>; layout: Record<string, unknown> } {
+export function attentionGridFigure(
+  ds: ImageDataset,
+  samples: number[],
+  maps: Float32Array[],
+  mapShape: [number, number],
+  options: { nodeNames?: string[]; title?: string } = {},
+): { data: Array<Record<string, unknown>>; layout: Record<string, unknown> } {
   const [H, W, C] = ds.shape;
   const [h, w] = mapShape;
   const rows = 1 + maps.length;
@@ -85,9 +91,29 @@ export function attentionGridFigure(ds: ImageDataset, samples: number[], maps: F
       for (let i = 0; i < h * w; i++) max = Math.max(max, m[s * h * w + i]);
       const z = Array.from({ length: h }, (_, y) => Array.from({ length: w }, (_, x) => m[s * h * w + y * w + x] / max));
       const b = axis(node + 1, col);
-      data.push({ type: 'heatmap', z, xaxis: b.x, yaxis: b.y, colorscale: 'Hot', zmin: 0, zmax: 1, showscale: node === 0 && col === 0, colorbar: { title: { text: 'attention<br>/ map max' }, len: 0.6, y: 0.4 }, hovertemplate: `node ${node + 1}, sample ${s}<br>(%{x}, %{y}): %{z:.2f}<extra></extra>` });
+      data.push({
+        type: 'heatmap',
+        z,
+        xaxis: b.x,
+        yaxis: b.y,
+        colorscale: 'Hot',
+        zmin: 0,
+        zmax: 1,
+        showscale: node === 0 && col === 0,
+        colorbar: { title: { text: 'attention<br>/ map max' }, len: 0.6, y: 0.4 },
+        hovertemplate: `node ${node + 1}, sample ${s}<br>(%{x}, %{y}): %{z:.2f}<extra></extra>`,
+      });
     });
-    annotations.push({ text: `#${s}: ${ds.classes[ds.labels[s]] ?? ds.labels[s]}`, xref: 'paper', yref: 'paper', x: (col + 0.5) / columns, y: 1.0, yanchor: 'bottom', showarrow: false, font: { size: 11 } });
+    annotations.push({
+      text: `#${s}: ${ds.classes[ds.labels[s]] ?? ds.labels[s]}`,
+      xref: 'paper',
+      yref: 'paper',
+      x: (col + 0.5) / columns,
+      y: 1.0,
+      yanchor: 'bottom',
+      showarrow: false,
+      font: { size: 11 },
+    });
   });
   for (let row = 0; row < rows; row++) {
     for (let col = 0; col < columns; col++) {
@@ -95,8 +121,17 @@ export function attentionGridFigure(ds: ImageDataset, samples: number[], maps: F
       layout[a.layoutX] = { visible: false };
       layout[a.layoutY] = { visible: false, autorange: 'reversed', ...(row > 0 ? { scaleanchor: a.x } : {}) };
     }
-    const label = row === 0 ? 'image' : options.nodeNames?.[row - 1] ?? `node ${row}`;
-    annotations.push({ text: label, xref: 'paper', yref: 'paper', x: -0.01, xanchor: 'right', y: 1 - (row + 0.5) / rows, showarrow: false, font: { size: 12 } });
+    const label = row === 0 ? 'image' : (options.nodeNames?.[row - 1] ?? `node ${row}`);
+    annotations.push({
+      text: label,
+      xref: 'paper',
+      yref: 'paper',
+      x: -0.01,
+      xanchor: 'right',
+      y: 1 - (row + 0.5) / rows,
+      showarrow: false,
+      font: { size: 12 },
+    });
   }
   return { data, layout };
 }

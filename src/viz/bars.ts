@@ -43,7 +43,9 @@ export function barsOverSeeds(groups: BarGroup[], options: { title: string; yTit
       return { type: 'bar', name: g.name, x: g.x, y: stats.map((s) => s.mean), error_y: { type: 'data', array: stats.map((s) => s.sd), visible: true } };
     }),
     layout: {
-      title: `${options.title} (mean ± sd over ${seeds.join('/')} seeds)`, barmode: 'group', height: options.height ?? 400,
+      title: `${options.title} (mean ± sd over ${seeds.join('/')} seeds)`,
+      barmode: 'group',
+      height: options.height ?? 400,
       yaxis: { title: options.yTitle, range: barAxisRange(groups) },
       ...(options.legendTitle ? { legend: { title: { text: options.legendTitle } } } : {}),
     },

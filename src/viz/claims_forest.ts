@@ -66,7 +66,11 @@ export function claimsForestFigure(ledgers: LedgerFile[], options: { title?: str
   const data: Array<Record<string, unknown>> = [];
   const layout: Record<string, unknown> = {
     title: options.title ?? 'Claims: mean paired difference and interval (95 %; TOST 90 % with its margin as a band)',
-    height, showlegend: true, legend: { orientation: 'h', y: -40 / plotHeight }, margin: { l: 20, r: 30, t: 80, b: 60 }, hovermode: 'closest',
+    height,
+    showlegend: true,
+    legend: { orientation: 'h', y: -40 / plotHeight },
+    margin: { l: 20, r: 30, t: 80, b: 60 },
+    hovermode: 'closest',
   };
   const shapes: Array<Record<string, unknown>> = [];
   const annotations: Array<Record<string, unknown>> = [];
@@ -80,29 +84,95 @@ export function claimsForestFigure(ledgers: LedgerFile[], options: { title?: str
     top = domain[0] - (gap * 0.45) / plotHeight;
     const { range, clipped } = forestRange(panel.claims);
     layout[`xaxis${ax}`] = { domain: [0, 1], anchor: `y${ax}`, range, zeroline: false, title: { text: `Δ (${panel.unit})`, standoff: 2 }, automargin: true };
-    layout[`yaxis${ax}`] = { domain, anchor: `x${ax}`, range: [n - 0.5, -0.5], tickvals: panel.claims.map((_, i) => i), ticktext: panel.claims.map((c) => shorten(c.claim)), zeroline: false, automargin: true };
+    layout[`yaxis${ax}`] = {
+      domain,
+      anchor: `x${ax}`,
+      range: [n - 0.5, -0.5],
+      tickvals: panel.claims.map((_, i) => i),
+      ticktext: panel.claims.map((c) => shorten(c.claim)),
+      zeroline: false,
+      automargin: true,
+    };
     annotations.push({ text: `<b>${panel.title}</b>`, xref: 'paper', yref: 'paper', x: 0, y: domain[1], xanchor: 'left', yanchor: 'bottom', showarrow: false });
     shapes.push({ type: 'line', xref: `x${ax}`, yref: `y${ax}`, x0: 0, x1: 0, y0: -0.5, y1: n - 0.5, line: { color: '#444', width: 1 } });
     panel.claims.forEach((c, i) => {
       if (c.result.margin != null)
-        shapes.push({ type: 'rect', xref: `x${ax}`, yref: `y${ax}`, x0: -c.result.margin, x1: c.result.margin, y0: i - 0.4, y1: i + 0.4, fillcolor: 'rgba(255, 190, 60, 0.25)', line: { width: 0 }, layer: 'below' });
+        shapes.push({
+          type: 'rect',
+          xref: `x${ax}`,
+          yref: `y${ax}`,
+          x0: -c.result.margin,
+          x1: c.result.margin,
+          y0: i - 0.4,
+          y1: i + 0.4,
+          fillcolor: 'rgba(255, 190, 60, 0.25)',
+          line: { width: 0 },
+          layer: 'below',
+        });
     });
     for (const verdict of Object.keys(VERDICT_COLOURS) as Verdict[]) {
       const idx = panel.claims.map((c, i) => [c, i] as const).filter(([c]) => c.result.verdict === verdict);
       if (idx.length === 0) continue;
       const clip = (v: number) => Math.min(range[1], Math.max(range[0], v));
       data.push({
-        type: 'scatter', mode: 'markers', name: verdict, legendgroup: verdict, showlegend: !shown.has(verdict), xaxis: `x${ax}`, yaxis: `y${ax}`,
-        x: idx.map(([c]) => clip(c.result.mean)), y: idx.map(([, i]) => i),
-        error_x: { type: 'data', symmetric: false, array: idx.map(([c]) => clip(c.result.interval[1]) - clip(c.result.mean)), arrayminus: idx.map(([c]) => clip(c.result.mean) - clip(c.result.interval[0])), color: VERDICT_COLOURS[verdict], thickness: 2, width: 4 },
-        marker: { color: VERDICT_COLOURS[verdict], size: 9, symbol: idx.map(([, i]) => (clipped.has(i) ? (panel.claims[i].result.mean > 0 ? 'triangle-right' : 'triangle-left') : verdict === 'not tested' ? 'circle-open' : 'circle')) },
-        text: idx.map(([c]) => `${c.claim}<br>${signed(c.result.mean)} ${intervalText(c.result)}, ${c.result.n} seeds: ${verdict}${claimNote(c) ? `<br>${shorten(claimNote(c), 120)}` : ''}`),
+        type: 'scatter',
+        mode: 'markers',
+        name: verdict,
+        legendgroup: verdict,
+        showlegend: !shown.has(verdict),
+        xaxis: `x${ax}`,
+        yaxis: `y${ax}`,
+        x: idx.map(([c]) => clip(c.result.mean)),
+        y: idx.map(([, i]) => i),
+        error_x: {
+          type: 'data',
+          symmetric: false,
+          array: idx.map(([c]) => clip(c.result.interval[1]) - clip(c.result.mean)),
+          arrayminus: idx.map(([c]) => clip(c.result.mean) - clip(c.result.interval[0])),
+          color: VERDICT_COLOURS[verdict],
+          thickness: 2,
+          width: 4,
+        },
+        marker: {
+          color: VERDICT_COLOURS[verdict],
+          size: 9,
+          symbol: idx.map(([, i]) =>
+            clipped.has(i) ? (panel.claims[i].result.mean > 0 ? 'triangle-right' : 'triangle-left') : verdict === 'not tested' ? 'circle-open' : 'circle',
+          ),
+        },
+        text: idx.map(
+          ([c]) =>
+            `${c.claim}<br>${signed(c.result.mean)} ${intervalText(c.result)}, ${c.result.n} seeds: ${verdict}${claimNote(c) ? `<br>${shorten(claimNote(c), 120)}` : ''}`,
+        ),
         hoverinfo: 'text',
       });
       shown.add(verdict);
       for (const [c, i] of idx)
-        if (clipped.has(i)) annotations.push({ text: `${signed(c.result.mean)} ${intervalText(c.result)}`, xref: `x${ax}`, yref: `y${ax}`, x: clip(c.result.mean), y: i, xanchor: 'right', yanchor: 'bottom', showarrow: false, font: { size: 10 } });
-        else if (c.result.verdict === 'not tested') annotations.push({ text: shorten(`not tested: ${c.result.reason ?? ''}`, 70), xref: `x${ax}`, yref: `y${ax}`, x: range[1], y: i, xanchor: 'right', yanchor: 'middle', showarrow: false, font: { size: 9, color: '#777' }, bgcolor: 'rgba(255, 255, 255, 0.85)' });
+        if (clipped.has(i))
+          annotations.push({
+            text: `${signed(c.result.mean)} ${intervalText(c.result)}`,
+            xref: `x${ax}`,
+            yref: `y${ax}`,
+            x: clip(c.result.mean),
+            y: i,
+            xanchor: 'right',
+            yanchor: 'bottom',
+            showarrow: false,
+            font: { size: 10 },
+          });
+        else if (c.result.verdict === 'not tested')
+          annotations.push({
+            text: shorten(`not tested: ${c.result.reason ?? ''}`, 70),
+            xref: `x${ax}`,
+            yref: `y${ax}`,
+            x: range[1],
+            y: i,
+            xanchor: 'right',
+            yanchor: 'middle',
+            showarrow: false,
+            font: { size: 9, color: '#777' },
+            bgcolor: 'rgba(255, 255, 255, 0.85)',
+          });
     }
   });
   layout.shapes = shapes;

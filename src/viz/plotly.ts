@@ -122,7 +122,10 @@ export function plotlyBundle(input: PlotlyFigure): Record<string, string> {
   return bundle;
 }
 
-type WriteDisplayData = (data: { data: Record<string, string>; metadata: Record<string, unknown>; transient: Record<string, unknown> }, update: boolean) => void;
+type WriteDisplayData = (
+  data: { data: Record<string, string>; metadata: Record<string, unknown>; transient: Record<string, unknown> },
+  update: boolean,
+) => void;
 
 /** sends a multi-format output (tslab's public display API sends one format per output) */
 function displayBundle(bundle: Record<string, string>): void {

@@ -17,7 +17,17 @@ export interface StaticRenderOptions {
 
 const CHROMIUM = process.env.KTG_CHROMIUM ?? '/usr/bin/chromium';
 /** Chromium's start-up flags for a closed network (see the workplace notes): no background traffic */
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
 
 // the worker's code: a Chromium page with plotly.js, answering one request at a time
 const workerSource = `
@@ -77,7 +87,11 @@ function start(): Renderer {
  * The figure as a PNG data URL, or undefined when no static image can be made here (the reason is
  * printed once). Blocks until the image is ready (the first call also starts Chromium, ~1 s).
  */
-export function renderStaticPng(figure: { data: unknown[]; layout?: Record<string, unknown> }, options: StaticRenderOptions, timeoutMs = 60_000): string | undefined {
+export function renderStaticPng(
+  figure: { data: unknown[]; layout?: Record<string, unknown> },
+  options: StaticRenderOptions,
+  timeoutMs = 60_000,
+): string | undefined {
   const reason = why();
   if (reason) {
     if (!warned) console.warn(`[ktg] figures get no static image: ${reason}`);

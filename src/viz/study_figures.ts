@@ -14,7 +14,11 @@ function valueAxis(data: StudyData, percent = true): { scale: number; label: str
   const c = data.study.config;
   if (c.metric === 'best-is') return { scale: 1, label: 'best Inception Score of any generator (metric classifier)', short: 'best IS' };
   const scale = percent ? 100 : 1;
-  return { scale, label: `${c.metric === 'ensemble' ? 'ensemble' : 'target-node'} validation accuracy${scale === 100 ? ' (%)' : ''}`, short: 'validation accuracy' };
+  return {
+    scale,
+    label: `${c.metric === 'ensemble' ? 'ensemble' : 'target-node'} validation accuracy${scale === 100 ? ' (%)' : ''}`,
+    short: 'validation accuracy',
+  };
 }
 
 const statusColour: Record<TrialStatus, string> = { completed: '#1f77b4', pruned: '#aaaaaa', failed: '#d62728', running: '#2ca02c', waiting: '#cccccc' };
@@ -47,23 +51,54 @@ export function trialCurvesFigure(data: StudyData, options: { title?: string; pe
   for (const t of data.trials) {
     const curve = byTrial.get(t.number);
     if (!curve) continue;
-    traces.push({ type: 'scatter', mode: 'lines', x: curve.x, y: curve.y, name: `trial ${t.number}`, showlegend: false, line: { width: t.status === 'completed' ? 2 : 1, color: statusColour[t.status] }, opacity: t.status === 'completed' ? 1 : 0.6, hovertext: `trial ${t.number} (${t.status})` });
+    traces.push({
+      type: 'scatter',
+      mode: 'lines',
+      x: curve.x,
+      y: curve.y,
+      name: `trial ${t.number}`,
+      showlegend: false,
+      line: { width: t.status === 'completed' ? 2 : 1, color: statusColour[t.status] },
+      opacity: t.status === 'completed' ? 1 : 0.6,
+      hovertext: `trial ${t.number} (${t.status})`,
+    });
     if (t.status === 'pruned') {
       stops.x.push(curve.x[curve.x.length - 1]);
       stops.y.push(curve.y[curve.y.length - 1]);
       stops.text.push(`trial ${t.number} stopped`);
     }
   }
-  traces.push({ type: 'scatter', mode: 'markers', x: stops.x, y: stops.y, text: stops.text, name: 'stopped by ASHA', marker: { symbol: 'x', size: 8, color: '#555555' } });
+  traces.push({
+    type: 'scatter',
+    mode: 'markers',
+    x: stops.x,
+    y: stops.y,
+    text: stops.text,
+    name: 'stopped by ASHA',
+    marker: { symbol: 'x', size: 8, color: '#555555' },
+  });
   const failed = data.trials.filter((t) => t.status === 'failed');
   if (failed.length) {
     const lowest = Math.min(...data.epochs.map((e) => e.value * scale).filter(Number.isFinite), Infinity);
     const at = failed.map((t) => {
       const curve = byTrial.get(t.number);
       const y = curve?.y.filter(Number.isFinite).slice(-1)[0];
-      return { x: curve?.x[curve.x.length - 1] ?? 1, y: y ?? (Number.isFinite(lowest) ? lowest : 0), text: `trial ${t.number} failed: ${(t.error ?? 'no error recorded').slice(0, 200)}` };
+      return {
+        x: curve?.x[curve.x.length - 1] ?? 1,
+        y: y ?? (Number.isFinite(lowest) ? lowest : 0),
+        text: `trial ${t.number} failed: ${(t.error ?? 'no error recorded').slice(0, 200)}`,
+      };
     });
-    traces.push({ type: 'scatter', mode: 'markers', x: at.map((p) => p.x), y: at.map((p) => p.y), text: at.map((p) => p.text), hoverinfo: 'text', name: `failed (${failed.length})`, marker: { symbol: 'diamond', size: 10, color: statusColour.failed } });
+    traces.push({
+      type: 'scatter',
+      mode: 'markers',
+      x: at.map((p) => p.x),
+      y: at.map((p) => p.y),
+      text: at.map((p) => p.text),
+      hoverinfo: 'text',
+      name: `failed (${failed.length})`,
+      marker: { symbol: 'diamond', size: 10, color: statusColour.failed },
+    });
   }
   traces.push({ type: 'scatter', mode: 'lines', x: [null], y: [null], name: 'reached the last epoch', line: { color: statusColour.completed, width: 2 } });
   return {
@@ -79,13 +114,22 @@ export function trialCurvesFigure(data: StudyData, options: { title?: string; pe
 
 /** Best value so far against the number of finished trials (in finishing order). */
 export function bestSoFarFigure(data: StudyData, options: { title?: string } = {}): PlotlyFigure {
-  const finished = data.trials.filter((t) => t.finishedAt !== undefined && t.status !== 'failed' && t.value !== undefined && Number.isFinite(t.value)).sort((a, b) => a.finishedAt! - b.finishedAt!);
+  const finished = data.trials
+    .filter((t) => t.finishedAt !== undefined && t.status !== 'failed' && t.value !== undefined && Number.isFinite(t.value))
+    .sort((a, b) => a.finishedAt! - b.finishedAt!);
   const { scale, label } = valueAxis(data);
   let best = -Infinity;
   const y = finished.map((t) => (best = Math.max(best, t.value! * scale)));
   return {
     data: [
-      { type: 'scatter', mode: 'markers', x: finished.map((_, i) => i + 1), y: finished.map((t) => t.value! * scale), name: 'trial value', marker: { color: finished.map((t) => statusColour[t.status]), size: 6 } },
+      {
+        type: 'scatter',
+        mode: 'markers',
+        x: finished.map((_, i) => i + 1),
+        y: finished.map((t) => t.value! * scale),
+        name: 'trial value',
+        marker: { color: finished.map((t) => statusColour[t.status]), size: 6 },
+      },
       { type: 'scatter', mode: 'lines', line: { shape: 'hv', width: 2 }, x: finished.map((_, i) => i + 1), y, name: 'best so far' },
     ],
     layout: { title: options.title ?? `${data.study.name}: best so far`, xaxis: { title: 'finished trials' }, yaxis: { title: label }, height: 380 },
@@ -97,8 +141,20 @@ export function scoreDistributionFigure(data: StudyData, options: { title?: stri
   const statuses: TrialStatus[] = ['completed', 'pruned'];
   const { scale, label } = valueAxis(data);
   return {
-    data: statuses.map((s) => ({ type: 'histogram', name: s, opacity: 0.75, marker: { color: statusColour[s] }, x: data.trials.filter((t) => t.status === s && t.value !== undefined && Number.isFinite(t.value)).map((t) => t.value! * scale) })),
-    layout: { title: options.title ?? `${data.study.name}: final values of the trials`, barmode: 'overlay', xaxis: { title: `${label} at the last evaluation` }, yaxis: { title: 'trials' }, height: 360 },
+    data: statuses.map((s) => ({
+      type: 'histogram',
+      name: s,
+      opacity: 0.75,
+      marker: { color: statusColour[s] },
+      x: data.trials.filter((t) => t.status === s && t.value !== undefined && Number.isFinite(t.value)).map((t) => t.value! * scale),
+    })),
+    layout: {
+      title: options.title ?? `${data.study.name}: final values of the trials`,
+      barmode: 'overlay',
+      xaxis: { title: `${label} at the last evaluation` },
+      yaxis: { title: 'trials' },
+      height: 360,
+    },
   };
 }
 

@@ -58,7 +58,13 @@ function randomCases(count: number): ConvCase[] {
   return Array.from({ length: count }, () => {
     const k = pick([1, 3, 3, 5]);
     const h = k + Math.floor(rng.next() * 10);
-    return { x: [pick([1, 2, 3]), h, h + pick([0, 1, 3]), pick([1, 3, 4, 16])], k, filters: pick([1, 5, 8, 16]), stride: pick([1, 2]), pad: pick<'same' | 'valid'>(['same', 'valid']) };
+    return {
+      x: [pick([1, 2, 3]), h, h + pick([0, 1, 3]), pick([1, 3, 4, 16])],
+      k,
+      filters: pick([1, 5, 8, 16]),
+      stride: pick([1, 2]),
+      pad: pick<'same' | 'valid'>(['same', 'valid']),
+    };
   });
 }
 
@@ -152,7 +158,11 @@ describe('native kernels vs the cpu backend', () => {
 });
 
 describe('fused training batch norm (+ ReLU) vs the composed op on cpu', () => {
-  for (const shape of [[4, 5, 5, 3], [2, 7, 3, 8], [16, 6]] as number[][]) {
+  for (const shape of [
+    [4, 5, 5, 3],
+    [2, 7, 3, 8],
+    [16, 6],
+  ] as number[][]) {
     for (const relu of [false, true]) {
       it(`${shape.join('×')}${relu ? ' + ReLU' : ''}: output, batch statistics and gradients`, async () => {
         await assertSame(() => {
@@ -160,9 +170,14 @@ describe('fused training batch norm (+ ReLU) vs the composed op on cpu', () => {
           const gamma = tf.randomUniform([shape[shape.length - 1]], 0.5, 1.5, 'float32', 12) as tf.Tensor1D;
           const beta = tf.randomNormal([shape[shape.length - 1]], 0, 1, 'float32', 13) as tf.Tensor1D;
           const stats: tf.Tensor[] = [];
-          const y = trainingBatchNorm(x, gamma, beta, 1e-3, { relu, onStats: ({ mean, variance }) => stats.push(tf.keep(mean.clone()), tf.keep(variance.clone())) });
+          const y = trainingBatchNorm(x, gamma, beta, 1e-3, {
+            relu,
+            onStats: ({ mean, variance }) => stats.push(tf.keep(mean.clone()), tf.keep(variance.clone())),
+          });
           const probe = tf.randomNormal(shape, 0, 1, 'float32', 14);
-          const grads = tf.grads((xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(trainingBatchNorm(xx, g as tf.Tensor1D, b as tf.Tensor1D, 1e-3, { relu }), probe)))([x, gamma, beta]);
+          const grads = tf.grads((xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+            tf.sum(tf.mul(trainingBatchNorm(xx, g as tf.Tensor1D, b as tf.Tensor1D, 1e-3, { relu }), probe)),
+          )([x, gamma, beta]);
           return [y, ...stats, ...grads];
         }, `batch norm ${shape}`);
       });
@@ -170,17 +185,21 @@ describe('fused training batch norm (+ ReLU) vs the composed op on cpu', () => {
   }
 
   it('a gradient through it can be differentiated again (as WGAN-GP does)', async () => {
-    await assertSame(() => {
-      const x = tf.randomNormal([4, 3, 3, 2], 0, 1, 'float32', 15);
-      const gamma = tf.randomUniform([2], 0.5, 1.5, 'float32', 16) as tf.Tensor1D;
-      const beta = tf.randomNormal([2], 0, 1, 'float32', 17) as tf.Tensor1D;
-      const probe = tf.randomNormal([4, 3, 3, 2], 0, 1, 'float32', 18);
-      const penalty = (g: tf.Tensor) => {
-        const dx = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.square(trainingBatchNorm(xx, g as tf.Tensor1D, beta, 1e-3, { relu: true })), probe)))(x);
-        return tf.sum(tf.square(dx));
-      };
-      return [tf.grad(penalty)(gamma)];
-    }, 'second-order batch norm', 1e-3);
+    await assertSame(
+      () => {
+        const x = tf.randomNormal([4, 3, 3, 2], 0, 1, 'float32', 15);
+        const gamma = tf.randomUniform([2], 0.5, 1.5, 'float32', 16) as tf.Tensor1D;
+        const beta = tf.randomNormal([2], 0, 1, 'float32', 17) as tf.Tensor1D;
+        const probe = tf.randomNormal([4, 3, 3, 2], 0, 1, 'float32', 18);
+        const penalty = (g: tf.Tensor) => {
+          const dx = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.square(trainingBatchNorm(xx, g as tf.Tensor1D, beta, 1e-3, { relu: true })), probe)))(x);
+          return tf.sum(tf.square(dx));
+        };
+        return [tf.grad(penalty)(gamma)];
+      },
+      'second-order batch norm',
+      1e-3,
+    );
   });
 });
 
@@ -192,10 +211,14 @@ describe('fused optimizers vs tfjs optimizers on cpu', () => {
     const x = tf.randomNormal([8, 5], 0, 1, 'float32', 21);
     const optimizer = make();
     for (let s = 0; s < 3; s++) {
-      optimizer.minimize(() => {
-        const loss = tf.mean(tf.square(tf.sin(tf.add(tf.matMul(x, w), b)))) as tf.Scalar;
-        return decayInLoss > 0 ? (tf.add(loss, tf.mul(0.5 * decayInLoss, tf.sum(tf.square(w)))) as tf.Scalar) : loss;
-      }, false, [w, b]);
+      optimizer.minimize(
+        () => {
+          const loss = tf.mean(tf.square(tf.sin(tf.add(tf.matMul(x, w), b)))) as tf.Scalar;
+          return decayInLoss > 0 ? (tf.add(loss, tf.mul(0.5 * decayInLoss, tf.sum(tf.square(w)))) as tf.Scalar) : loss;
+        },
+        false,
+        [w, b],
+      );
     }
     const out = [w.clone(), b.clone()];
     optimizer.dispose();
@@ -213,15 +236,30 @@ describe('fused optimizers vs tfjs optimizers on cpu', () => {
   };
 
   it('SGD with Nesterov momentum and weight decay = tf.train.momentum with λ/2‖w‖² in the loss', async () => {
-    await compare(() => new SgdMomentum({ learningRate: 0.1, momentum: 0.9, nesterov: true, weightDecay: 5e-2 }), () => tf.train.momentum(0.1, 0.9, true), 5e-2, 'nesterov');
+    await compare(
+      () => new SgdMomentum({ learningRate: 0.1, momentum: 0.9, nesterov: true, weightDecay: 5e-2 }),
+      () => tf.train.momentum(0.1, 0.9, true),
+      5e-2,
+      'nesterov',
+    );
   });
 
   it('SGD with plain momentum = tf.train.momentum', async () => {
-    await compare(() => new SgdMomentum({ learningRate: 0.05, momentum: 0.8, nesterov: false }), () => tf.train.momentum(0.05, 0.8, false), 0, 'momentum');
+    await compare(
+      () => new SgdMomentum({ learningRate: 0.05, momentum: 0.8, nesterov: false }),
+      () => tf.train.momentum(0.05, 0.8, false),
+      0,
+      'momentum',
+    );
   });
 
   it('Adam = tf.train.adam', async () => {
-    await compare(() => new Adam({ learningRate: 0.01, beta1: 0.5, beta2: 0.999 }), () => tf.train.adam(0.01, 0.5, 0.999), 0, 'adam');
+    await compare(
+      () => new Adam({ learningRate: 0.01, beta1: 0.5, beta2: 0.999 }),
+      () => tf.train.adam(0.01, 0.5, 0.999),
+      0,
+      'adam',
+    );
   });
 });
 
@@ -265,9 +303,14 @@ describe('native training', () => {
     const wasm = await trainOverSeeds(graph, data, options, seeds);
     await switchBackend('native');
     const diffs = seeds.map((_, i) => 100 * (native.runs[i].targetAccuracy - wasm.runs[i].targetAccuracy));
-    console.log(`native ${native.mean.toFixed(2)} ± ${native.std.toFixed(2)}, wasm ${wasm.mean.toFixed(2)} ± ${wasm.std.toFixed(2)}, paired differences ${diffs.map((d) => d.toFixed(1)).join(', ')} points`);
+    console.log(
+      `native ${native.mean.toFixed(2)} ± ${native.std.toFixed(2)}, wasm ${wasm.mean.toFixed(2)} ± ${wasm.std.toFixed(2)}, paired differences ${diffs.map((d) => d.toFixed(1)).join(', ')} points`,
+    );
     assert.ok(native.mean > 50, `native accuracy ${native.mean.toFixed(2)} is not learning`);
-    assert.ok(Math.abs(native.mean - wasm.mean) <= Math.max(2.5, 2 * Math.max(native.std, wasm.std)), `native ${native.mean.toFixed(2)} vs wasm ${wasm.mean.toFixed(2)}`);
+    assert.ok(
+      Math.abs(native.mean - wasm.mean) <= Math.max(2.5, 2 * Math.max(native.std, wasm.std)),
+      `native ${native.mean.toFixed(2)} vs wasm ${wasm.mean.toFixed(2)}`,
+    );
   });
 });
 
@@ -283,7 +326,10 @@ describe('without the addon', () => {
     assert.equal(res.status, 0, res.stderr);
     const lines = res.stdout.split('\n').filter((l) => l.includes('native backend unavailable'));
     assert.equal(lines.length, 1, res.stdout);
-    assert.match(lines[0], /\[ktg\] native backend unavailable: the oneDNN addon is not built \(.*ktg_native\.node missing; run npm run setup:system\); falling back to wasm/);
+    assert.match(
+      lines[0],
+      /\[ktg\] native backend unavailable: the oneDNN addon is not built \(.*ktg_native\.node missing; run npm run setup:system\); falling back to wasm/,
+    );
     assert.match(res.stdout, /chosen wasm/);
   });
 });

@@ -46,12 +46,28 @@ before(async () => {
     JUPYTER_RUNTIME_DIR: path.join(home, 'runtime'),
   };
   const asRoot = typeof process.getuid === 'function' && process.getuid() === 0 ? ['--allow-root'] : [];
-  server = spawn(python, ['-m', 'notebook', '--no-browser', '--ip=127.0.0.1', `--port=${port}`, '--NotebookApp.token=', '--NotebookApp.password=', `--notebook-dir=${root}`, ...asRoot], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  server = spawn(
+    python,
+    [
+      '-m',
+      'notebook',
+      '--no-browser',
+      '--ip=127.0.0.1',
+      `--port=${port}`,
+      '--NotebookApp.token=',
+      '--NotebookApp.password=',
+      `--notebook-dir=${root}`,
+      ...asRoot,
+    ],
+    { env, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let log = '';
   server.stderr!.on('data', (d: Buffer) => (log += d.toString()));
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const up = await fetch(`${base}/api`).then((r) => r.ok).catch(() => false);
+    const up = await fetch(`${base}/api`)
+      .then((r) => r.ok)
+      .catch(() => false);
     if (up) break;
     if (Date.now() > deadline || server.exitCode != null) throw new Error(`Jupyter Notebook did not start:\n${log.slice(-2000)}`);
     await new Promise((r) => setTimeout(r, 300));
@@ -68,20 +84,41 @@ after(async () => {
   fs.rmSync(home, { recursive: true, force: true });
 });
 
-type JupyterWindow = { Jupyter: { notebook: { kernel?: { is_connected(): boolean }; kernel_busy?: boolean; dirty: boolean; get_cells(): Array<{ cell_type: string; get_text(): string; input_prompt_number?: number | string | null }>; clear_all_output(): void; execute_all_cells(): void; execute_cells(i: number[]): void; save_notebook(): Promise<void> } } };
+type JupyterWindow = {
+  Jupyter: {
+    notebook: {
+      kernel?: { is_connected(): boolean };
+      kernel_busy?: boolean;
+      dirty: boolean;
+      get_cells(): Array<{ cell_type: string; get_text(): string; input_prompt_number?: number | string | null }>;
+      clear_all_output(): void;
+      execute_all_cells(): void;
+      execute_cells(i: number[]): void;
+      save_notebook(): Promise<void>;
+    };
+  };
+};
 
 async function openNotebook(page: Page): Promise<void> {
   await page.goto(`${base}/notebooks/notebooks/${path.basename(copy)}`);
-  await page.waitForFunction(() => {
-    const nb = (window as unknown as Partial<JupyterWindow>).Jupyter?.notebook;
-    return nb?.kernel?.is_connected() === true;
-  }, undefined, { timeout: 60_000 });
+  await page.waitForFunction(
+    () => {
+      const nb = (window as unknown as Partial<JupyterWindow>).Jupyter?.notebook;
+      return nb?.kernel?.is_connected() === true;
+    },
+    undefined,
+    { timeout: 60_000 },
+  );
 }
 
 /** ids of ktg figures that Plotly has drawn, with traces inside */
 async function drawnFigures(page: Page, timeoutMs = 120_000): Promise<string[]> {
   await page.waitForFunction(() => document.querySelectorAll('.ktg-plot svg.main-svg g.trace').length > 0, undefined, { timeout: timeoutMs });
-  return page.evaluate(() => Array.from(document.querySelectorAll('.ktg-plot')).filter((d) => d.querySelector('svg.main-svg g.trace')).map((d) => d.id));
+  return page.evaluate(() =>
+    Array.from(document.querySelectorAll('.ktg-plot'))
+      .filter((d) => d.querySelector('svg.main-svg g.trace'))
+      .map((d) => d.id),
+  );
 }
 
 describe('figures in Jupyter Notebook', () => {
@@ -94,10 +131,19 @@ describe('figures in Jupyter Notebook', () => {
       nb.execute_all_cells();
     });
     // every code cell has run (a number in its prompt) and the kernel is idle
-    await page.waitForFunction(() => {
-      const nb = (window as unknown as JupyterWindow).Jupyter.notebook;
-      return nb.get_cells().filter((c) => c.cell_type === 'code').every((c) => typeof c.input_prompt_number === 'number') && document.querySelector('#kernel_indicator_icon.kernel_idle_icon') != null;
-    }, undefined, { timeout: 300_000, polling: 500 });
+    await page.waitForFunction(
+      () => {
+        const nb = (window as unknown as JupyterWindow).Jupyter.notebook;
+        return (
+          nb
+            .get_cells()
+            .filter((c) => c.cell_type === 'code')
+            .every((c) => typeof c.input_prompt_number === 'number') && document.querySelector('#kernel_indicator_icon.kernel_idle_icon') != null
+        );
+      },
+      undefined,
+      { timeout: 300_000, polling: 500 },
+    );
     const first = await drawnFigures(page);
     assert.equal(first.length, 1, 'the figure was not drawn after running all cells');
     await page.evaluate(() => (window as unknown as JupyterWindow).Jupyter.notebook.save_notebook());
@@ -112,10 +158,16 @@ describe('figures in Jupyter Notebook', () => {
     assert.deepEqual(await drawnFigures(tab), first, 'the figure was not drawn in a new tab');
     await tab.close();
 
-    const plotCell = await page.evaluate(() => (window as unknown as JupyterWindow).Jupyter.notebook.get_cells().findIndex((c) => c.get_text().includes('showPlot')));
+    const plotCell = await page.evaluate(() =>
+      (window as unknown as JupyterWindow).Jupyter.notebook.get_cells().findIndex((c) => c.get_text().includes('showPlot')),
+    );
     assert.ok(plotCell >= 0);
     await page.evaluate((i) => (window as unknown as JupyterWindow).Jupyter.notebook.execute_cells([i]), plotCell);
-    await page.waitForFunction((old) => Array.from(document.querySelectorAll('.ktg-plot')).some((d) => d.id !== old && d.querySelector('svg.main-svg g.trace')), first[0], { timeout: 60_000 });
+    await page.waitForFunction(
+      (old) => Array.from(document.querySelectorAll('.ktg-plot')).some((d) => d.id !== old && d.querySelector('svg.main-svg g.trace')),
+      first[0],
+      { timeout: 60_000 },
+    );
     const again = await drawnFigures(page);
     assert.equal(again.length, 1);
     assert.notEqual(again[0], first[0], 're-running the cell did not replace the figure');
@@ -129,7 +181,9 @@ describe('figures without scripts', () => {
     const html = path.join(home, 'ch2.html');
     const res = spawnSync(python, ['-m', 'nbconvert', '--to', 'html', '--output', html, notebook], { encoding: 'utf8' });
     assert.equal(res.status, 0, res.stderr);
-    const figures = JSON.parse(fs.readFileSync(notebook, 'utf8')).cells.flatMap((c: { outputs?: Array<{ data?: Record<string, unknown> }> }) => c.outputs ?? []).filter((o: { data?: Record<string, unknown> }) => String(o.data?.['text/html'] ?? '').includes('ktg-plot')).length;
+    const figures = JSON.parse(fs.readFileSync(notebook, 'utf8'))
+      .cells.flatMap((c: { outputs?: Array<{ data?: Record<string, unknown> }> }) => c.outputs ?? [])
+      .filter((o: { data?: Record<string, unknown> }) => String(o.data?.['text/html'] ?? '').includes('ktg-plot')).length;
     assert.ok(figures >= 1, 'the notebook has no figure outputs');
     const context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();

@@ -62,7 +62,12 @@ test('a ledger is written atomically, read back and summarised', () => {
   assert.equal(back[0].claims.length, 2);
   assert.equal(claimsSummary(back), 'claims: 2, reproduces: 0, contradicted: 0, undecided: 2, not tested: 0');
   const table = claimsTable(back);
-  assert.ok(table[2].startsWith('| nb | KD > vanilla | Table 3.2 (CIFAR-100; ResNet32 ← pretrained WRN28-2 teacher, T = 2): KD (T = 2) 71.88 ± 0.78 vs vanilla ResNet32 70.71 ± 0.39 | test accuracy (points) | +2.00 | [-0.48, +4.48] | 3 | **undecided** | undecided | no effect above +4.48 or below -0.48 points |'), table[2]);
+  assert.ok(
+    table[2].startsWith(
+      '| nb | KD > vanilla | Table 3.2 (CIFAR-100; ResNet32 ← pretrained WRN28-2 teacher, T = 2): KD (T = 2) 71.88 ± 0.78 vs vanilla ResNet32 70.71 ± 0.39 | test accuracy (points) | +2.00 | [-0.48, +4.48] | 3 | **undecided** | undecided | no effect above +4.48 or below -0.48 points |',
+    ),
+    table[2],
+  );
   // both arms are stored in seed order
   assert.deepEqual(back[0].claims[0].result.values, { better: [71, 72, 73], baseline: [70, 70, 70] });
   assert.equal(back[0].format, 2);
@@ -81,7 +86,10 @@ test('a ci run writes its ledger to results/ci, leaving the committed ledgers in
     cpu.claim('A > B', values);
     assert.equal(cpu.write(), path.join(dir, 'nb.json'));
     assert.equal(ci.write(), path.join(dir, 'ci', 'nb.json'));
-    assert.deepEqual(readLedgers().map((l) => l.preset), ['cpu']);
+    assert.deepEqual(
+      readLedgers().map((l) => l.preset),
+      ['cpu'],
+    );
     // outside the package the shown path stays absolute; inside it, it is package-relative with forward slashes
     assert.equal(cpu.save(), `ledger written to ${path.join(dir, 'nb.json')}`);
     assert.equal(shownLedgerPath(path.join(__dirname, '..', '..', 'results', 'ci', 'nb.json')), 'results/ci/nb.json');
@@ -101,7 +109,10 @@ test("the README's claims table is `npm run claims` over the committed ledgers",
     const table = claimsTable(ledgers).join('\n');
     assert.ok(readme.includes(table), `README.md does not contain the current claims table; paste the output of \`npm run claims\`:\n${table}`);
     const seeds = seedsNeededTable(ledgers).join('\n');
-    assert.ok(readme.includes(seeds), `README.md does not contain the current seeds-needed table; paste it from \`npm run claims -- --seeds-needed\`:\n${seeds}`);
+    assert.ok(
+      readme.includes(seeds),
+      `README.md does not contain the current seeds-needed table; paste it from \`npm run claims -- --seeds-needed\`:\n${seeds}`,
+    );
   } finally {
     if (saved !== undefined) process.env.KTG_RESULTS_DIR = saved;
   }

@@ -40,27 +40,49 @@ test("Holm's step-down rejects while p ≤ α/(m − k) and stops at the first t
   assert.deepEqual(holmRejections([0.04]), [true]);
   assert.deepEqual(holmRejections([0.04, 0.04]), [false, false]);
   // over claims: directional tested claims form the family; equivalence and not-tested claims keep their verdict
-  const claim = (verdict: string, pValue: number, mean: number, margin?: number) => ({ result: { verdict, pValue, mean, ...(margin != null ? { margin } : {}) } }) as never;
-  const claims: Array<{ result: { holm?: string } }> = [claim('reproduces', 0.001, 2), claim('contradicted', 0.02, -1), claim('reproduces', 0.01, 1, 1), claim('not tested', 0.0001, 3)];
+  const claim = (verdict: string, pValue: number, mean: number, margin?: number) =>
+    ({ result: { verdict, pValue, mean, ...(margin != null ? { margin } : {}) } }) as never;
+  const claims: Array<{ result: { holm?: string } }> = [
+    claim('reproduces', 0.001, 2),
+    claim('contradicted', 0.02, -1),
+    claim('reproduces', 0.01, 1, 1),
+    claim('not tested', 0.0001, 3),
+  ];
   assert.equal(applyHolm(claims as never), 2);
-  assert.deepEqual(claims.map((c) => c.result.holm), ['reproduces', 'contradicted', 'reproduces', 'not tested']);
+  assert.deepEqual(
+    claims.map((c) => c.result.holm),
+    ['reproduces', 'contradicted', 'reproduces', 'not tested'],
+  );
   const five = [0.001, 0.02, 0.03, 0.04, 0.2].map((p, i) => claim(i === 1 ? 'contradicted' : 'reproduces', p, i === 1 ? -1 : 1));
   applyHolm(five);
   // 0.001 ≤ 0.01 ✓, 0.02 > 0.0125 → stop
-  assert.deepEqual((five as Array<{ result: { holm?: string } }>).map((c) => c.result.holm), ['reproduces', 'undecided', 'undecided', 'undecided', 'undecided']);
+  assert.deepEqual(
+    (five as Array<{ result: { holm?: string } }>).map((c) => c.result.holm),
+    ['reproduces', 'undecided', 'undecided', 'undecided', 'undecided'],
+  );
 });
 
 test('not tested, by rule: unmet precondition, identical arms, a duplicate comparison, confounded arms', () => {
   const ledger = new ClaimsLedger({ notebook: 'nb', preset: 'ci', backend: 'cpu', dataset: 'x', seeds: [0, 1, 2] });
   const base = { reference: 'snVsDcgan' as const, measure: 'best IS (metric classifier)' };
   // an unmet precondition: the interval alone would say reproduces
-  const untrained = ledger.claim('A > B, untrained', { ...base, better: [1.9, 1.8, 2.0], baseline: [1.0, 1.1, 1.0], preconditions: [trainedGenerators({ A: [1.9, 1.8, 2.0], B: [1.0, 1.1, 1.0] }, 6.6)] });
+  const untrained = ledger.claim('A > B, untrained', {
+    ...base,
+    better: [1.9, 1.8, 2.0],
+    baseline: [1.0, 1.1, 1.0],
+    preconditions: [trainedGenerators({ A: [1.9, 1.8, 2.0], B: [1.0, 1.1, 1.0] }, 6.6)],
+  });
   assert.equal(untrained.result.verdict, 'not tested');
   assert.equal(untrained.result.intervalVerdict, 'reproduces');
   // lowest arm B: mean 1.0333 / 6.6 = 0.156566
   close(untrained.preconditions[0].value, 0.156566);
   assert.match(untrained.result.reason!, /precondition not met: every arm's best IS ≥ 50 % of the real-data IS \(lowest: B\) \(0\.157 < 0\.5\)/);
-  const trained = ledger.claim('A > B, trained', { ...base, better: [5.1, 5.0, 5.2], baseline: [4.0, 4.1, 4.0], preconditions: [trainedGenerators({ A: [5.1, 5.0, 5.2], B: [4.0, 4.1, 4.0] }, 6.6)] });
+  const trained = ledger.claim('A > B, trained', {
+    ...base,
+    better: [5.1, 5.0, 5.2],
+    baseline: [4.0, 4.1, 4.0],
+    preconditions: [trainedGenerators({ A: [5.1, 5.0, 5.2], B: [4.0, 4.1, 4.0] }, 6.6)],
+  });
   assert.equal(trained.result.verdict, 'reproduces');
   assert.equal(trained.preconditions[0].met, true);
   // identical arms: the search returned the baseline's graph
@@ -72,12 +94,20 @@ test('not tested, by rule: unmet precondition, identical arms, a duplicate compa
   assert.equal(twin.result.verdict, 'not tested');
   assert.equal(twin.result.reason, 'same per-seed differences as "A > B, trained": one comparison');
   // arms that differ in more than the factor the claim names
-  const confounded = ledger.claim('image transfer > DCGAN', { ...base, better: [1.3, 1.2, 1.3], baseline: [1.0, 1.05, 1.0],
-    arms: { factor: ['transfer'], better: { sn: true, transfer: 'images' }, baseline: { sn: false, transfer: 'none' } } });
+  const confounded = ledger.claim('image transfer > DCGAN', {
+    ...base,
+    better: [1.3, 1.2, 1.3],
+    baseline: [1.0, 1.05, 1.0],
+    arms: { factor: ['transfer'], better: { sn: true, transfer: 'images' }, baseline: { sn: false, transfer: 'none' } },
+  });
   assert.equal(confounded.result.verdict, 'not tested');
   assert.equal(confounded.result.reason, 'the arms differ in sn as well as transfer');
-  const fair = ledger.claim('image transfer > DCGAN + SN', { ...base, better: [1.3, 1.2, 1.31], baseline: [1.0, 1.05, 1.0],
-    arms: { factor: ['transfer'], better: { sn: true, transfer: 'images' }, baseline: { sn: true, transfer: 'none' } } });
+  const fair = ledger.claim('image transfer > DCGAN + SN', {
+    ...base,
+    better: [1.3, 1.2, 1.31],
+    baseline: [1.0, 1.05, 1.0],
+    arms: { factor: ['transfer'], better: { sn: true, transfer: 'images' }, baseline: { sn: true, transfer: 'none' } },
+  });
   assert.equal(fair.result.verdict, 'reproduces');
   assert.equal(precondition('p', 0.5, 0.5).met, true);
   assert.throws(() => precondition('p', NaN, 0.5), /not a measurement/);
@@ -94,14 +124,22 @@ test('not tested, by rule: unmet precondition, identical arms, a duplicate compa
 test('every number a paper reference cites appears in that paper', () => {
   const dir = path.resolve(__dirname, '..', '..', '..', 'shared', 'papers');
   const files = fs.readdirSync(dir);
-  const text = (id: string) => fs.readFileSync(path.join(dir, files.find((f) => f.startsWith(`${id}_`))!), 'utf8');
+  const text = (id: string) =>
+    fs.readFileSync(
+      path.join(
+        dir,
+        files.find((f) => f.startsWith(`${id}_`))!,
+      ),
+      'utf8',
+    );
   let checked = 0;
   for (const [name, ref] of Object.entries(paperReferences)) {
     const paper = text(ref.paper);
     for (const arm of [ref.better, ref.baseline]) {
       if (arm.value == null) continue;
       // paper 001 prints accuracies as fractions (0.884); the others as percentages or IS with two decimals
-      const shown = ref.paper === '001' ? (arm.value / 100).toFixed(3) : arm.sd != null ? `${arm.value.toFixed(2)} ± ${arm.sd.toFixed(2)}` : arm.value.toFixed(2);
+      const shown =
+        ref.paper === '001' ? (arm.value / 100).toFixed(3) : arm.sd != null ? `${arm.value.toFixed(2)} ± ${arm.sd.toFixed(2)}` : arm.value.toFixed(2);
       assert.ok(paper.includes(shown), `${name}: "${shown}" (${arm.label}) is not in paper ${ref.paper}`);
       checked++;
     }

@@ -3,7 +3,19 @@ import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { Matrix, SingularValueDecomposition } from 'ml-matrix';
 import { initBackend } from '../../src/backend';
-import { classifierOutputs, clipWeights, DcganDiscriminator, discriminatorLoss, frechetDistance, generatorLoss, gradientPenalty, inceptionScore, powerIteration, spectralNorm, spectralNormalize } from '../../src/gan';
+import {
+  classifierOutputs,
+  clipWeights,
+  DcganDiscriminator,
+  discriminatorLoss,
+  frechetDistance,
+  generatorLoss,
+  gradientPenalty,
+  inceptionScore,
+  powerIteration,
+  spectralNorm,
+  spectralNormalize,
+} from '../../src/gan';
 import { build } from '../../src/models/model';
 import { createModel } from '../../src/models/registry';
 import { ParamStore } from '../../src/models/layers';
@@ -61,7 +73,10 @@ test('GAN objectives match hand computations', () => {
   close(gradientPenalty(critic, real4, fake4, 10).dataSync()[0], 10 * (tf.norm(w).dataSync()[0] - 1) ** 2, 1e-4);
   const v = tf.variable(tf.tensor1d([-1, 0.005, 2]));
   clipWeights([v], 0.01);
-  assert.deepEqual(Array.from(v.dataSync()).map((x) => Math.round(x * 1000) / 1000), [-0.01, 0.005, 0.01]);
+  assert.deepEqual(
+    Array.from(v.dataSync()).map((x) => Math.round(x * 1000) / 1000),
+    [-0.01, 0.005, 0.01],
+  );
 });
 
 test('Inception Score: C for confident, balanced predictions, 1 for a collapsed generator', () => {
@@ -96,7 +111,12 @@ test('classifier outputs give probabilities and penultimate features per image',
   assert.equal(out.probs.length, 50);
   assert.equal(out.dim, 32);
   assert.equal(out.features.length, 5 * 32);
-  for (let i = 0; i < 5; i++) close(out.probs.slice(i * 10, i * 10 + 10).reduce((s, x) => s + x, 0), 1, 1e-5);
+  for (let i = 0; i < 5; i++)
+    close(
+      out.probs.slice(i * 10, i * 10 + 10).reduce((s, x) => s + x, 0),
+      1,
+      1e-5,
+    );
 });
 
 test('transfer loss is α × the mean over positions of squared differences of per-sample L2-normalised images (Eq 5) or attention maps (Eq 3–4), averaged over the two layers', async () => {
@@ -111,7 +131,11 @@ test('transfer loss is α × the mean over positions of squared differences of p
   close(transferLoss(source, target, 'input-side', 1000).dataSync()[0], (1000 * (1 + layer2)) / 2, 1e-3);
   close(transferLoss(source, target, 'output-side', 1000).dataSync()[0], (1000 * (layer2 + 0)) / 2, 1e-3);
   // the first feature map (right after z) is never compared
-  close(transferLoss(source, { ...target, features: [map([9, 0]), ...target.features.slice(1)] }, 'input-side', 1000).dataSync()[0], (1000 * (1 + layer2)) / 2, 1e-3);
+  close(
+    transferLoss(source, { ...target, features: [map([9, 0]), ...target.features.slice(1)] }, 'input-side', 1000).dataSync()[0],
+    (1000 * (1 + layer2)) / 2,
+    1e-3,
+  );
   // a 32×32 generator has two up-sampling maps: input side compares the first, output side the second
   const two = (o: typeof source) => ({ images: o.images, features: o.features.slice(0, 3) });
   close(transferLoss(two(source), two(target), 'input-side', 1000).dataSync()[0], 1000 * 1, 1e-3);
@@ -121,10 +145,22 @@ test('transfer loss is α × the mean over positions of squared differences of p
 test('co-training: D loss is Eq 1; a transfer edge gives its source no gradient; a tiny MAD-GAN + transfer run trains without tensor growth', async () => {
   const { discriminatorCoLoss, transferLoss, trainCoGan, createCoGan, parseCoGanSpec } = await import('../../src/gan');
   const { crossEntropy } = await import('../../src/losses');
-  const real = tf.tensor2d([[0.1, 0.2, 2], [1, 0, 0]]);
-  const f1 = tf.tensor2d([[2, 0, 0], [0.5, 0.5, 0.5]]);
-  const f2 = tf.tensor2d([[0, 1, 0], [0, 3, 1]]);
-  const want = tf.mean(crossEntropy(tf.tensor1d([2, 2], 'int32'), real)).dataSync()[0] + tf.mean(crossEntropy(tf.tensor1d([0, 0], 'int32'), f1)).dataSync()[0] + tf.mean(crossEntropy(tf.tensor1d([1, 1], 'int32'), f2)).dataSync()[0];
+  const real = tf.tensor2d([
+    [0.1, 0.2, 2],
+    [1, 0, 0],
+  ]);
+  const f1 = tf.tensor2d([
+    [2, 0, 0],
+    [0.5, 0.5, 0.5],
+  ]);
+  const f2 = tf.tensor2d([
+    [0, 1, 0],
+    [0, 3, 1],
+  ]);
+  const want =
+    tf.mean(crossEntropy(tf.tensor1d([2, 2], 'int32'), real)).dataSync()[0] +
+    tf.mean(crossEntropy(tf.tensor1d([0, 0], 'int32'), f1)).dataSync()[0] +
+    tf.mean(crossEntropy(tf.tensor1d([1, 1], 'int32'), f2)).dataSync()[0];
   close(discriminatorCoLoss(real, [f1, f2]).dataSync()[0], want);
   const spec = { generators: 2, edges: [{ source: 1, target: 2, kind: 'output-side' as const, gate: { name: 'through' as const } }] };
   const gans = createCoGan(spec, { imageSize: 28, channels: 1, baseWidth: 8, zDim: 8 });
@@ -133,20 +169,37 @@ test('co-training: D loss is Eq 1; a transfer edge gives its source no gradient;
     gans.generators.forEach((g) => g.apply(z, false));
   });
   for (const kind of ['images', 'input-side', 'output-side'] as const) {
-    const { grads } = tf.variableGrads(() => tf.mean(transferLoss(gans.generators[0].apply(z, true), gans.generators[1].apply(z, true), kind, 1000)) as tf.Scalar, [...gans.generators[0].params.variables(), ...gans.generators[1].params.variables()]);
-    for (const v of gans.generators[0].params.variables()) assert.ok(!grads[v.name] || tf.max(tf.abs(grads[v.name])).dataSync()[0] === 0, `${kind}: source ${v.name} got gradient`);
-    assert.ok(gans.generators[1].params.variables().some((v) => grads[v.name] && tf.max(tf.abs(grads[v.name])).dataSync()[0] > 0), `${kind}: target gets gradient`);
+    const { grads } = tf.variableGrads(
+      () => tf.mean(transferLoss(gans.generators[0].apply(z, true), gans.generators[1].apply(z, true), kind, 1000)) as tf.Scalar,
+      [...gans.generators[0].params.variables(), ...gans.generators[1].params.variables()],
+    );
+    for (const v of gans.generators[0].params.variables())
+      assert.ok(!grads[v.name] || tf.max(tf.abs(grads[v.name])).dataSync()[0] === 0, `${kind}: source ${v.name} got gradient`);
+    assert.ok(
+      gans.generators[1].params.variables().some((v) => grads[v.name] && tf.max(tf.abs(grads[v.name])).dataSync()[0] > 0),
+      `${kind}: target gets gradient`,
+    );
   }
-  assert.throws(() => parseCoGanSpec({ generators: 2, edges: [{ source: 1, target: 3, kind: 'images', gate: { name: 'through' } }] }), /edge 0 \(1→3, images\): generator 3 does not exist/);
+  assert.throws(
+    () => parseCoGanSpec({ generators: 2, edges: [{ source: 1, target: 3, kind: 'images', gate: { name: 'through' } }] }),
+    /edge 0 \(1→3, images\): generator 3 does not exist/,
+  );
   const { toyData } = await import('../helpers/toy_data');
   const data = { ...toyData(64, 1) };
   const images = new Uint8Array(64 * 28 * 28);
-  for (let i = 0; i < 64; i++) for (let p = 0; p < 28 * 28; p++) images[i * 784 + p] = data.images[i * 64 + (Math.floor(Math.floor(p / 28) / 3.5) * 8 + Math.floor((p % 28) / 3.5))];
+  for (let i = 0; i < 64; i++)
+    for (let p = 0; p < 28 * 28; p++) images[i * 784 + p] = data.images[i * 64 + (Math.floor(Math.floor(p / 28) / 3.5) * 8 + Math.floor((p % 28) / 3.5))];
   const ds = { ...data, images, shape: [28, 28, 1] as [number, number, number] };
   let tensors = -1;
   const checkpoints: number[] = [];
   const result = await trainCoGan(spec, ds, {
-    imageSize: 28, channels: 1, baseWidth: 8, zDim: 8, steps: 4, batchSize: 8, every: 2,
+    imageSize: 28,
+    channels: 1,
+    baseWidth: 8,
+    zDim: 8,
+    steps: 4,
+    batchSize: 8,
+    every: 2,
     onCheckpoint: (step) => {
       checkpoints.push(step);
       if (tensors < 0) tensors = tf.memory().numTensors;

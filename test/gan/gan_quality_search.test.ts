@@ -42,13 +42,21 @@ test('metric classifier on real Fashion-MNIST: a real split scores like the refe
     const otherReal = toTensor(testSet, range(1000, 1000));
     const real = scorer.score(otherReal);
     // another real split: the IS a perfect generator would get, and a tiny FID
-    assert.ok(Math.abs(real.inceptionScore - scorer.realInceptionScore) < 0.1 * scorer.realInceptionScore, `${real.inceptionScore} vs ${scorer.realInceptionScore}`);
+    assert.ok(
+      Math.abs(real.inceptionScore - scorer.realInceptionScore) < 0.1 * scorer.realInceptionScore,
+      `${real.inceptionScore} vs ${scorer.realInceptionScore}`,
+    );
     assert.ok(scorer.realInceptionScore > 3, `real IS ${scorer.realInceptionScore}`);
     assert.ok(real.fid < 0.3, `real FID ${real.fid}`);
     // a collapsed generator: one image with a little noise; and pure noise
-    const collapsed = tf.tidy(() => tf.add(tf.tile(tf.slice(otherReal, [0, 0, 0, 0], [1, -1, -1, -1]), [1000, 1, 1, 1]), tf.randomNormal([1000, 28, 28, 1], 0, 0.05, 'float32', 1))) as tf.Tensor4D;
+    const collapsed = tf.tidy(() =>
+      tf.add(tf.tile(tf.slice(otherReal, [0, 0, 0, 0], [1, -1, -1, -1]), [1000, 1, 1, 1]), tf.randomNormal([1000, 28, 28, 1], 0, 0.05, 'float32', 1)),
+    ) as tf.Tensor4D;
     const noise = tf.randomUniform([1000, 28, 28, 1], -1, 1, 'float32', 2) as tf.Tensor4D;
-    for (const [name, images] of [['collapsed', collapsed], ['noise', noise]] as const) {
+    for (const [name, images] of [
+      ['collapsed', collapsed],
+      ['noise', noise],
+    ] as const) {
       const s = scorer.score(images);
       assert.ok(s.inceptionScore < 1.5, `${name} IS ${s.inceptionScore}`);
       assert.ok(s.fid > 20 * real.fid && s.fid > 3, `${name} FID ${s.fid} vs real ${real.fid}`);
@@ -76,7 +84,14 @@ test('a feature network (e.g. Inception) in TensorFlow.js layers format loads fr
   await net.save(
     tf.io.withSaveHandler(async (artifacts) => {
       fs.writeFileSync(path.join(dir, 'weights.bin'), Buffer.from(artifacts.weightData as ArrayBuffer));
-      fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ format: 'layers-model', modelTopology: artifacts.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }] }));
+      fs.writeFileSync(
+        path.join(dir, 'model.json'),
+        JSON.stringify({
+          format: 'layers-model',
+          modelTopology: artifacts.modelTopology,
+          weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
+        }),
+      );
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),
   );
@@ -106,14 +121,23 @@ test('GAN gate space: size formula, seeded sampling, errors name the field; stud
   assert.deepEqual(asGraphSpec(graph), graph);
   assert.throws(() => asCoGanSpec(graph), /classifier graph of 1 model node\(s\)/);
   assert.match(describeCoGan(a), /G1: adversarial · through/);
-  const dot = coGanToDot({ generators: 2, edges: [{ source: 1, target: 2, kind: 'images', gate: { name: 'linear' } }, { source: 2, target: 1, kind: 'images', gate: { name: 'cutoff' } }] });
+  const dot = coGanToDot({
+    generators: 2,
+    edges: [
+      { source: 1, target: 2, kind: 'images', gate: { name: 'linear' } },
+      { source: 2, target: 1, kind: 'images', gate: { name: 'cutoff' } },
+    ],
+  });
   assert.match(dot, /G1 -> G2 \[label="images · linear"/);
   assert.doesNotMatch(dot, /G2 -> G1/);
   assert.throws(() => parseGanSpace({ kind: 'gan', generators: 2, gates: ['through'], transfers: ['pixels'] }), /transfers\.0/);
   const base = { dataset: 'fashion-mnist', trials: 2, validationSize: 100, epochs: 2, batchSize: 8 };
   assert.throws(() => parseStudyConfig({ ...base, space, gan: { stepsPerEpoch: 2 } }), /metric: a GAN space is scored by "best-is"/);
   assert.throws(() => parseStudyConfig({ ...base, space, metric: 'best-is' }), /gan: a GAN space needs GAN settings/);
-  assert.throws(() => parseStudyConfig({ ...base, space: { nodes: [{ role: 'target', models: ['cnn8'] }], gates: ['through'] }, metric: 'best-is' }), /"best-is" needs a GAN space/);
+  assert.throws(
+    () => parseStudyConfig({ ...base, space: { nodes: [{ role: 'target', models: ['cnn8'] }], gates: ['through'] }, metric: 'best-is' }),
+    /"best-is" needs a GAN space/,
+  );
 });
 
 test('GAN gate search: a worker co-trains sampled generators, records IS and FID per generator each epoch, and ASHA prunes on the best IS', async () => {
@@ -124,14 +148,27 @@ test('GAN gate search: a worker co-trains sampled generators, records IS and FID
   try {
     await createOrResumeStudy(storage, 'gan', {
       space: { kind: 'gan', generators: 2, gates: ['through', 'cutoff', 'linear'], transfers: ['images', 'output-side'] },
-      dataset: 'fashion-mnist', trials: 4, trainSize: 400, validationSize: 200, epochs: 2, batchSize: 16, metric: 'best-is',
+      dataset: 'fashion-mnist',
+      trials: 4,
+      trainSize: 400,
+      validationSize: 200,
+      epochs: 2,
+      batchSize: 16,
+      metric: 'best-is',
       gan: { zDim: 16, baseWidth: 8, stepsPerEpoch: 3, samples: 100, metricModel: 'cnn8', metricEpochs: 1 },
       pruner: { kind: 'asha', minResource: 1, reductionFactor: 2 },
     });
     assert.equal(await runWorker(storage, 'gan'), 4);
     const data = await readStudy(storage, 'gan');
-    assert.equal(data.trials.filter((t) => t.status === 'completed').length + data.trials.filter((t) => t.status === 'pruned').length, 4, data.trials.map((t) => t.error).join('; '));
-    assert.ok(data.trials.some((t) => t.status === 'pruned'), 'ASHA stopped at least one trial after epoch 1');
+    assert.equal(
+      data.trials.filter((t) => t.status === 'completed').length + data.trials.filter((t) => t.status === 'pruned').length,
+      4,
+      data.trials.map((t) => t.error).join('; '),
+    );
+    assert.ok(
+      data.trials.some((t) => t.status === 'pruned'),
+      'ASHA stopped at least one trial after epoch 1',
+    );
     for (const t of data.trials) {
       const spec = asCoGanSpec(t.spec);
       assert.ok(spec.generators === 2 && spec.edges.length === 2);
@@ -141,8 +178,14 @@ test('GAN gate search: a worker co-trains sampled generators, records IS and FID
         assert.deepEqual(Object.keys(r.metrics).sort(), ['dLoss', 'fid', 'gLoss', 'is']);
         assert.equal(r.metrics.is.length, 2);
         assert.equal(r.value, Math.max(...r.metrics.is));
-        assert.ok(r.metrics.is.every((is) => is >= 1 && is <= 10), `IS ${r.metrics.is}`);
-        assert.ok(r.metrics.fid.every((fid) => Number.isFinite(fid) && fid > 0), `FID ${r.metrics.fid}`);
+        assert.ok(
+          r.metrics.is.every((is) => is >= 1 && is <= 10),
+          `IS ${r.metrics.is}`,
+        );
+        assert.ok(
+          r.metrics.fid.every((fid) => Number.isFinite(fid) && fid > 0),
+          `FID ${r.metrics.fid}`,
+        );
         assert.equal(r.metrics.dLoss.length, 1);
         assert.equal(r.metrics.gLoss.length, 2);
       }

@@ -28,10 +28,16 @@ function bars(n: number, classes = 4): ImageDataset {
 
 test('leakyRelu02 equals LeakyReLU(0.2) and has a second derivative (WGAN-GP)', () => {
   const x = tf.tensor4d([-2, -0.5, 0.3, 4], [1, 2, 2, 1]);
-  assert.deepEqual(Array.from(leakyRelu02(x).dataSync()).map((v) => +v.toFixed(6)), Array.from(tf.leakyRelu(x, 0.2).dataSync()).map((v) => +v.toFixed(6)));
+  assert.deepEqual(
+    Array.from(leakyRelu02(x).dataSync()).map((v) => +v.toFixed(6)),
+    Array.from(tf.leakyRelu(x, 0.2).dataSync()).map((v) => +v.toFixed(6)),
+  );
   const second = tf.grad((y: tf.Tensor) => tf.sum(tf.grad((z: tf.Tensor) => tf.sum(tf.square(leakyRelu02(z as tf.Tensor4D))))(y)))(x);
   // d²/dx² of leaky(x)² = 2·slope²: 2 for x > 0, 0.08 for x < 0
-  assert.deepEqual(Array.from(second.dataSync()).map((v) => +v.toFixed(4)), [0.08, 0.08, 2, 2]);
+  assert.deepEqual(
+    Array.from(second.dataSync()).map((v) => +v.toFixed(4)),
+    [0.08, 0.08, 2, 2],
+  );
 });
 
 test('conditional DCGAN: the label changes the image for the same z; a conditional net without labels is an error', () => {
@@ -57,10 +63,25 @@ test('trainGan: every objective trains a few steps with finite losses; WGAN keep
   const data = bars(32);
   for (const objective of ganObjectives) {
     const seen: number[] = [];
-    const r = await trainGan(data, { imageSize: 28, channels: 1, objective, norm: objective === 'wgan-gp' ? 'spectral' : 'batch', conditional: true, zDim: 8, baseWidth: 8, steps: 3, batchSize: 8, snapshots: [1, 3], onSnapshot: (s) => void seen.push(s) });
+    const r = await trainGan(data, {
+      imageSize: 28,
+      channels: 1,
+      objective,
+      norm: objective === 'wgan-gp' ? 'spectral' : 'batch',
+      conditional: true,
+      zDim: 8,
+      baseWidth: 8,
+      steps: 3,
+      batchSize: 8,
+      snapshots: [1, 3],
+      onSnapshot: (s) => void seen.push(s),
+    });
     assert.equal(r.status, 'completed', objective);
     assert.deepEqual(seen, [1, 3]);
-    assert.ok(r.history.every((h) => Number.isFinite(h.dLoss) && Number.isFinite(h.gLoss)), `${objective}: ${JSON.stringify(r.history)}`);
+    assert.ok(
+      r.history.every((h) => Number.isFinite(h.dLoss) && Number.isFinite(h.gLoss)),
+      `${objective}: ${JSON.stringify(r.history)}`,
+    );
     if (objective === 'wgan') for (const v of r.discriminator.params.variables()) assert.ok(tf.max(tf.abs(v)).dataSync()[0] <= 0.01 + 1e-7, v.name);
   }
 });

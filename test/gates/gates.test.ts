@@ -39,7 +39,11 @@ test('sine identities: through, cutoff and linear are special cases', () => {
 
 test('correct and threshold gates use the source output', () => {
   const a = tf.tensor1d([1, 2, 3]);
-  const probs = tf.tensor2d([[0.96, 0.04], [0.3, 0.7], [0.5, 0.5]]);
+  const probs = tf.tensor2d([
+    [0.96, 0.04],
+    [0.3, 0.7],
+    [0.5, 0.5],
+  ]);
   const labels = tf.tensor1d([0, 0, 1], 'int32');
   close(values(applyGate({ name: 'correct' }, a, { step: 0, totalSteps: 1, sourceProbs: probs, labels })), [1, 0, 0]);
   close(values(applyGate({ name: 'threshold', tau: 0.95 }, a, { step: 0, totalSteps: 1, sourceProbs: probs })), [1, 0, 0]);
@@ -48,7 +52,11 @@ test('correct and threshold gates use the source output', () => {
 });
 
 test('gate option problems are reported', () => {
-  const bad: GateSpec[] = [{ name: 'sine', f: 1.5, phi: 0 }, { name: 'sine', f: 0.5, phi: 5 }, { name: 'threshold', tau: 1.2 }];
+  const bad: GateSpec[] = [
+    { name: 'sine', f: 1.5, phi: 0 },
+    { name: 'sine', f: 0.5, phi: 5 },
+    { name: 'threshold', tau: 1.2 },
+  ];
   assert.match(gateProblems(bad[0]).join(), /frequency f must be in \[0, 1\], got 1.5/);
   assert.match(gateProblems(bad[1]).join(), /phase φ/);
   assert.match(gateProblems(bad[2]).join(), /τ must be in/);
@@ -62,11 +70,24 @@ test('cosine-ramp: ½(1 − cos πk/k_end), 0 → 1 smoothly, end to end from on
   const { parseSearchSpace, sampleGraph } = await import('../../src/search/space');
   const { Rng } = await import('../../src/data/random');
   // hand values: k/k_end = 0, 1/4, 1/2, 1 → 0, (1 − √2/2)/2 = 0.1464…, 0.5, 1
-  close([0, 25, 50, 100].map((k) => gateFactor({ name: 'cosine-ramp' }, k, 100)!), [0, (1 - Math.SQRT1_2) / 2, 0.5, 1], 1e-12);
+  close(
+    [0, 25, 50, 100].map((k) => gateFactor({ name: 'cosine-ramp' }, k, 100)!),
+    [0, (1 - Math.SQRT1_2) / 2, 0.5, 1],
+    1e-12,
+  );
   close(values(applyGate({ name: 'cosine-ramp' }, tf.tensor1d([2, 4]), { step: 50, totalSteps: 100 })), [1, 2]);
   // the schema, the sampler, the summaries and the diagram know it without being told
   assert.ok(gateNames.includes('cosine-ramp'));
-  const spec = parseGraphSpec({ numClasses: 2, inputShape: [4, 4, 1], nodes: [{ model: 'cnn4', role: 'target' }, { model: 'cnn4' }], edges: [{ source: 0, target: 1 }, { source: 2, target: 1, gate: { name: 'cosine-ramp' } }, { source: 0, target: 2 }] });
+  const spec = parseGraphSpec({
+    numClasses: 2,
+    inputShape: [4, 4, 1],
+    nodes: [{ model: 'cnn4', role: 'target' }, { model: 'cnn4' }],
+    edges: [
+      { source: 0, target: 1 },
+      { source: 2, target: 1, gate: { name: 'cosine-ramp' } },
+      { source: 0, target: 2 },
+    ],
+  });
   assert.equal(describeGate(spec.edges[1].gate), 'cosine-ramp');
   assert.match(graphToDot(spec), new RegExp(`n2 -> n1 \\[label="kl · cosine-ramp", color="${gateColour({ name: 'cosine-ramp' })}"`));
   assert.deepEqual(sampleGate(new Rng(1), ['cosine-ramp']), { name: 'cosine-ramp' });
@@ -77,12 +98,25 @@ test('cosine-ramp: ½(1 − cos πk/k_end), 0 → 1 smoothly, end to end from on
 test('old id spellings still load, rewritten, with one deprecation line each', async () => {
   const { upgradeIds, deprecationMessage } = await import('../../src/schema/ids');
   const heard: string[] = [];
-  const spec = upgradeIds({ nodes: [{ model: 'abn_resnet20' }, { model: 'wrn28_2' }], edges: [{ gate: { name: 'negativeLinear' }, loss: 'kl' }], note: 'negativeLinear' }, (old) => heard.push(old));
-  assert.deepEqual(spec, { nodes: [{ model: 'abn-resnet20' }, { model: 'wrn28-2' }], edges: [{ gate: { name: 'negative-linear' }, loss: 'kl' }], note: 'negativeLinear' });
+  const spec = upgradeIds(
+    { nodes: [{ model: 'abn_resnet20' }, { model: 'wrn28_2' }], edges: [{ gate: { name: 'negativeLinear' }, loss: 'kl' }], note: 'negativeLinear' },
+    (old) => heard.push(old),
+  );
+  assert.deepEqual(spec, {
+    nodes: [{ model: 'abn-resnet20' }, { model: 'wrn28-2' }],
+    edges: [{ gate: { name: 'negative-linear' }, loss: 'kl' }],
+    note: 'negativeLinear',
+  });
   assert.deepEqual(heard, ['abn_resnet20', 'wrn28_2', 'negativeLinear']);
-  assert.equal(deprecationMessage('negativeLinear'), '[ktg] "negativeLinear" is deprecated: write "negative-linear" (ids are kebab-case; the old spelling is accepted until ktg 0.3)');
+  assert.equal(
+    deprecationMessage('negativeLinear'),
+    '[ktg] "negativeLinear" is deprecated: write "negative-linear" (ids are kebab-case; the old spelling is accepted until ktg 0.3)',
+  );
   const { parseSearchSpace } = await import('../../src/search/space');
-  assert.deepEqual(parseSearchSpace({ nodes: [{ role: 'target', models: ['wrn16_2'] }], gates: ['negativeLinear', 'through'] }).gates, ['negative-linear', 'through']);
+  assert.deepEqual(parseSearchSpace({ nodes: [{ role: 'target', models: ['wrn16_2'] }], gates: ['negativeLinear', 'through'] }).gates, [
+    'negative-linear',
+    'through',
+  ]);
   const { parseGanSpace } = await import('../../src/gan/space');
   assert.deepEqual(parseGanSpace({ kind: 'gan', generators: 2, gates: ['negativeLinear'] }).gates, ['negative-linear']);
 });
@@ -90,14 +124,26 @@ test('old id spellings still load, rewritten, with one deprecation line each', a
 test('behaviour read from registry flags, not from ids: blocking, label-dependent, continuous, defaults, copying and label losses', async () => {
   const { gateNames, gateBlocks, gateDefinition, isContinuousGate, DEFAULT_TAU } = await import('../../src/gates');
   const { lossNames, copiesSource, labelLosses } = await import('../../src/losses/registry');
-  assert.deepEqual(gateNames.filter((g) => gateBlocks({ name: g })), ['cutoff']);
-  assert.deepEqual(gateNames.filter((g) => gateDefinition(g).needsLabels), ['correct']);
+  assert.deepEqual(
+    gateNames.filter((g) => gateBlocks({ name: g })),
+    ['cutoff'],
+  );
+  assert.deepEqual(
+    gateNames.filter((g) => gateDefinition(g).needsLabels),
+    ['correct'],
+  );
   assert.deepEqual(gateNames.filter(isContinuousGate), ['sine']);
-  assert.deepEqual(gateNames.filter((g) => gateDefinition(g).defaults?.tau !== undefined), ['threshold']);
+  assert.deepEqual(
+    gateNames.filter((g) => gateDefinition(g).defaults?.tau !== undefined),
+    ['threshold'],
+  );
   assert.equal(DEFAULT_TAU, 0.95);
   assert.deepEqual(lossNames.filter(copiesSource), ['ema']);
   assert.deepEqual(labelLosses, ['kl', 'ce']);
   // a threshold gate without τ weights by the registry's default: confidences 0.96 and 0.94 against τ = 0.95
-  const probs = tf.tensor2d([[0.96, 0.04], [0.94, 0.06]]);
+  const probs = tf.tensor2d([
+    [0.96, 0.04],
+    [0.94, 0.06],
+  ]);
   close(values(applyGate({ name: 'threshold' }, tf.tensor1d([1, 1]), { step: 0, totalSteps: 1, sourceProbs: probs })), [1, 0]);
 });

@@ -40,7 +40,10 @@ test('invalid specs name the offending node or edge', () => {
   }
   assert.throws(() => parseGraphSpec({ ...base, nodes: [], edges: [] }), /nodes/);
   assert.throws(() => parseGraphSpec({ ...base, nodes: [{ model: 'cnn8' }], edges: [] }), /exactly one node must have role "target"/);
-  assert.throws(() => parseGraphSpec({ ...base, nodes: [{ model: 'cnn8', role: 'target' }], edges: [{ source: 0, target: 1, gate: { name: 'teleport' } }] }), /edges\.0\.gate\.name/);
+  assert.throws(
+    () => parseGraphSpec({ ...base, nodes: [{ model: 'cnn8', role: 'target' }], edges: [{ source: 0, target: 1, gate: { name: 'teleport' } }] }),
+    /edges\.0\.gate\.name/,
+  );
 });
 
 test('specs round-trip through JSON, render to DOT and summarise', () => {
@@ -112,7 +115,11 @@ test('DML with two identical-seed nodes stays symmetric, and training leaks no t
 
 test('a diverging run stops with status "diverged"', async () => {
   const spec = dmlGraph({ ...base, models: ['cnn8'] });
-  const result = await trainGraph(spec, { train: toyData(32, 1), test: toyData(10, 2) }, { epochs: 2, batchSize: 16, learningRate: 1e30, schedule: 'constant' });
+  const result = await trainGraph(
+    spec,
+    { train: toyData(32, 1), test: toyData(10, 2) },
+    { epochs: 2, batchSize: 16, learningRate: 1e30, schedule: 'constant' },
+  );
   assert.equal(result.status, 'diverged');
   assert.match(result.error ?? '', /edge \d+ \(\d→\d, \w+\): loss (NaN|Infinity|-Infinity) is not finite at epoch \d+, step \d+/);
 });

@@ -12,7 +12,13 @@ export function toyData(n: number, seed: number): ImageDataset {
     for (let p = 0; p < 64; p++) images[i * 64 + p] = Math.floor(rng.next() * 60);
     const y = Math.floor(k / 5) * 4 + 1;
     const x = (k % 5) + 1;
-    for (const [dy, dx] of [[0, 0], [0, 1], [1, 0], [1, 1]]) images[i * 64 + (y + dy) * 8 + x + dx] = 255;
+    for (const [dy, dx] of [
+      [0, 0],
+      [0, 1],
+      [1, 0],
+      [1, 1],
+    ])
+      images[i * 64 + (y + dy) * 8 + x + dx] = 255;
   }
   return { name: `toy${seed}`, images, labels, shape: [8, 8, 1], classes: Array.from({ length: 10 }, (_, i) => `c${i}`) };
 }

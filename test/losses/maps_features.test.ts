@@ -18,7 +18,10 @@ test('map pull (Eq 4.8) is the MSE of L2-normalised maps; map push (Eq 4.9) thei
   const S = tf.tensor3d(s, [1, 2, 2]);
   const T = tf.tensor3d(t, [1, 2, 2]);
   close(normalizedMapMse(S, T).dataSync()[0], mse);
-  close(mapCosineSimilarity(S, T).dataSync()[0], ns.reduce((acc, x, i) => acc + x * nt[i], 0));
+  close(
+    mapCosineSimilarity(S, T).dataSync()[0],
+    ns.reduce((acc, x, i) => acc + x * nt[i], 0),
+  );
   // scale-invariant, zero for proportional maps
   close(normalizedMapMse(S, tf.mul(S, 7) as tf.Tensor3D).dataSync()[0], 0);
   // Σ_c F² attention
@@ -26,22 +29,37 @@ test('map pull (Eq 4.8) is the MSE of L2-normalised maps; map push (Eq 4.9) thei
 });
 
 test('windows around the source argmax: centred, shifted inside at the border, whole map when too big', () => {
-  const map = tf.tensor3d([
-    [0, 0, 0, 0, 0],
-    [0, 0, 0, 0, 0],
-    [0, 0, 9, 0, 0],
-    [0, 0, 0, 0, 0],
-    [0, 0, 0, 0, 0],
-    // second sample: argmax in the corner
-    [8, 0, 0, 0, 0],
-    [0, 0, 0, 0, 0],
-    [0, 0, 0, 0, 0],
-    [0, 0, 0, 0, 0],
-    [0, 0, 0, 0, 0],
-  ].flat(), [2, 5, 5]);
+  const map = tf.tensor3d(
+    [
+      [0, 0, 0, 0, 0],
+      [0, 0, 0, 0, 0],
+      [0, 0, 9, 0, 0],
+      [0, 0, 0, 0, 0],
+      [0, 0, 0, 0, 0],
+      // second sample: argmax in the corner
+      [8, 0, 0, 0, 0],
+      [0, 0, 0, 0, 0],
+      [0, 0, 0, 0, 0],
+      [0, 0, 0, 0, 0],
+      [0, 0, 0, 0, 0],
+    ].flat(),
+    [2, 5, 5],
+  );
   const m = argmaxWindowMask(map, 3).arraySync();
-  assert.deepEqual(m[0], [[0, 0, 0, 0, 0], [0, 1, 1, 1, 0], [0, 1, 1, 1, 0], [0, 1, 1, 1, 0], [0, 0, 0, 0, 0]]);
-  assert.deepEqual(m[1], [[1, 1, 1, 0, 0], [1, 1, 1, 0, 0], [1, 1, 1, 0, 0], [0, 0, 0, 0, 0], [0, 0, 0, 0, 0]]);
+  assert.deepEqual(m[0], [
+    [0, 0, 0, 0, 0],
+    [0, 1, 1, 1, 0],
+    [0, 1, 1, 1, 0],
+    [0, 1, 1, 1, 0],
+    [0, 0, 0, 0, 0],
+  ]);
+  assert.deepEqual(m[1], [
+    [1, 1, 1, 0, 0],
+    [1, 1, 1, 0, 0],
+    [1, 1, 1, 0, 0],
+    [0, 0, 0, 0, 0],
+    [0, 0, 0, 0, 0],
+  ]);
   assert.equal(tf.sum(argmaxWindowMask(map, 11)).dataSync()[0], 50);
   // cropped loss = mean over sizes of the loss on each window; only cells inside the window count
   const target = tf.randomUniform([2, 5, 5], 0, 1, 'float32', 3) as tf.Tensor3D;
@@ -49,7 +67,10 @@ test('windows around the source argmax: centred, shifted inside at the border, w
   const expected = tf.div(tf.add(normalizedMapMse(source, target, argmaxWindowMask(source, 3)), normalizedMapMse(source, target)), 2);
   const got = croppedMapLoss(source, target, [3, 5], 'pull');
   Array.from(got.dataSync()).forEach((v, i) => close(v, expected.dataSync()[i]));
-  const outside = tf.tensor3d(Array.from(target.dataSync()).map((v, i) => (Math.floor((i % 25) / 5) === 0 && i < 25 ? v + 5 : v)), [2, 5, 5]);
+  const outside = tf.tensor3d(
+    Array.from(target.dataSync()).map((v, i) => (Math.floor((i % 25) / 5) === 0 && i < 25 ? v + 5 : v)),
+    [2, 5, 5],
+  );
   close(croppedMapLoss(source, outside, [3], 'push').dataSync()[0], croppedMapLoss(source, target, [3], 'push').dataSync()[0]);
 });
 
@@ -71,7 +92,10 @@ test('FitNets hint: a 1×1 regressor maps student channels to the teacher hint; 
   const teacher = tf.randomNormal([4, 2, 2, 5], 0, 1, 'float32', 2) as tf.Tensor4D;
   const regressor = new ParamStore(0, 'hint/');
   const first = tf.mean(hintLoss(teacher, student, regressor)).dataSync()[0];
-  assert.deepEqual(regressor.variables().map((v) => v.shape), [[1, 1, 3, 5], [5]]);
+  assert.deepEqual(
+    regressor.variables().map((v) => v.shape),
+    [[1, 1, 3, 5], [5]],
+  );
   const opt = tf.train.adam(0.05);
   for (let i = 0; i < 50; i++) opt.minimize(() => tf.mean(hintLoss(teacher, student, regressor)) as tf.Scalar, false, regressor.variables());
   const last = tf.mean(hintLoss(teacher, student, regressor)).dataSync()[0];

@@ -51,7 +51,13 @@ test('frozen pretrained teachers are cached on disk by training-set content and 
     assert.equal(fs.readdirSync(dir).filter((f) => f.endsWith('.ckpt')).length, 1);
     assert.deepEqual(second.history[0].accuracy, first.history[0].accuracy, 'same teacher, same student run');
     // another subset gets its own teacher
-    const other = { train: subset(all.train, Int32Array.from({ length: 256 }, (_, i) => i + 256)), test: data.test };
+    const other = {
+      train: subset(
+        all.train,
+        Int32Array.from({ length: 256 }, (_, i) => i + 256),
+      ),
+      test: data.test,
+    };
     assert.notEqual(fingerprint(other.train), fingerprint(data.train));
     disposeModels(await trainGraph(spec, other, options));
     assert.equal(fs.readdirSync(dir).filter((f) => f.endsWith('.ckpt')).length, 2);
@@ -76,5 +82,8 @@ test('trainGraph writes checkpoints of its learning nodes, and refuses data that
   const x = tf.zeros([1, ...shape]) as tf.Tensor4D;
   assert.deepEqual(Array.from(restored.apply(x, false).logits.dataSync()), Array.from(result.models[0].apply(x, false).logits.dataSync()));
   await assert.rejects(trainGraph({ ...spec, numClasses: 100 }, data, { epochs: 1, batchSize: 64 }), /the graph has 100 classes but the train set .* has 10/);
-  await assert.rejects(trainGraph({ ...spec, inputShape: [32, 32, 3] }, data, { epochs: 1, batchSize: 64 }), /expects 32×32×3 inputs but the train set .* has 28×28×1/);
+  await assert.rejects(
+    trainGraph({ ...spec, inputShape: [32, 32, 3] }, data, { epochs: 1, batchSize: 64 }),
+    /expects 32×32×3 inputs but the train set .* has 28×28×1/,
+  );
 });

@@ -9,7 +9,12 @@ before(async () => {
 });
 
 // the usual counts of He et al.'s CIFAR ResNets (10 classes): 0.27 M, 0.46 M, 0.85 M, 1.7 M
-for (const [depth, millions] of [[20, 0.27], [32, 0.46], [56, 0.85], [110, 1.7]] as const) {
+for (const [depth, millions] of [
+  [20, 0.27],
+  [32, 0.46],
+  [56, 0.85],
+  [110, 1.7],
+] as const) {
   test(`ResNet-${depth} has ≈ ${millions} M parameters`, () => {
     const model = build(new CifarResNet({ depth, numClasses: 10, seed: 0 }));
     const m = numParams(model) / 1e6;
@@ -30,7 +35,14 @@ test('WRN-28-2 has ≈ 1.47 M parameters (Zagoruyko & Komodakis) and returns 3 f
   assert.ok(Math.abs(m - 1.467) < 0.01, `WRN-28-2: ${m.toFixed(4)} M`);
   const out = model.apply(tf.zeros([2, 32, 32, 3]) as import('@tensorflow/tfjs-core').Tensor4D, false);
   assert.deepEqual(out.logits.shape, [2, 10]);
-  assert.deepEqual(out.features.map((f) => f.shape), [[2, 32, 32, 32], [2, 16, 16, 64], [2, 8, 8, 128]]);
+  assert.deepEqual(
+    out.features.map((f) => f.shape),
+    [
+      [2, 32, 32, 32],
+      [2, 16, 16, 64],
+      [2, 8, 8, 128],
+    ],
+  );
   model.params.dispose();
 });
 
@@ -53,7 +65,7 @@ test('ABN ResNet returns a sigmoid attention map, the attention branch scores, a
   const out = model.apply(tf.randomNormal([2, 32, 32, 3], 0, 1, 'float32', 1) as import('@tensorflow/tfjs-core').Tensor4D, false);
   assert.deepEqual(out.attention!.shape, [2, 16, 16, 1]);
   const m = out.attention!.dataSync();
-  assert.ok(m.every((v) => v >= 0 && v <= 1) && new Set(Array.from(m)).size > 1, "a non-constant map in [0, 1]");
+  assert.ok(m.every((v) => v >= 0 && v <= 1) && new Set(Array.from(m)).size > 1, 'a non-constant map in [0, 1]');
   assert.deepEqual(out.auxLogits!.shape, [2, 10]);
   const labels = tf.tensor1d([3, 7], 'int32');
   const edge = { source: 0, target: 1, loss: 'ce' as const, gate: { name: 'through' as const } };

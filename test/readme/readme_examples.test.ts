@@ -28,7 +28,10 @@ test('every README code block runs in a notebook (lines marked "// illustrative"
       .replace(/from 'ktg'/g, "from '../dist'")
       .trimEnd(),
   );
-  const illustrative = blocks.join('\n').split('\n').filter((l) => /\/\/ illustrative/.test(l));
+  const illustrative = blocks
+    .join('\n')
+    .split('\n')
+    .filter((l) => /\/\/ illustrative/.test(l));
   assert.ok(illustrative.length <= 3, `too many illustrative lines: ${illustrative.length}`);
   const notebook = {
     cells: cells.map((source, i) => ({ cell_type: 'code', id: `readme-${i + 1}`, execution_count: null, metadata: {}, outputs: [], source })),
@@ -46,13 +49,18 @@ test('every README code block runs in a notebook (lines marked "// illustrative"
       timeout: 20 * 60_000,
     });
     assert.equal(res.status, 0, `a README block failed:\n${res.stdout}\n${res.stderr}`);
-    const executed = JSON.parse(fs.readFileSync(file, 'utf8')) as { cells: Array<{ cell_type: string; source: string | string[]; metadata: { ktg?: string }; outputs?: Array<{ output_type: string }> }> };
+    const executed = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+      cells: Array<{ cell_type: string; source: string | string[]; metadata: { ktg?: string }; outputs?: Array<{ output_type: string }> }>;
+    };
     const errors = executed.cells.flatMap((c) => c.outputs ?? []).filter((o) => o.output_type === 'error');
     assert.equal(errors.length, 0);
     // the runner says at the top how the outputs were made (a code cell comes first here, so the banner is cell 0)
     const banner = executed.cells[0];
     assert.equal(banner.metadata.ktg, 'ktg-run');
-    assert.match([banner.source].flat().join(''), /^> \*\*Outputs below:\*\* preset `ci`, backend `(native|wasm|cpu|tensorflow)`.*, wall time \d+ (s|min) for the whole notebook, executed \d{4}-\d{2}-\d{2} on \d+ CPU cores/);
+    assert.match(
+      [banner.source].flat().join(''),
+      /^> \*\*Outputs below:\*\* preset `ci`, backend `(native|wasm|cpu|tensorflow)`.*, wall time \d+ (s|min) for the whole notebook, executed \d{4}-\d{2}-\d{2} on \d+ CPU cores/,
+    );
     assert.equal(executed.cells.filter((c) => c.metadata.ktg === 'ktg-run').length, 1);
   } finally {
     fs.rmSync(file, { force: true });

@@ -24,7 +24,10 @@ const seeds: Record<string, { value: Json; parse: (x: unknown) => unknown }> = {
     value: {
       numClasses: 10,
       inputShape: [8, 8, 1],
-      nodes: [{ model: 'cnn8', role: 'target' }, { model: 'cnn4', pretrained: false }],
+      nodes: [
+        { model: 'cnn8', role: 'target' },
+        { model: 'cnn4', pretrained: false },
+      ],
       edges: [
         { source: 0, target: 1, loss: 'ce', gate: { name: 'through' } },
         { source: 2, target: 1, loss: 'kd', temperature: 4, gate: { name: 'sine', f: 0.3, phi: 1.2 } },
@@ -35,15 +38,34 @@ const seeds: Record<string, { value: Json; parse: (x: unknown) => unknown }> = {
     parse: parseGraphSpec,
   },
   space: {
-    value: { name: 's', nodes: [{ models: ['cnn8'], role: 'target' }, { models: ['cnn4', 'cnn8'] }], gates: ['through', 'cutoff', 'sine'], losses: ['kl', 'kd'], temperature: 2 },
+    value: {
+      name: 's',
+      nodes: [{ models: ['cnn8'], role: 'target' }, { models: ['cnn4', 'cnn8'] }],
+      gates: ['through', 'cutoff', 'sine'],
+      losses: ['kl', 'kd'],
+      temperature: 2,
+    },
     parse: parseSearchSpace,
   },
   cogan: {
-    value: { generators: 2, alpha: 1000, adversarialGates: [{ name: 'through' }, { name: 'linear' }], edges: [{ source: 1, target: 2, kind: 'images', gate: { name: 'sine', f: 0.5, phi: 1 } }] },
+    value: {
+      generators: 2,
+      alpha: 1000,
+      adversarialGates: [{ name: 'through' }, { name: 'linear' }],
+      edges: [{ source: 1, target: 2, kind: 'images', gate: { name: 'sine', f: 0.5, phi: 1 } }],
+    },
     parse: parseCoGanSpec,
   },
   study: {
-    value: { space: { nodes: [{ models: ['cnn8'], role: 'target' }], gates: ['through'] }, dataset: 'fashion-mnist', trials: 4, validationSize: 100, epochs: 2, batchSize: 8, pruner: { kind: 'asha', reductionFactor: 2 } },
+    value: {
+      space: { nodes: [{ models: ['cnn8'], role: 'target' }], gates: ['through'] },
+      dataset: 'fashion-mnist',
+      trials: 4,
+      validationSize: 100,
+      epochs: 2,
+      batchSize: 8,
+      pruner: { kind: 'asha', reductionFactor: 2 },
+    },
     parse: parseStudyConfig,
   },
 };
@@ -120,7 +142,10 @@ test('300 mutants per kind: a clear error or a faithful parse, never a crash', a
         } catch (err) {
           assert.ok(err instanceof Error, `${kind}: threw a non-Error for ${JSON.stringify(input)}`);
           assert.ok(!(err instanceof TypeError) && !(err instanceof RangeError), `${kind}: ${err.name} for ${JSON.stringify(input)}: ${err.message}`);
-          assert.ok(err.message.length > 0 && !/undefined|\[object Object\]/.test(err.message), `${kind}: unclear error for ${JSON.stringify(input)}: ${err.message}`);
+          assert.ok(
+            err.message.length > 0 && !/undefined|\[object Object\]/.test(err.message),
+            `${kind}: unclear error for ${JSON.stringify(input)}: ${err.message}`,
+          );
           continue;
         }
         accepted[kind]++;

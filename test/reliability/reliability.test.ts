@@ -33,7 +33,11 @@ const twoNodes = (edge: Record<string, unknown>): never =>
   ({
     ...base,
     nodes: [{ model: 'cnn8', role: 'target' }, { model: 'cnn16' }],
-    edges: [{ source: 0, target: 1, loss: 'ce' }, { source: 0, target: 2, loss: 'ce' }, { source: 2, target: 1, ...edge }],
+    edges: [
+      { source: 0, target: 1, loss: 'ce' },
+      { source: 0, target: 2, loss: 'ce' },
+      { source: 2, target: 1, ...edge },
+    ],
   }) as never;
 const tmp = (what: string) => fs.mkdtempSync(path.join(os.tmpdir(), `ktg-rel-${what}-`));
 const data = { train: toyData(64, 1), test: toyData(32, 2) };
@@ -53,53 +57,103 @@ describe('strict schemas: unknown keys are errors that suggest the known key', (
     const text = problemsOf(() =>
       parseGraphSpec({
         ...base,
-        nodes: [{ model: 'cnn8', rol: 'target' }, { model: 'cnn16', role: 'target' }],
+        nodes: [
+          { model: 'cnn8', rol: 'target' },
+          { model: 'cnn16', role: 'target' },
+        ],
         edges: [{ source: 2, target: 1, los: 'kd', gaet: { name: 'threshold', tua: 0.5 } }],
       }),
     );
     assert.match(text, /nodes\.0: unknown key "rol" \(did you mean "role"\?\)/);
     assert.match(text, /edges\.0: unknown key "los" \(did you mean "loss"\?\)/);
     assert.match(text, /edges\.0: unknown key "gaet" \(did you mean "gate"\?\)/);
-    const gate = problemsOf(() => parseGraphSpec({ ...base, nodes: [{ model: 'cnn8', role: 'target' }], edges: [{ source: 0, target: 1, gate: { name: 'threshold', tua: 0.5 } }] }));
+    const gate = problemsOf(() =>
+      parseGraphSpec({ ...base, nodes: [{ model: 'cnn8', role: 'target' }], edges: [{ source: 0, target: 1, gate: { name: 'threshold', tua: 0.5 } }] }),
+    );
     assert.match(gate, /edges\.0\.gate: unknown key "tua" \(did you mean "tau"\?\)/);
-    const name = problemsOf(() => parseGraphSpec({ ...base, nodes: [{ model: 'cnn8', role: 'target' }], edges: [{ source: 0, target: 1, gate: { name: 'throug' } }] }));
+    const name = problemsOf(() =>
+      parseGraphSpec({ ...base, nodes: [{ model: 'cnn8', role: 'target' }], edges: [{ source: 0, target: 1, gate: { name: 'throug' } }] }),
+    );
     assert.match(name, /"throug" is not one of .* \(did you mean "through"\?\)/);
   });
 
   it('search spaces, GAN spaces, study files', () => {
-    assert.match(problemsOf(() => parseSearchSpace({ nodes: [{ models: ['cnn8'], role: 'target' }], gaets: ['through'] })), /space: unknown key "gaets" \(did you mean "gates"\?\)/);
-    assert.match(problemsOf(() => parseGanSpace({ kind: 'gan', generators: 2, gates: ['through'], trasnfers: ['images'] })), /unknown key "trasnfers" \(did you mean "transfers"\?\)/);
-    const config = { space: { nodes: [{ models: ['cnn8'], role: 'target' }], gates: ['through'] }, dataset: 'fashion-mnist', trials: 2, validationSize: 100, epochs: 1, batchSize: 8 };
-    assert.match(problemsOf(() => parseStudyConfig({ ...config, pruner: { reductionFactr: 3 } })), /pruner: unknown key "reductionFactr" \(did you mean "reductionFactor"\?\)/);
-    assert.match(problemsOf(() => parseStudyConfig({ ...config, epochz: 3 })), /unknown key "epochz" \(did you mean "epochs"\?\)/);
+    assert.match(
+      problemsOf(() => parseSearchSpace({ nodes: [{ models: ['cnn8'], role: 'target' }], gaets: ['through'] })),
+      /space: unknown key "gaets" \(did you mean "gates"\?\)/,
+    );
+    assert.match(
+      problemsOf(() => parseGanSpace({ kind: 'gan', generators: 2, gates: ['through'], trasnfers: ['images'] })),
+      /unknown key "trasnfers" \(did you mean "transfers"\?\)/,
+    );
+    const config = {
+      space: { nodes: [{ models: ['cnn8'], role: 'target' }], gates: ['through'] },
+      dataset: 'fashion-mnist',
+      trials: 2,
+      validationSize: 100,
+      epochs: 1,
+      batchSize: 8,
+    };
+    assert.match(
+      problemsOf(() => parseStudyConfig({ ...config, pruner: { reductionFactr: 3 } })),
+      /pruner: unknown key "reductionFactr" \(did you mean "reductionFactor"\?\)/,
+    );
+    assert.match(
+      problemsOf(() => parseStudyConfig({ ...config, epochz: 3 })),
+      /unknown key "epochz" \(did you mean "epochs"\?\)/,
+    );
   });
 
   it('co-GAN specs: unknown transfer kind, sine f = 2, missing edges', () => {
     const edge = { source: 1, target: 2, kind: 'images', gate: { name: 'through' } };
-    assert.match(problemsOf(() => parseCoGanSpec({ generators: 2, edges: [{ ...edge, kind: 'imagez' }] })), /edges\.0\.kind: "imagez" is not one of images, input-side, output-side \(did you mean "images"\?\)/);
-    assert.match(problemsOf(() => parseCoGanSpec({ generators: 2, edges: [{ ...edge, gate: { name: 'sine', f: 2, phi: 0 } }] })), /edge 0 \(1→2, images\): sine frequency f must be in \[0, 1\], got 2/);
-    assert.match(problemsOf(() => parseCoGanSpec({ generators: 2 })), /edges: Required/);
+    assert.match(
+      problemsOf(() => parseCoGanSpec({ generators: 2, edges: [{ ...edge, kind: 'imagez' }] })),
+      /edges\.0\.kind: "imagez" is not one of images, input-side, output-side \(did you mean "images"\?\)/,
+    );
+    assert.match(
+      problemsOf(() => parseCoGanSpec({ generators: 2, edges: [{ ...edge, gate: { name: 'sine', f: 2, phi: 0 } }] })),
+      /edge 0 \(1→2, images\): sine frequency f must be in \[0, 1\], got 2/,
+    );
+    assert.match(
+      problemsOf(() => parseCoGanSpec({ generators: 2 })),
+      /edges: Required/,
+    );
   });
 });
 
 describe('numbers and sizes are checked before training', () => {
   it('non-finite temperature and learning rate', async () => {
-    assert.match(problemsOf(() => parseGraphSpec(twoNodes({ loss: 'kd', temperature: 1e999 }))), /edges\.2\.temperature: Number must be finite/);
+    assert.match(
+      problemsOf(() => parseGraphSpec(twoNodes({ loss: 'kd', temperature: 1e999 }))),
+      /edges\.2\.temperature: Number must be finite/,
+    );
     const spec = twoNodes({ loss: 'kl' });
-    await assert.rejects(trainGraph(spec, data, { epochs: 1, batchSize: 16, learningRate: Infinity }), /learningRate must be a finite number ≥ 0, got Infinity/);
+    await assert.rejects(
+      trainGraph(spec, data, { epochs: 1, batchSize: 16, learningRate: Infinity }),
+      /learningRate must be a finite number ≥ 0, got Infinity/,
+    );
     await assert.rejects(trainGraph(spec, data, { epochs: 1, batchSize: 16, learningRate: NaN }), /learningRate must be a finite number/);
   });
 
   it('a run that could make no optimisation step is refused, never "completed"', async () => {
     const spec = twoNodes({ loss: 'kl' });
-    await assert.rejects(trainGraph(spec, data, { epochs: 1, batchSize: 1000 }), /batchSize 1000 is larger than the training set \(64 images\): no optimisation step would run/);
-    await assert.rejects(trainGraph(spec, { train: toyData(5, 3), test: data.test }, { epochs: 1, batchSize: 32 }), /larger than the training set \(5 images\)/);
+    await assert.rejects(
+      trainGraph(spec, data, { epochs: 1, batchSize: 1000 }),
+      /batchSize 1000 is larger than the training set \(64 images\): no optimisation step would run/,
+    );
+    await assert.rejects(
+      trainGraph(spec, { train: toyData(5, 3), test: data.test }, { epochs: 1, batchSize: 32 }),
+      /larger than the training set \(5 images\)/,
+    );
     await assert.rejects(trainGraph(spec, data, { epochs: 0, batchSize: 16 }), /epochs must be a positive integer, got 0/);
   });
 
   it('graphs above the documented node cap are refused at parse time', () => {
     const nodes = Array.from({ length: 200 }, (_, i) => ({ model: 'cnn4', role: i === 0 ? 'target' : 'auxiliary' }));
-    assert.match(problemsOf(() => parseGraphSpec({ ...base, nodes, edges: [] })), /nodes: at most 16 model nodes/);
+    assert.match(
+      problemsOf(() => parseGraphSpec({ ...base, nodes, edges: [] })),
+      /nodes: at most 16 model nodes/,
+    );
   });
 
   it('edge losses between incompatible feature maps fail before the first step, naming the edge, and free the models', async () => {
@@ -122,7 +176,10 @@ describe('numbers and sizes are checked before training', () => {
   it('exploding losses end as "diverged" naming the edge', async () => {
     const result = await trainGraph(twoNodes({ loss: 'kl' }), data, { epochs: 2, batchSize: 16, learningRate: 1e4, schedule: 'constant' });
     assert.equal(result.status, 'diverged');
-    assert.match(result.error ?? '', /edge \d \(\d→\d, (ce|kl)\): loss (NaN|Infinity|-Infinity|[0-9.e+]+) (is not finite|exceeds 1000000) at epoch \d, step \d+/);
+    assert.match(
+      result.error ?? '',
+      /edge \d \(\d→\d, (ce|kl)\): loss (NaN|Infinity|-Infinity|[0-9.e+]+) (is not finite|exceeds 1000000) at epoch \d, step \d+/,
+    );
     for (const m of result.models) m.params.dispose();
   });
 });
@@ -131,7 +188,10 @@ describe('files: archives and checkpoints', () => {
   it('a truncated image .tar.gz is a catchable rejection naming the file', async () => {
     const file = path.join(tmp('tar'), 'cut.tar.gz');
     fs.writeFileSync(file, fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'shared', 'data', 'cifar10-jpeg.tar.gz')).subarray(0, 200_000));
-    await assert.rejects(loadImageFolder(file, ['train', 'test'], { shape: [32, 32, 3] }), new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: unexpected end of file \\(truncated or corrupt archive\\)`));
+    await assert.rejects(
+      loadImageFolder(file, ['train', 'test'], { shape: [32, 32, 3] }),
+      new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: unexpected end of file \\(truncated or corrupt archive\\)`),
+    );
   });
 
   it('a truncated, padded or corrupted checkpoint is refused by name before any variable changes', () => {
@@ -146,17 +206,28 @@ describe('files: archives and checkpoints', () => {
     const cases: Array<[string, Buffer, RegExp]> = [
       ['truncated', bytes.subarray(0, bytes.length - 100), /data is \d+ bytes, the header describes \d+ \(truncated or padded file\)/],
       ['padded', Buffer.concat([bytes, Buffer.from([1, 2, 3, 4])]), /truncated or padded file/],
-      ['corrupted', (() => { const b = Buffer.from(bytes); b[b.length - 1] ^= 0xff; return b; })(), /does not match its SHA-256/],
+      [
+        'corrupted',
+        (() => {
+          const b = Buffer.from(bytes);
+          b[b.length - 1] ^= 0xff;
+          return b;
+        })(),
+        /does not match its SHA-256/,
+      ],
       ['no header', Buffer.from('garbage'), /not a ktg checkpoint/],
     ];
     for (const [what, content, pattern] of cases) {
       const bad = path.join(dir, `${what}.ckpt`);
       fs.writeFileSync(bad, content);
-      assert.throws(() => loadCheckpoint(target, bad), (err: Error) => {
-        assert.ok(err.message.includes(bad), `${what}: the error does not name the file`);
-        assert.match(err.message, pattern, what);
-        return true;
-      });
+      assert.throws(
+        () => loadCheckpoint(target, bad),
+        (err: Error) => {
+          assert.ok(err.message.includes(bad), `${what}: the error does not name the file`);
+          assert.match(err.message, pattern, what);
+          return true;
+        },
+      );
       assert.deepEqual(snapshot(), original, `${what}: variables changed`);
     }
     loadCheckpoint(target, file);
@@ -180,10 +251,22 @@ describe('search', () => {
   it('a study whose settings do not fit the dataset is never written', async () => {
     const url = `sqlite:${path.join(tmp('study'), 'ktg.db')}`;
     const storage = openStorage(url);
-    const config = { space: { nodes: [{ models: ['cnn8'], role: 'target' }], gates: ['through'] }, dataset: 'fashion-mnist', trials: 2, epochs: 1, batchSize: 8 };
+    const config = {
+      space: { nodes: [{ models: ['cnn8'], role: 'target' }], gates: ['through'] },
+      dataset: 'fashion-mnist',
+      trials: 2,
+      epochs: 1,
+      batchSize: 8,
+    };
     try {
-      await assert.rejects(createOrResumeStudy(storage, 'too-big', { ...config, validationSize: 60000 } as never), /study settings do not fit fashion-mnist: validation size must be in 1\.\.59999, got 60000/);
-      await assert.rejects(createOrResumeStudy(storage, 'batch', { ...config, validationSize: 100, trainSize: 50, batchSize: 64 } as never), /batchSize 64 is larger than the 50 training images/);
+      await assert.rejects(
+        createOrResumeStudy(storage, 'too-big', { ...config, validationSize: 60000 } as never),
+        /study settings do not fit fashion-mnist: validation size must be in 1\.\.59999, got 60000/,
+      );
+      await assert.rejects(
+        createOrResumeStudy(storage, 'batch', { ...config, validationSize: 100, trainSize: 50, batchSize: 64 } as never),
+        /batchSize 64 is larger than the 50 training images/,
+      );
       assert.equal(await storage.getStudy('too-big'), undefined);
       assert.equal(await storage.getStudy('batch'), undefined);
       // the name is still free for a valid study
@@ -207,12 +290,20 @@ describe('data', () => {
   it('stratifiedSubset draws a class-balanced, shuffled sample from class-sorted data', () => {
     const sorted = toyData(200, 4);
     const order = Array.from(sorted.labels.keys()).sort((a, b) => sorted.labels[a] - sorted.labels[b]);
-    const bySorted = { ...sorted, labels: Int32Array.from(order, (i) => sorted.labels[i]), images: new Uint8Array(order.flatMap((i) => Array.from(sorted.images.subarray(i * 64, (i + 1) * 64)))) };
+    const bySorted = {
+      ...sorted,
+      labels: Int32Array.from(order, (i) => sorted.labels[i]),
+      images: new Uint8Array(order.flatMap((i) => Array.from(sorted.images.subarray(i * 64, (i + 1) * 64)))),
+    };
     const sample = stratifiedSubset(bySorted, 23, 7);
     const counts = new Array(10).fill(0);
     for (const l of sample.labels) counts[l]++;
     assert.deepEqual([...counts].sort(), [2, 2, 2, 2, 2, 2, 2, 3, 3, 3]);
-    assert.notDeepEqual([...sample.labels], [...sample.labels].sort((a, b) => a - b), 'not shuffled');
+    assert.notDeepEqual(
+      [...sample.labels],
+      [...sample.labels].sort((a, b) => a - b),
+      'not shuffled',
+    );
     assert.deepEqual([...stratifiedSubset(bySorted, 23, 7).labels], [...sample.labels], 'not deterministic');
     assert.throws(() => stratifiedSubset(bySorted, 0), /sample size must be an integer in 1\.\.200/);
   });
@@ -225,19 +316,47 @@ describe('processes', () => {
     const errFile = path.join(dir, 'stderr.log');
     const errFd = fs.openSync(errFile, 'w');
     const cli = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'ktg.js');
-    const args = ['search', '--space', path.resolve(__dirname, '..', '..', 'spaces', 'tiny.json'), '--dataset', 'fashion-mnist', '--storage', url, '--study', 'orphan', '--trials', '4', '--workers', '1', '--train-size', '300', '--validation-size', '200', '--epochs', '30', '--batch-size', '32', '--no-pruning'];
+    const args = [
+      'search',
+      '--space',
+      path.resolve(__dirname, '..', '..', 'spaces', 'tiny.json'),
+      '--dataset',
+      'fashion-mnist',
+      '--storage',
+      url,
+      '--study',
+      'orphan',
+      '--trials',
+      '4',
+      '--workers',
+      '1',
+      '--train-size',
+      '300',
+      '--validation-size',
+      '200',
+      '--epochs',
+      '30',
+      '--batch-size',
+      '32',
+      '--no-pruning',
+    ];
     const parent = spawn(process.execPath, [cli, ...args], { cwd: dir, stdio: ['ignore', 'pipe', errFd], env: { ...process.env, KTG_THREADS: '1' } });
     parent.stdout!.resume();
     try {
       // wait until a worker runs a trial
       const deadline = Date.now() + 120_000;
       for (;;) {
-        const running = fs.existsSync(path.join(dir, 'ktg.db')) ? (await readStudy(url, 'orphan').catch(() => undefined))?.trials.some((t) => t.status === 'running') : false;
+        const running = fs.existsSync(path.join(dir, 'ktg.db'))
+          ? (await readStudy(url, 'orphan').catch(() => undefined))?.trials.some((t) => t.status === 'running')
+          : false;
         if (running) break;
         assert.ok(Date.now() < deadline, `no trial started: ${fs.readFileSync(errFile, 'utf8')}`);
         await new Promise((r) => setTimeout(r, 300));
       }
-      const workers = spawnSync('pgrep', ['-P', String(parent.pid)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
+      const workers = spawnSync('pgrep', ['-P', String(parent.pid)], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .filter(Boolean)
+        .map(Number);
       assert.ok(workers.length >= 1, 'no worker process found');
       parent.kill('SIGKILL');
       parent.stdout!.destroy(); // the reader of the workers' stdout goes away as well
@@ -259,6 +378,10 @@ describe('processes', () => {
     const log = fs.readFileSync(errFile, 'utf8');
     assert.doesNotMatch(log, /\n\s+at |EPIPE|Error/, `the workers wrote:\n${log.slice(0, 2000)}`);
     const study = await readStudy(url, 'orphan');
-    assert.deepEqual(study.trials.filter((t) => t.status === 'running').map((t) => t.number), [], 'a trial was left running');
+    assert.deepEqual(
+      study.trials.filter((t) => t.status === 'running').map((t) => t.number),
+      [],
+      'a trial was left running',
+    );
   });
 });

@@ -62,5 +62,8 @@ test('synthetic learning curves: the epochs at which each trial stops', () => {
   ];
   assert.deepEqual(simulate(curves, defaultAsha), [8, 1, 8, 2, 1, 2, 4]);
   // without a pruner every trial would spend all 8 epochs: 56; ASHA spent 26
-  assert.equal(simulate(curves, defaultAsha).reduce((a, b) => a + b, 0), 26);
+  assert.equal(
+    simulate(curves, defaultAsha).reduce((a, b) => a + b, 0),
+    26,
+  );
 });

@@ -74,7 +74,11 @@ export interface CliRun {
 /** Runs the compiled CLI (`npm run build` first) in `cwd`. */
 export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliRun {
   if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first`);
-  const proc = spawn(process.execPath, [cli, ...args], { cwd: options.cwd ?? root, env: { ...process.env, KTG_THREADS: '1', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [cli, ...args], {
+    cwd: options.cwd ?? root,
+    env: { ...process.env, KTG_THREADS: '1', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let text = '';
   const listeners: (() => void)[] = [];
   const onData = (d: Buffer) => {

@@ -35,5 +35,10 @@ test('settings a kind needs or refuses, its presets and its legacy metric names'
   assert.equal(gan.learningRate, searchPresets.cpu.learningRate, 'what the GAN preset leaves out comes from the classifier preset');
   const old = { accuracy: [1.5, 1.6], ensembleAccuracy: 0, nodeLoss: [30, 31], edgeLoss: [0.7, 0.8, 0.9] };
   assert.deepEqual(legacyMetrics({ space: ganSpace }, old), { is: [1.5, 1.6], fid: [30, 31], dLoss: [0.7], gLoss: [0.8, 0.9] });
-  assert.deepEqual(legacyMetrics(undefined, { ...old, ensembleAccuracy: 0.4 }), { accuracy: [1.5, 1.6], ensembleAccuracy: [0.4], nodeLoss: [30, 31], edgeLoss: [0.7, 0.8, 0.9] });
+  assert.deepEqual(legacyMetrics(undefined, { ...old, ensembleAccuracy: 0.4 }), {
+    accuracy: [1.5, 1.6],
+    ensembleAccuracy: [0.4],
+    nodeLoss: [30, 31],
+    edgeLoss: [0.7, 0.8, 0.9],
+  });
 });

@@ -22,7 +22,11 @@ function assertConsistent(data: StudyData, trials: number): void {
   for (const t of data.trials) {
     assert.ok(['completed', 'pruned', 'failed'].includes(t.status), `trial ${t.number} is ${t.status}`);
     const epochs = data.epochs.filter((e) => e.trial === t.number).map((e) => e.epoch);
-    assert.deepEqual(epochs, Array.from({ length: t.lastEpoch ?? 0 }, (_, i) => i + 1), `epochs of trial ${t.number}`);
+    assert.deepEqual(
+      epochs,
+      Array.from({ length: t.lastEpoch ?? 0 }, (_, i) => i + 1),
+      `epochs of trial ${t.number}`,
+    );
     if (t.status === 'completed') assert.equal(t.lastEpoch, 4);
     if (t.status === 'pruned') assert.ok([1, 2].includes(t.lastEpoch!), `pruned at a rung, got epoch ${t.lastEpoch}`);
     assert.ok(t.spec, `trial ${t.number} has its graph`);
@@ -34,7 +38,10 @@ describe('ktg search on SQLite', () => {
   const storage = `sqlite:${path.join(dir, 'studies.db')}`;
 
   test('killed mid-run, it resumes: finished trials are kept, unfinished ones run again', async () => {
-    const first = runCli(['search', '--space', space, '--dataset', 'fashion-mnist', '--storage', storage, '--study', 'tiny', '--trials', '6', '--workers', '1', ...small], { cwd: dir });
+    const first = runCli(
+      ['search', '--space', space, '--dataset', 'fashion-mnist', '--storage', storage, '--study', 'tiny', '--trials', '6', '--workers', '1', ...small],
+      { cwd: dir },
+    );
     await first.waitFor(/trial \d+ (completed|pruned)/);
     first.proc.kill('SIGKILL');
     await first.done;
@@ -65,7 +72,26 @@ describe('ktg search on SQLite', () => {
     const spec = parseGraphSpec(JSON.parse(fs.readFileSync(path.join(dir, 'best.json'), 'utf8')));
     assert.equal(spec.nodes[0].model, 'cnn8');
     assert.match(fs.readFileSync(path.join(dir, 'best.dot'), 'utf8'), /^digraph/);
-    const train = runCli(['train', '--spec', 'best.json', '--dataset', 'fashion-mnist', '--seeds', '2', '--epochs', '1', '--train-size', '300', '--test-size', '200', '--batch-size', '32'], { cwd: dir });
+    const train = runCli(
+      [
+        'train',
+        '--spec',
+        'best.json',
+        '--dataset',
+        'fashion-mnist',
+        '--seeds',
+        '2',
+        '--epochs',
+        '1',
+        '--train-size',
+        '300',
+        '--test-size',
+        '200',
+        '--batch-size',
+        '32',
+      ],
+      { cwd: dir },
+    );
     assert.equal(await train.done, 0, train.output());
     assert.match(train.output(), /target node \(cnn8\) test accuracy: \d+\.\d\d ± \d+\.\d\d % over 2 seed\(s\)/);
   });
@@ -73,7 +99,30 @@ describe('ktg search on SQLite', () => {
   test('ktg train --labelled retrains a semi-supervised graph (FixMatch) and asks for --labelled when missing', async () => {
     const { fixMatchGraph } = await import('../../src/semi/presets');
     fs.writeFileSync(path.join(dir, 'fixmatch.json'), JSON.stringify(fixMatchGraph({ numClasses: 10, inputShape: [28, 28, 1], model: 'cnn8' })));
-    const run = runCli(['train', '--spec', 'fixmatch.json', '--dataset', 'fashion-mnist', '--labelled', '40', '--train-size', '200', '--test-size', '100', '--epochs', '1', '--seeds', '1', '--batch-size', '8', '--unlabelled-batch', '32'], { cwd: dir });
+    const run = runCli(
+      [
+        'train',
+        '--spec',
+        'fixmatch.json',
+        '--dataset',
+        'fashion-mnist',
+        '--labelled',
+        '40',
+        '--train-size',
+        '200',
+        '--test-size',
+        '100',
+        '--epochs',
+        '1',
+        '--seeds',
+        '1',
+        '--batch-size',
+        '8',
+        '--unlabelled-batch',
+        '32',
+      ],
+      { cwd: dir },
+    );
     assert.equal(await run.done, 0, run.output());
     assert.match(run.output(), /semi-supervised: 40 labelled, 160 unlabelled images/);
     assert.match(run.output(), /test accuracy: \d+\.\d\d ± 0\.00 % over 1 seed/);
@@ -83,7 +132,10 @@ describe('ktg search on SQLite', () => {
   });
 
   test('Ctrl-C stops cleanly: exit 130, the running trial goes back to waiting, finished ones stay', async () => {
-    const run = runCli(['search', '--space', space, '--dataset', 'fashion-mnist', '--storage', storage, '--study', 'ctrlc', '--trials', '6', '--workers', '1', ...small], { cwd: dir });
+    const run = runCli(
+      ['search', '--space', space, '--dataset', 'fashion-mnist', '--storage', storage, '--study', 'ctrlc', '--trials', '6', '--workers', '1', ...small],
+      { cwd: dir },
+    );
     await run.waitFor(/trial \d+ (completed|pruned)/);
     run.proc.kill('SIGINT');
     assert.equal(await run.done, 130, run.output());
@@ -95,15 +147,27 @@ describe('ktg search on SQLite', () => {
 
   test('bad files and URLs: clear errors, exit code 1', async () => {
     fs.writeFileSync(path.join(dir, 'broken.json'), '{ "nodes": [');
-    fs.writeFileSync(path.join(dir, 'wrong.json'), JSON.stringify({ nodes: [{ role: 'target', models: ['cnn8'] }, { models: ['alexnet'] }], gates: ['through'] }));
-    fs.writeFileSync(path.join(dir, 'graph.json'), JSON.stringify({ numClasses: 10, inputShape: [28, 28, 1], nodes: [{ model: 'cnn8', role: 'target' }], edges: [{ source: 0, target: 3 }] }));
+    fs.writeFileSync(
+      path.join(dir, 'wrong.json'),
+      JSON.stringify({ nodes: [{ role: 'target', models: ['cnn8'] }, { models: ['alexnet'] }], gates: ['through'] }),
+    );
+    fs.writeFileSync(
+      path.join(dir, 'graph.json'),
+      JSON.stringify({ numClasses: 10, inputShape: [28, 28, 1], nodes: [{ model: 'cnn8', role: 'target' }], edges: [{ source: 0, target: 3 }] }),
+    );
     const cases: [string[], RegExp][] = [
       [['search', '--space', 'missing.json', '--dataset', 'fashion-mnist', '--storage', storage], /cannot read search space file missing\.json: no such file/],
       [['search', '--space', 'broken.json', '--dataset', 'fashion-mnist', '--storage', storage], /broken\.json is not valid JSON/],
-      [['search', '--space', 'wrong.json', '--dataset', 'fashion-mnist', '--storage', storage], /wrong\.json: invalid search space:\s+- node 2: unknown model "alexnet"/],
+      [
+        ['search', '--space', 'wrong.json', '--dataset', 'fashion-mnist', '--storage', storage],
+        /wrong\.json: invalid search space:\s+- node 2: unknown model "alexnet"/,
+      ],
       [['search', '--space', space, '--dataset', 'fashion-mnist', '--storage', 'postgres://db/x'], /unknown storage URL "postgres:\/\/db\/x"/],
       [['search', '--space', space, '--dataset', 'imagenet', '--storage', storage, '--study', 'other'], /unknown dataset "imagenet"/],
-      [['search', '--storage', storage, '--study', 'tiny', '--space', space, '--dataset', 'fashion-mnist', '--trials', '99'], /study "tiny" already exists .* different trials/],
+      [
+        ['search', '--storage', storage, '--study', 'tiny', '--space', space, '--dataset', 'fashion-mnist', '--trials', '99'],
+        /study "tiny" already exists .* different trials/,
+      ],
       [['train', '--spec', 'graph.json', '--dataset', 'fashion-mnist'], /edge 0 \(0→3\): target 3 does not exist/],
       [['worker', '--storage', storage, '--study', 'nope'], /no study "nope"/],
       [['status', '--storage', 'sqlite:absent.db'], /no study storage at sqlite:absent\.db/],
@@ -119,7 +183,10 @@ describe('ktg search on SQLite', () => {
     const store = openStorage(storage);
     const studies = await store.listStudies();
     await store.close();
-    assert.deepEqual(studies.map((s) => s.name), ['tiny', 'ctrlc']);
+    assert.deepEqual(
+      studies.map((s) => s.name),
+      ['tiny', 'ctrlc'],
+    );
   });
 });
 
@@ -129,7 +196,10 @@ describe('distributed mode on Redis', () => {
   after(async () => redis?.stop());
 
   test('ktg search with two worker processes against a shared Redis store', async () => {
-    const run = runCli(['search', '--space', space, '--dataset', 'fashion-mnist', '--storage', redis.url, '--study', 'pair', '--trials', '4', '--workers', '2', ...small], { cwd: tempDir('redis-search') });
+    const run = runCli(
+      ['search', '--space', space, '--dataset', 'fashion-mnist', '--storage', redis.url, '--study', 'pair', '--trials', '4', '--workers', '2', ...small],
+      { cwd: tempDir('redis-search') },
+    );
     assert.equal(await run.done, 0, run.output());
     assert.match(run.output(), /\[worker 0\]/);
     assert.match(run.output(), /\[worker 1\]/);
@@ -138,7 +208,15 @@ describe('distributed mode on Redis', () => {
 
   test('a worker killed mid-trial: its trial is re-run by the other, nothing lost or counted twice', async () => {
     const storage = openStorage(redis.url);
-    await createOrResumeStudy(storage, 'kill', { space: JSON.parse(fs.readFileSync(space, 'utf8')), dataset: 'fashion-mnist', trials: 5, trainSize: 300, validationSize: 200, epochs: 4, batchSize: 32 });
+    await createOrResumeStudy(storage, 'kill', {
+      space: JSON.parse(fs.readFileSync(space, 'utf8')),
+      dataset: 'fashion-mnist',
+      trials: 5,
+      trainSize: 300,
+      validationSize: 200,
+      epochs: 4,
+      batchSize: 32,
+    });
     await storage.close();
     const args = ['worker', '--storage', redis.url, '--study', 'kill', '--lease', '2'];
     const victim = runCli(args);

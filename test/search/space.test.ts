@@ -22,7 +22,11 @@ test('space size is M^(N−1)·G^(N²): 3 nodes, 3 models, 4 gates → 2,359,296
 });
 
 test('loss candidates multiply the size per model→model edge; sine makes the space continuous', () => {
-  const s = parseSearchSpace({ nodes: [{ role: 'target', models: ['cnn8'] }, { models: ['cnn8'] }], gates: ['through', 'cutoff'], losses: ['kl', 'at', 'dist'] });
+  const s = parseSearchSpace({
+    nodes: [{ role: 'target', models: ['cnn8'] }, { models: ['cnn8'] }],
+    gates: ['through', 'cutoff'],
+    losses: ['kl', 'at', 'dist'],
+  });
   assert.equal(spaceSize(s).discrete, 2 ** 4 * 3 ** 2);
   const sine = parseSearchSpace({ nodes: [{ role: 'target', models: ['cnn8'] }, { models: ['cnn8'] }], gates: ['sine'] });
   assert.equal(spaceSize(sine).continuous, true);
@@ -67,15 +71,29 @@ test('sine gates draw f in [0, 1] and φ in [0, 3/4·2π]', () => {
 });
 
 test('invalid spaces are rejected with the offending node or field named', () => {
-  assert.throws(() => parseSearchSpace({ nodes: [{ role: 'target', models: ['cnn8', 'cnn16'] }], gates: ['through'] }), /node 1: the target node's model is fixed/);
-  assert.throws(() => parseSearchSpace({ nodes: [{ role: 'target', models: ['cnn8'] }, { models: ['vgg99'] }], gates: ['through'] }), /node 2: unknown model "vgg99"/);
+  assert.throws(
+    () => parseSearchSpace({ nodes: [{ role: 'target', models: ['cnn8', 'cnn16'] }], gates: ['through'] }),
+    /node 1: the target node's model is fixed/,
+  );
+  assert.throws(
+    () => parseSearchSpace({ nodes: [{ role: 'target', models: ['cnn8'] }, { models: ['vgg99'] }], gates: ['through'] }),
+    /node 2: unknown model "vgg99"/,
+  );
   assert.throws(() => parseSearchSpace({ nodes: [{ models: ['cnn8'] }], gates: ['through'] }), /exactly one node must have role "target"/);
-  assert.throws(() => parseSearchSpace({ nodes: [{ role: 'target', models: ['cnn8'] }], gates: ['sometimes'] }), (e: unknown) => e instanceof SearchSpaceError && /gates\.0/.test((e as Error).message));
+  assert.throws(
+    () => parseSearchSpace({ nodes: [{ role: 'target', models: ['cnn8'] }], gates: ['sometimes'] }),
+    (e: unknown) => e instanceof SearchSpaceError && /gates\.0/.test((e as Error).message),
+  );
   assert.throws(() => parseSearchSpace({ nodes: [{ role: 'target', models: ['cnn8'] }], gates: [] }), /gates/);
 });
 
 test('semi-supervised spaces: a self-loop per node from selfLosses, ema edges only between equal models, one EMA source per node', () => {
-  const s = parseSearchSpace({ nodes: [{ role: 'target', models: ['cnn8'] }, { models: ['cnn8'] }], gates: ['through', 'cutoff', 'linear', 'negative-linear', 'threshold'], losses: ['consistency', 'pseudo', 'ema'], selfLoops: true });
+  const s = parseSearchSpace({
+    nodes: [{ role: 'target', models: ['cnn8'] }, { models: ['cnn8'] }],
+    gates: ['through', 'cutoff', 'linear', 'negative-linear', 'threshold'],
+    losses: ['consistency', 'pseudo', 'ema'],
+    selfLoops: true,
+  });
   // 2 label edges + 2 self-loops + 2 cross edges; gates on all 6, selfLosses (3) on 2, losses (3) on 2
   assert.equal(spaceEdges(s).length, 6);
   assert.equal(spaceSize(s).discrete, 5 ** 6 * 3 ** 2 * 3 ** 2);
@@ -83,7 +101,10 @@ test('semi-supervised spaces: a self-loop per node from selfLosses, ema edges on
     const g = sampleGraph(s, seed, data);
     for (const e of g.edges.filter((x) => x.source === x.target)) assert.ok(['consistency', 'pseudo', 'pseudo-threshold'].includes(e.loss));
   }
-  assert.throws(() => parseSearchSpace({ nodes: [{ role: 'target', models: ['cnn8'] }, { models: ['cnn8', 'cnn16'] }], gates: ['through'], losses: ['ema'] }), /"ema" edges need one model for every node/);
+  assert.throws(
+    () => parseSearchSpace({ nodes: [{ role: 'target', models: ['cnn8'] }, { models: ['cnn8', 'cnn16'] }], gates: ['through'], losses: ['ema'] }),
+    /"ema" edges need one model for every node/,
+  );
 });
 
 test('every bundled space file under spaces/ parses and samples a valid graph (or co-GAN)', async () => {

@@ -20,7 +20,12 @@ const config = parseStudyConfig({
   epochs: 4,
   batchSize: 32,
 });
-const epochRow = (epoch: number, value: number) => ({ epoch, value, metrics: { accuracy: [value, 0.5], ensembleAccuracy: [0.6], nodeLoss: [1, 2], edgeLoss: [0.1, 0.2, 0.3, NaN] }, seconds: 1.5 });
+const epochRow = (epoch: number, value: number) => ({
+  epoch,
+  value,
+  metrics: { accuracy: [value, 0.5], ensembleAccuracy: [0.6], nodeLoss: [1, 2], edgeLoss: [0.1, 0.2, 0.3, NaN] },
+  seconds: 1.5,
+});
 const w = (id: string, pid = process.pid): WorkerInfo => ({ id, host: 'test-host', pid });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -40,7 +45,10 @@ function contract(name: string, open: () => Promise<{ a: StudyStorage; b: StudyS
       const again = await b.createStudy('s1', { ...config, trials: 99 });
       assert.equal(again.config.trials, 3, 'an existing study is returned unchanged');
       assert.deepEqual((await b.getStudy('s1'))!.config, config);
-      assert.deepEqual((await a.listStudies()).map((s) => s.name), ['s1']);
+      assert.deepEqual(
+        (await a.listStudies()).map((s) => s.name),
+        ['s1'],
+      );
       assert.equal(await a.getStudy('nope'), undefined);
     });
 
@@ -55,7 +63,11 @@ function contract(name: string, open: () => Promise<{ a: StudyStorage; b: StudyS
       assert.deepEqual(c3, { kind: 'trial', claim: { number: 2, attempt: 1 } });
       const c4 = await b.claimTrial('s2', w('B'), 60_000);
       assert.deepEqual(c4, { kind: 'wait', running: 3 });
-      const finishes = [[c1, 'A', 'completed'], [c2, 'B', 'completed'], [c3, 'A', 'pruned']] as const;
+      const finishes = [
+        [c1, 'A', 'completed'],
+        [c2, 'B', 'completed'],
+        [c3, 'A', 'pruned'],
+      ] as const;
       for (const [c, worker, status] of finishes) if (c.kind === 'trial') await a.finishTrial('s2', c.claim, w(worker), { status, value: 0.5 });
       assert.deepEqual(await b.claimTrial('s2', w('B'), 60_000), { kind: 'done' });
       const trials = await b.trials('s2');
@@ -72,7 +84,13 @@ function contract(name: string, open: () => Promise<{ a: StudyStorage; b: StudyS
       assert.deepEqual(await a.reportRung('s3', ca.claim, w('A'), 0, 0.3), [0.3]);
       assert.deepEqual((await b.reportRung('s3', cb.claim, w('B'), 0, 0.4)).sort(), [0.3, 0.4]);
       const epochs = await a.epochs('s3');
-      assert.deepEqual(epochs.map((e) => [e.trial, e.epoch, e.value]), [[0, 1, 0.3], [1, 1, 0.4]]);
+      assert.deepEqual(
+        epochs.map((e) => [e.trial, e.epoch, e.value]),
+        [
+          [0, 1, 0.3],
+          [1, 1, 0.4],
+        ],
+      );
       // named metrics round-trip, NaN included (JSON has none)
       assert.deepEqual(epochs[0].metrics, { accuracy: [0.3, 0.5], ensembleAccuracy: [0.6], nodeLoss: [1, 2], edgeLoss: [0.1, 0.2, 0.3, NaN] });
       const t = (await b.trials('s3'))[0];
@@ -160,11 +178,25 @@ test('SQLite files of ktg ≤ 0.1 (four fixed metric columns, old id spellings) 
   old.exec(`CREATE TABLE studies (name TEXT PRIMARY KEY, config TEXT NOT NULL, created_at INTEGER NOT NULL);
     CREATE TABLE trials (study TEXT NOT NULL, number INTEGER NOT NULL, status TEXT NOT NULL, spec TEXT, worker TEXT, attempt INTEGER NOT NULL DEFAULT 0, started_at INTEGER, finished_at INTEGER, value REAL, last_epoch INTEGER, error TEXT, PRIMARY KEY (study, number));
     CREATE TABLE epochs (study TEXT NOT NULL, trial INTEGER NOT NULL, epoch INTEGER NOT NULL, value REAL, accuracy TEXT NOT NULL, ensemble_accuracy REAL, node_loss TEXT NOT NULL, edge_loss TEXT NOT NULL, seconds REAL NOT NULL, PRIMARY KEY (study, trial, epoch));`);
-  const gan = parseStudyConfig({ space: { kind: 'gan', generators: 2, gates: ['through'] }, dataset: 'fashion-mnist', trials: 1, validationSize: 100, epochs: 2, batchSize: 16, metric: 'best-is', gan: { stepsPerEpoch: 5 } });
+  const gan = parseStudyConfig({
+    space: { kind: 'gan', generators: 2, gates: ['through'] },
+    dataset: 'fashion-mnist',
+    trials: 1,
+    validationSize: 100,
+    epochs: 2,
+    batchSize: 16,
+    metric: 'best-is',
+    gan: { stepsPerEpoch: 5 },
+  });
   // the study itself was written with an old id in its space
   old.prepare('INSERT INTO studies VALUES (?, ?, 0)').run('c', JSON.stringify({ ...config, space: { ...config.space, gates: ['through', 'negativeLinear'] } }));
   old.prepare('INSERT INTO studies VALUES (?, ?, 0)').run('g', JSON.stringify(gan));
-  const oldSpec = { numClasses: 10, inputShape: [28, 28, 1], nodes: [{ model: 'wrn16_2', role: 'target', pretrained: false }], edges: [{ source: 0, target: 1, loss: 'ce', gate: { name: 'negativeLinear' } }] };
+  const oldSpec = {
+    numClasses: 10,
+    inputShape: [28, 28, 1],
+    nodes: [{ model: 'wrn16_2', role: 'target', pretrained: false }],
+    edges: [{ source: 0, target: 1, loss: 'ce', gate: { name: 'negativeLinear' } }],
+  };
   old.prepare("INSERT INTO trials VALUES ('c', 0, 'completed', ?, NULL, 1, 0, 1, 0.5, 1, NULL)").run(JSON.stringify(oldSpec));
   old.prepare("INSERT INTO epochs VALUES ('c', 0, 1, 0.5, '[0.5]', 0.55, '[1.2]', '[0.7]', 3)").run();
   old.prepare("INSERT INTO epochs VALUES ('g', 0, 1, 2.5, '[2.5,2.1]', 2.5, '[80,90]', '[1.1,0.7,0.8]', 9)").run();
@@ -190,10 +222,20 @@ test('Redis epoch rows of ktg ≤ 0.1 (four fixed metric columns) read back as n
   const raw = new Redis(redis.url);
   const s = openStorage(redis.url);
   try {
-    const gan = parseStudyConfig({ space: { kind: 'gan', generators: 2, gates: ['through'] }, dataset: 'fashion-mnist', trials: 1, validationSize: 100, epochs: 2, batchSize: 16, metric: 'best-is', gan: { stepsPerEpoch: 5 } });
+    const gan = parseStudyConfig({
+      space: { kind: 'gan', generators: 2, gates: ['through'] },
+      dataset: 'fashion-mnist',
+      trials: 1,
+      validationSize: 100,
+      epochs: 2,
+      batchSize: 16,
+      metric: 'best-is',
+      gan: { stepsPerEpoch: 5 },
+    });
     await s.createStudy('legacy-c', config);
     await s.createStudy('legacy-g', gan);
-    const old = (value: number, accuracy: number[], nodeLoss: number[], edgeLoss: number[]) => JSON.stringify({ epoch: 1, value: String(value), accuracy, ensembleAccuracy: String(value), nodeLoss, edgeLoss, seconds: 2 });
+    const old = (value: number, accuracy: number[], nodeLoss: number[], edgeLoss: number[]) =>
+      JSON.stringify({ epoch: 1, value: String(value), accuracy, ensembleAccuracy: String(value), nodeLoss, edgeLoss, seconds: 2 });
     await raw.set('ktg:study:legacy-c:count', '1');
     await raw.hset('ktg:study:legacy-c:epochs:0', '1', old(0.5, [0.5], [1.2], [0.7]));
     await raw.set('ktg:study:legacy-g:count', '1');

@@ -18,7 +18,17 @@ test('a diverging trial (NaN loss) is recorded as failed with its error, and the
   const storage = openStorage(url);
   try {
     // lr 1e38: the weights overflow float32 within a few steps
-    await createOrResumeStudy(storage, 'nan', { space, dataset: 'fashion-mnist', trials: 2, trainSize: 128, validationSize: 64, epochs: 2, batchSize: 32, learningRate: 1e38, weightDecay: 0 });
+    await createOrResumeStudy(storage, 'nan', {
+      space,
+      dataset: 'fashion-mnist',
+      trials: 2,
+      trainSize: 128,
+      validationSize: 64,
+      epochs: 2,
+      batchSize: 32,
+      learningRate: 1e38,
+      weightDecay: 0,
+    });
     const events: WorkerEvent[] = [];
     const finished = await runWorker(storage, 'nan', { onEvent: (e) => events.push(e) });
     assert.equal(finished, 2, 'both trials ran');
@@ -27,7 +37,10 @@ test('a diverging trial (NaN loss) is recorded as failed with its error, and the
       assert.equal(t.status, 'failed');
       assert.match(t.error!, /edge \d+ \(\d→\d, \w+\): loss (NaN|Infinity|-Infinity) is not finite at epoch \d+, step \d+/);
     }
-    assert.deepEqual(events.filter((e) => e.kind === 'trial-finished').map((e) => (e as { status: string }).status), ['failed', 'failed']);
+    assert.deepEqual(
+      events.filter((e) => e.kind === 'trial-finished').map((e) => (e as { status: string }).status),
+      ['failed', 'failed'],
+    );
   } finally {
     await storage.close();
   }
@@ -37,15 +50,34 @@ test('an aborted worker gives its running trial back; the next worker finishes t
   const url = `sqlite:${path.join(tempDir('worker-abort'), 's.db')}`;
   const storage = openStorage(url);
   try {
-    await createOrResumeStudy(storage, 'abort', { space, dataset: 'fashion-mnist', trials: 2, trainSize: 128, validationSize: 64, epochs: 2, batchSize: 32, metric: 'ensemble', pruner: { kind: 'none' } });
+    await createOrResumeStudy(storage, 'abort', {
+      space,
+      dataset: 'fashion-mnist',
+      trials: 2,
+      trainSize: 128,
+      validationSize: 64,
+      epochs: 2,
+      batchSize: 32,
+      metric: 'ensemble',
+      pruner: { kind: 'none' },
+    });
     const controller = new AbortController();
     const first = await runWorker(storage, 'abort', { signal: controller.signal, onEvent: (e) => e.kind === 'trial-started' && controller.abort() });
     assert.equal(first, 0);
     const mid = await readStudy(storage, 'abort');
-    assert.deepEqual(mid.trials.map((t) => t.status), ['waiting']);
+    assert.deepEqual(
+      mid.trials.map((t) => t.status),
+      ['waiting'],
+    );
     assert.equal(await runWorker(storage, 'abort'), 2);
     const done = await readStudy(storage, 'abort');
-    assert.deepEqual(done.trials.map((t) => [t.status, t.attempt]), [['completed', 2], ['completed', 1]]);
+    assert.deepEqual(
+      done.trials.map((t) => [t.status, t.attempt]),
+      [
+        ['completed', 2],
+        ['completed', 1],
+      ],
+    );
     // the objective is the ensemble accuracy when the study says so
     for (const e of done.epochs) assert.equal(e.value, e.metrics.ensembleAccuracy[0]);
   } finally {
@@ -59,8 +91,14 @@ test('a semi-supervised study: trials train with trainSemiGraph on a labelled/un
   try {
     await createOrResumeStudy(storage, 'semi', {
       space: { nodes: [{ role: 'target', models: ['cnn8'] }], gates: ['through', 'threshold'], selfLoops: true },
-      dataset: 'fashion-mnist', trials: 2, trainSize: 200, validationSize: 64, epochs: 2, batchSize: 16,
-      semi: { labelled: 40, labelledBatch: 8, unlabelledBatch: 32 }, pruner: { kind: 'none' },
+      dataset: 'fashion-mnist',
+      trials: 2,
+      trainSize: 200,
+      validationSize: 64,
+      epochs: 2,
+      batchSize: 16,
+      semi: { labelled: 40, labelledBatch: 8, unlabelledBatch: 32 },
+      pruner: { kind: 'none' },
     });
     assert.equal(await runWorker(storage, 'semi'), 2);
     const data = await readStudy(storage, 'semi');

@@ -22,7 +22,7 @@ function fixedBatch() {
   return { out: { labelled, weak, strong } as SemiOutputs, labels: tf.tensor1d([1, 3, 5, 7], 'int32') };
 }
 
-test('FixMatch, Pi-model and Pseudo-Label as graphs give the direct implementations\' losses on a fixed batch', () => {
+test("FixMatch, Pi-model and Pseudo-Label as graphs give the direct implementations' losses on a fixed batch", () => {
   const { out, labels } = fixedBatch();
   const ce = tf.mean(crossEntropy(labels, out.labelled)).dataSync()[0];
   const pw = tf.softmax(out.weak) as tf.Tensor2D;
@@ -39,16 +39,27 @@ test('FixMatch, Pi-model and Pseudo-Label as graphs give the direct implementati
   close(loss(pseudoLabelGraph(base)), pl);
   close(loss(supervisedGraph(base)), ce);
   // FixMatch written with a pseudo edge and a threshold gate (Eq 5.8) is the same loss
-  const gated = parseGraphSpec({ ...supervisedGraph(base), edges: [{ source: 0, target: 1, loss: 'ce' }, { source: 1, target: 1, loss: 'pseudo', gate: { name: 'threshold', tau: 0.95 } }] });
+  const gated = parseGraphSpec({
+    ...supervisedGraph(base),
+    edges: [
+      { source: 0, target: 1, loss: 'ce' },
+      { source: 1, target: 1, loss: 'pseudo', gate: { name: 'threshold', tau: 0.95 } },
+    ],
+  });
   close(semiNodeLosses(gated, [out], labels, 0, 10).node[0].dataSync()[0], fixmatch);
 });
 
 test('Mean Teacher: the student gets CE + KL(p_ema(weak) ‖ p_student(strong)); the EMA node no loss', () => {
   const { out, labels } = fixedBatch();
   const s = fixedBatch().out;
-  const teacher: SemiOutputs = { labelled: tf.mul(s.labelled, 0.5) as tf.Tensor2D, weak: tf.mul(s.weak, 0.5) as tf.Tensor2D, strong: tf.mul(s.strong, 0.5) as tf.Tensor2D };
+  const teacher: SemiOutputs = {
+    labelled: tf.mul(s.labelled, 0.5) as tf.Tensor2D,
+    weak: tf.mul(s.weak, 0.5) as tf.Tensor2D,
+    strong: tf.mul(s.strong, 0.5) as tf.Tensor2D,
+  };
   const { node } = semiNodeLosses(parseGraphSpec(meanTeacherGraph(base)), [out, teacher], labels, 0, 10);
-  const expected = tf.mean(crossEntropy(labels, out.labelled)).dataSync()[0] + tf.mean(klDivergence(tf.softmax(teacher.weak) as tf.Tensor2D, out.strong)).dataSync()[0];
+  const expected =
+    tf.mean(crossEntropy(labels, out.labelled)).dataSync()[0] + tf.mean(klDivergence(tf.softmax(teacher.weak) as tf.Tensor2D, out.strong)).dataSync()[0];
   close(node[0].dataSync()[0], expected);
   assert.equal(node[1].dataSync()[0], 0);
 });
@@ -56,7 +67,14 @@ test('Mean Teacher: the student gets CE + KL(p_ema(weak) ‖ p_student(strong));
 test('an EMA node is α·(its copy of the start) + (1 − α)·(the student after the step), and is never trained by backprop', async () => {
   const data = { labelled: toyData(8, 1), unlabelled: toyData(8, 2), test: toyData(10, 3) };
   const alpha = 0.9;
-  const result = await trainSemiGraph(meanTeacherGraph(base), data, { epochs: 1, labelledBatch: 4, unlabelledBatch: 8, learningRate: 0.1, emaDecay: alpha, seed: 0 });
+  const result = await trainSemiGraph(meanTeacherGraph(base), data, {
+    epochs: 1,
+    labelledBatch: 4,
+    unlabelledBatch: 8,
+    learningRate: 0.1,
+    emaDecay: alpha,
+    seed: 0,
+  });
   assert.equal(result.status, 'completed');
   const start = build(createModel('cnn8', { numClasses: 10, inputShape: [8, 8, 1], seed: 1 })); // the student's initial weights (seed 0·1000 + node seed 1)
   const [student, ema] = result.models;
@@ -66,7 +84,9 @@ test('an EMA node is α·(its copy of the start) + (1 − α)·(the student afte
     assert.ok(diff < 1e-5, `${name}: ${diff}`);
   }
   // the student did move
-  const moved = trainableVariables(student).some((v) => tf.max(tf.abs(tf.sub(v, start.params.trainable.get([...student.params.trainable].find(([, x]) => x === v)![0])!))).dataSync()[0] > 1e-4);
+  const moved = trainableVariables(student).some(
+    (v) => tf.max(tf.abs(tf.sub(v, start.params.trainable.get([...student.params.trainable].find(([, x]) => x === v)![0])!))).dataSync()[0] > 1e-4,
+  );
   assert.ok(moved);
 });
 
@@ -74,7 +94,10 @@ test('FixMatch trains end to end on toy data without tensor growth; bad semi-sup
   const data = { labelled: toyData(20, 1), unlabelled: toyData(48, 2), test: toyData(20, 3) };
   let tensors = -1;
   const result = await trainSemiGraph(fixMatchGraph(base), data, {
-    epochs: 2, labelledBatch: 8, unlabelledBatch: 16, learningRate: 0.05,
+    epochs: 2,
+    labelledBatch: 8,
+    unlabelledBatch: 16,
+    learningRate: 0.05,
     onEpoch: (m) => {
       if (m.epoch === 1) tensors = tf.memory().numTensors;
       else assert.equal(tf.memory().numTensors, tensors, 'tensor count grew over an epoch');
@@ -82,10 +105,29 @@ test('FixMatch trains end to end on toy data without tensor growth; bad semi-sup
   });
   assert.equal(result.status, 'completed');
   assert.equal(result.history.length, 2);
-  assert.throws(() => parseGraphSpec({ ...supervisedGraph(base), edges: [{ source: 1, target: 1, loss: 'kl' }] }), /edge 0 \(1→1, cnn8\): a self-loop needs a semi-supervised loss/);
-  assert.throws(() => parseGraphSpec({ ...meanTeacherGraph(base), nodes: [{ model: 'cnn8', role: 'target' }, { model: 'cnn16' }] }), /an ema edge needs the same model at both ends, got cnn8 → cnn16/);
+  assert.throws(
+    () => parseGraphSpec({ ...supervisedGraph(base), edges: [{ source: 1, target: 1, loss: 'kl' }] }),
+    /edge 0 \(1→1, cnn8\): a self-loop needs a semi-supervised loss/,
+  );
+  assert.throws(
+    () => parseGraphSpec({ ...meanTeacherGraph(base), nodes: [{ model: 'cnn8', role: 'target' }, { model: 'cnn16' }] }),
+    /an ema edge needs the same model at both ends, got cnn8 → cnn16/,
+  );
   await assert.rejects(trainGraph(fixMatchGraph(base), { train: data.labelled, test: data.test }, { epochs: 1, batchSize: 8 }), /train it with trainSemiGraph/);
-  await assert.rejects(trainSemiGraph({ ...piModelGraph(base), edges: [{ source: 0, target: 1, loss: 'ce' }, { source: 1, target: 1, loss: 'consistency', gate: { name: 'correct' } }] }, data, { epochs: 1, labelledBatch: 8, unlabelledBatch: 16 }), /gate "correct" needs labels/);
+  await assert.rejects(
+    trainSemiGraph(
+      {
+        ...piModelGraph(base),
+        edges: [
+          { source: 0, target: 1, loss: 'ce' },
+          { source: 1, target: 1, loss: 'consistency', gate: { name: 'correct' } },
+        ],
+      },
+      data,
+      { epochs: 1, labelledBatch: 8, unlabelledBatch: 16 },
+    ),
+    /gate "correct" needs labels/,
+  );
 });
 
 test('checkpoints: trainSemiGraph saves every trained and every EMA node (the option used to be accepted and ignored)', async () => {
@@ -94,7 +136,13 @@ test('checkpoints: trainSemiGraph saves every trained and every EMA node (the op
   const path = await import('path');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ktg-semi-ckpt-'));
   const data = { labelled: toyData(8, 1), unlabelled: toyData(16, 2), test: toyData(10, 3) };
-  const result = await trainSemiGraph(meanTeacherGraph(base), data, { epochs: 2, labelledBatch: 4, unlabelledBatch: 8, learningRate: 0.05, checkpoint: { dir, every: 1 } });
+  const result = await trainSemiGraph(meanTeacherGraph(base), data, {
+    epochs: 2,
+    labelledBatch: 4,
+    unlabelledBatch: 8,
+    learningRate: 0.05,
+    checkpoint: { dir, every: 1 },
+  });
   assert.equal(result.status, 'completed');
   assert.deepEqual(fs.readdirSync(dir).sort(), ['node1-cnn8-epoch1.ckpt', 'node1-cnn8-epoch2.ckpt', 'node2-cnn8-epoch1.ckpt', 'node2-cnn8-epoch2.ckpt']);
   // the saved EMA node is the returned one

@@ -17,12 +17,18 @@ test('forest plot: one point per claim with its interval, panels per unit, margi
   const fig = claimsForestFigure([ledger.asFile()]);
   const traces = fig.data as unknown as Trace[];
   // every claim once: 4 in the points panel (x), 1 in the IS panel (x2)
-  assert.equal(traces.reduce((s, t) => s + t.x.length, 0), 5);
+  assert.equal(
+    traces.reduce((s, t) => s + t.x.length, 0),
+    5,
+  );
   assert.deepEqual([...new Set(traces.map((t) => t.xaxis))].sort(), ['x', 'x2']);
   const layout = fig.layout as { shapes: Array<Record<string, unknown>>; annotations: Array<{ text: string }>; xaxis: { range: [number, number] } };
   // the zero line of each panel, and the ±1 band of the equivalence claim
   assert.equal(layout.shapes.filter((s) => s.type === 'line' && s.x0 === 0).length, 2);
-  assert.deepEqual(layout.shapes.filter((s) => s.type === 'rect').map((s) => [s.x0, s.x1]), [[-1, 1]]);
+  assert.deepEqual(
+    layout.shapes.filter((s) => s.type === 'rect').map((s) => [s.x0, s.x1]),
+    [[-1, 1]],
+  );
   // not tested: an open grey marker and its reason written on the row
   const notTested = traces.find((t) => t.name === 'not tested')!;
   assert.deepEqual(notTested.marker.symbol, ['circle-open']);
@@ -40,7 +46,24 @@ test('forest plot: one point per claim with its interval, panels per unit, margi
 });
 
 test('bars over seeds: mean with the sample sd as error bar, on an axis that does not start at 0', () => {
-  const groups = [{ name: 'a', x: ['2 nodes', '3 nodes'], values: [[52, 53, 54], [50, 51, 52]] }, { name: 'b', x: ['2 nodes', '3 nodes'], values: [[53, 53, 53], [55, 55.5, 56]] }];
+  const groups = [
+    {
+      name: 'a',
+      x: ['2 nodes', '3 nodes'],
+      values: [
+        [52, 53, 54],
+        [50, 51, 52],
+      ],
+    },
+    {
+      name: 'b',
+      x: ['2 nodes', '3 nodes'],
+      values: [
+        [53, 53, 53],
+        [55, 55.5, 56],
+      ],
+    },
+  ];
   const fig = barsOverSeeds(groups, { title: 'Fig', yTitle: 'accuracy', legendTitle: 'labelled images' });
   const bars = fig.data as Array<{ y: number[]; error_y: { array: number[] } }>;
   assert.deepEqual(bars[0].y, [53, 51]);

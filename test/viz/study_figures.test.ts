@@ -6,15 +6,37 @@ import { EpochRow, TrialRow } from '../../src/search/storage/types';
 import { bestGraphDot, bestSoFarFigure, scoreDistributionFigure, trialCurvesFigure } from '../../src/viz/study_figures';
 import { sampleGraph, SearchSpace } from '../../src/search/space';
 
-const config = parseStudyConfig({ space: { nodes: [{ role: 'target', models: ['cnn8'] }, { models: ['cnn8'] }], gates: ['through', 'cutoff'] }, dataset: 'fashion-mnist', trials: 3, validationSize: 10, epochs: 4, batchSize: 8 });
-const curves = [
-  [0.3, 0.4, 0.5, 0.6],
-  [0.2],
-  [0.35, 0.38],
-];
+const config = parseStudyConfig({
+  space: { nodes: [{ role: 'target', models: ['cnn8'] }, { models: ['cnn8'] }], gates: ['through', 'cutoff'] },
+  dataset: 'fashion-mnist',
+  trials: 3,
+  validationSize: 10,
+  epochs: 4,
+  batchSize: 8,
+});
+const curves = [[0.3, 0.4, 0.5, 0.6], [0.2], [0.35, 0.38]];
 const status: TrialRow['status'][] = ['completed', 'pruned', 'pruned'];
-const trials: TrialRow[] = curves.map((c, n) => ({ study: 's', number: n, status: status[n], seed: n, attempt: 1, value: c[c.length - 1], lastEpoch: c.length, finishedAt: 1000 + n, spec: sampleGraph(config.space as SearchSpace, n, { numClasses: 10, inputShape: [28, 28, 1] }) }));
-const epochs: EpochRow[] = curves.flatMap((c, n) => c.map((v, i) => ({ study: 's', trial: n, epoch: i + 1, value: v, metrics: { accuracy: [v], ensembleAccuracy: [v], nodeLoss: [1], edgeLoss: [1] }, seconds: 1 })));
+const trials: TrialRow[] = curves.map((c, n) => ({
+  study: 's',
+  number: n,
+  status: status[n],
+  seed: n,
+  attempt: 1,
+  value: c[c.length - 1],
+  lastEpoch: c.length,
+  finishedAt: 1000 + n,
+  spec: sampleGraph(config.space as SearchSpace, n, { numClasses: 10, inputShape: [28, 28, 1] }),
+}));
+const epochs: EpochRow[] = curves.flatMap((c, n) =>
+  c.map((v, i) => ({
+    study: 's',
+    trial: n,
+    epoch: i + 1,
+    value: v,
+    metrics: { accuracy: [v], ensembleAccuracy: [v], nodeLoss: [1], edgeLoss: [1] },
+    seconds: 1,
+  })),
+);
 const progress = studyProgress(config, trials);
 const data: StudyData = { study: { name: 's', config, createdAt: 0 }, trials, epochs, progress, best: { trial: progress.best!, spec: progress.best!.spec! } };
 
@@ -32,7 +54,10 @@ test('best so far is the running maximum in finishing order; the distribution sp
   const fig = bestSoFarFigure(data);
   assert.deepEqual(fig.data[1].y, [60, 60, 60]);
   const dist = scoreDistributionFigure(data);
-  assert.deepEqual(dist.data.map((d) => (d.x as number[]).length), [1, 2]);
+  assert.deepEqual(
+    dist.data.map((d) => (d.x as number[]).length),
+    [1, 2],
+  );
   assert.equal(progress.best!.number, 0);
   assert.match(bestGraphDot(data)!, /best trial 0, 60\.00 %/);
   // 4 + 1 + 2 of 3 × 4 epochs

@@ -21,9 +21,7 @@ export function conv2dBackpropFilterKernel(backendName: string): KernelConfig {
     const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as Conv2DBackpropFilterAttrs;
     const format = backend_util.convertConv2DDataFormat(dataFormat);
     if (format !== 'channelsLast') throw new Error(`Conv2DBackpropFilter: only NHWC is supported, got ${dataFormat}`);
-    const info = backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, format,
-    );
+    const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, format);
     const [n, h, w, ci] = x.shape;
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
     const scope = new KernelScope(backend as KernelBackend, backendName);
@@ -40,13 +38,22 @@ export function conv2dBackpropFilterKernel(backendName: string): KernelConfig {
         right = Math.max(right, 0);
       }
       const dyT = scope.transpose(dy, [1, 2, 0, 3]);
-      const grad = scope.run('Conv2D', { x: xT, filter: dyT }, {
-        strides: [1, 1],
-        pad: [[0, 0], [top, bottom], [left, right], [0, 0]],
-        dataFormat: 'NHWC',
-        dilations: [sh, sw],
-        dimRoundingMode: undefined as unknown as string,
-      });
+      const grad = scope.run(
+        'Conv2D',
+        { x: xT, filter: dyT },
+        {
+          strides: [1, 1],
+          pad: [
+            [0, 0],
+            [top, bottom],
+            [left, right],
+            [0, 0],
+          ],
+          dataFormat: 'NHWC',
+          dilations: [sh, sw],
+          dimRoundingMode: undefined as unknown as string,
+        },
+      );
       return scope.keep(scope.transpose(grad, [1, 2, 0, 3]));
     } finally {
       scope.dispose();

@@ -63,9 +63,7 @@ export function conv2dBackpropInputKernel(backendName: string): KernelConfig {
     const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as Conv2DBackpropInputAttrs;
     const format = backend_util.convertConv2DDataFormat(dataFormat);
     if (format !== 'channelsLast') throw new Error(`Conv2DBackpropInput: only NHWC is supported, got ${dataFormat}`);
-    const info = backend_util.computeConv2DInfo(
-      inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false, format,
-    );
+    const info = backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false, format);
     const [n, h, w, ci] = inputShape;
     const [kh, kw] = filter.shape;
     const { strideHeight: sh, strideWidth: sw } = info;
@@ -87,15 +85,29 @@ export function conv2dBackpropInputKernel(backendName: string): KernelConfig {
         const keepRows = oh - dropTop - Math.max(-r.trail, 0);
         const keepCols = ow - dropLeft - Math.max(-c.trail, 0);
         const input = scope.slice(dy, [0, dropTop, dropLeft, 0], [n, keepRows, keepCols, co]);
-        const out = scope.run('Conv2D', { x: input, filter: flipped }, {
-          strides: [1, 1],
-          pad: [[0, 0], [Math.max(r.lead, 0), Math.max(r.trail, 0)], [Math.max(c.lead, 0), Math.max(c.trail, 0)], [0, 0]],
-          dataFormat: 'NHWC',
-          dilations: [1, 1],
-          dimRoundingMode: undefined as unknown as string,
-        });
+        const out = scope.run(
+          'Conv2D',
+          { x: input, filter: flipped },
+          {
+            strides: [1, 1],
+            pad: [
+              [0, 0],
+              [Math.max(r.lead, 0), Math.max(r.trail, 0)],
+              [Math.max(c.lead, 0), Math.max(c.trail, 0)],
+              [0, 0],
+            ],
+            dataFormat: 'NHWC',
+            dilations: [1, 1],
+            dimRoundingMode: undefined as unknown as string,
+          },
+        );
         if (sh === 1 && sw === 1) return out;
-        return scope.pad(out, [[0, 0], [0, phaseRows - r.size], [0, phaseCols - c.size], [0, 0]]);
+        return scope.pad(out, [
+          [0, 0],
+          [0, phaseRows - r.size],
+          [0, phaseCols - c.size],
+          [0, 0],
+        ]);
       };
       if (sh === 1 && sw === 1) return scope.keep(phase(rows[0], cols[0]));
       // interleave: [n, phaseRows, sh, phaseCols, sw, ci] -> [n, phaseRows·sh, phaseCols·sw, ci]

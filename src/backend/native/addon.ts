@@ -24,17 +24,72 @@ export interface NativeAddon {
   convBackwardData(heap: Heap, dy: number, filter: number, dx: number, ...geometry: number[]): void;
   convBackwardWeights(heap: Heap, x: number, dy: number, dw: number, ...geometry: number[]): void;
   convImplementations(...geometry: number[]): { forward: string; backwardData: string; backwardWeights: string };
-  matmul(heap: Heap, a: number, b: number, c: number, batchA: number, batchB: number, m: number, n: number, k: number, transposeA: boolean, transposeB: boolean): void;
+  matmul(
+    heap: Heap,
+    a: number,
+    b: number,
+    c: number,
+    batchA: number,
+    batchB: number,
+    m: number,
+    n: number,
+    k: number,
+    transposeA: boolean,
+    transposeB: boolean,
+  ): void;
   batchNormWorkspaceBytes(n: number, h: number, w: number, c: number, relu: boolean, epsilon: number): number;
-  batchNormForward(heap: Heap, x: number, gamma: number, beta: number, y: number, mean: number, variance: number, workspace: number, n: number, h: number, w: number, c: number, relu: boolean, epsilon: number): void;
-  batchNormBackward(heap: Heap, x: number, dy: number, mean: number, variance: number, gamma: number, beta: number, workspace: number, dx: number, dgamma: number, dbeta: number, n: number, h: number, w: number, c: number, relu: boolean, epsilon: number): void;
+  batchNormForward(
+    heap: Heap,
+    x: number,
+    gamma: number,
+    beta: number,
+    y: number,
+    mean: number,
+    variance: number,
+    workspace: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    relu: boolean,
+    epsilon: number,
+  ): void;
+  batchNormBackward(
+    heap: Heap,
+    x: number,
+    dy: number,
+    mean: number,
+    variance: number,
+    gamma: number,
+    beta: number,
+    workspace: number,
+    dx: number,
+    dgamma: number,
+    dbeta: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    relu: boolean,
+    epsilon: number,
+  ): void;
   /** geometry: N, H, W, C, KH, KW, OH, OW, strideH, strideW, padTop, padLeft, padBottom, padRight */
   maxPoolForward(heap: Heap, x: number, y: number, ...geometry: number[]): void;
   maxPoolBackward(heap: Heap, x: number, dy: number, dx: number, ...geometry: number[]): void;
   /** table rows: [variable, newVariable, gradient, accumulator, size, decay 0/1] */
   sgdUpdate(heap: Heap, table: Float64Array, learningRate: number, momentum: number, weightDecay: number, nesterov: boolean): void;
   /** table rows: [variable, newVariable, gradient, firstMoment, secondMoment, size, decay 0/1] */
-  adamUpdate(heap: Heap, table: Float64Array, learningRate: number, beta1: number, beta2: number, epsilon: number, beta1Power: number, beta2Power: number, weightDecay: number): void;
+  adamUpdate(
+    heap: Heap,
+    table: Float64Array,
+    learningRate: number,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
+    beta1Power: number,
+    beta2Power: number,
+    weightDecay: number,
+  ): void;
 }
 
 /** package root: this file is src/backend/native/addon.ts or dist/backend/native/addon.js */
@@ -48,7 +103,8 @@ let loaded: { addon: NativeAddon } | { reason: string } | undefined;
 export function loadNativeAddon(): { addon: NativeAddon } | { reason: string } {
   if (loaded) return loaded;
   if (process.platform !== 'linux') loaded = { reason: `the oneDNN addon is built for Linux only (this is ${process.platform})` };
-  else if (!fs.existsSync(NATIVE_BINARY)) loaded = { reason: `the oneDNN addon is not built (${path.relative(process.cwd(), NATIVE_BINARY) || NATIVE_BINARY} missing; run npm run setup:system)` };
+  else if (!fs.existsSync(NATIVE_BINARY))
+    loaded = { reason: `the oneDNN addon is not built (${path.relative(process.cwd(), NATIVE_BINARY) || NATIVE_BINARY} missing; run npm run setup:system)` };
   else {
     // OpenMP threads sleep right after a parallel region instead of spinning: the wasm threads
     // share the same cores. Read by libgomp when the addon loads it.

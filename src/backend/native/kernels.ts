@@ -7,7 +7,19 @@
  * saves. Anything these do not cover (NCHW, non-float32, broadcasting they do not handle) goes to
  * the wasm kernel they replace.
  */
-import { backend_util, BatchMatMulAttrs, Conv2DAttrs, Conv2DBackpropFilterAttrs, Conv2DBackpropInputAttrs, KernelConfig, KernelFunc, MaxPoolAttrs, MaxPoolGradAttrs, TensorInfo, util } from '@tensorflow/tfjs-core';
+import {
+  backend_util,
+  BatchMatMulAttrs,
+  Conv2DAttrs,
+  Conv2DBackpropFilterAttrs,
+  Conv2DBackpropInputAttrs,
+  KernelConfig,
+  KernelFunc,
+  MaxPoolAttrs,
+  MaxPoolGradAttrs,
+  TensorInfo,
+  util,
+} from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon';
 import { heapOf, offsetOf, WasmBackendInternals } from './wasm_heap';
 
@@ -24,15 +36,45 @@ export interface BatchNormTrainAttrs {
 function geometry(info: backend_util.Conv2DInfo): number[] {
   const p = info.padInfo;
   return [
-    info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.filterHeight, info.filterWidth, info.outChannels,
-    info.outHeight, info.outWidth, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth, p.top, p.left, p.bottom, p.right,
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.filterHeight,
+    info.filterWidth,
+    info.outChannels,
+    info.outHeight,
+    info.outWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.dilationHeight,
+    info.dilationWidth,
+    p.top,
+    p.left,
+    p.bottom,
+    p.right,
   ];
 }
 
 /** [N, H, W, C, KH, KW, OH, OW, sH, sW, padTop, padLeft, padBottom, padRight] */
 function poolGeometry(info: backend_util.Conv2DInfo): number[] {
   const p = info.padInfo;
-  return [info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.filterHeight, info.filterWidth, info.outHeight, info.outWidth, info.strideHeight, info.strideWidth, p.top, p.left, p.bottom, p.right];
+  return [
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.filterHeight,
+    info.filterWidth,
+    info.outHeight,
+    info.outWidth,
+    info.strideHeight,
+    info.strideWidth,
+    p.top,
+    p.left,
+    p.bottom,
+    p.right,
+  ];
 }
 
 function zeros(backend: WasmBackendInternals, shape: number[]): TensorInfo {
@@ -49,7 +91,16 @@ export function nativeKernels(addon: NativeAddon, backendName: string, fallback:
     const { strides, pad, dataFormat, dilations, dimRoundingMode } = args.attrs as unknown as Conv2DAttrs;
     if (!isNhwcFloat(dataFormat, x, filter)) return fallback('Conv2D')(args);
     const backend = args.backend as unknown as WasmBackendInternals;
-    const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], strides, dilations, pad, dimRoundingMode, false, 'channelsLast');
+    const info = backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filter.shape as [number, number, number, number],
+      strides,
+      dilations,
+      pad,
+      dimRoundingMode,
+      false,
+      'channelsLast',
+    );
     if (util.sizeFromShape(info.outShape) === 0 || util.sizeFromShape(x.shape) === 0) return zeros(backend, info.outShape);
     const y = backend.makeOutput(info.outShape, 'float32');
     addon.convForward(heapOf(backend), offsetOf(backend, x), offsetOf(backend, filter), offsetOf(backend, y), ...geometry(info));
@@ -61,7 +112,16 @@ export function nativeKernels(addon: NativeAddon, backendName: string, fallback:
     const { strides, pad, dataFormat, dimRoundingMode, inputShape } = args.attrs as unknown as Conv2DBackpropInputAttrs;
     if (!isNhwcFloat(dataFormat, dy, filter)) return fallback('Conv2DBackpropInput')(args);
     const backend = args.backend as unknown as WasmBackendInternals;
-    const info = backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+    const info = backend_util.computeConv2DInfo(
+      inputShape,
+      filter.shape as [number, number, number, number],
+      strides,
+      1,
+      pad,
+      dimRoundingMode,
+      false,
+      'channelsLast',
+    );
     if (util.sizeFromShape(inputShape) === 0 || util.sizeFromShape(dy.shape) === 0) return zeros(backend, inputShape);
     const dx = backend.makeOutput(inputShape, 'float32');
     addon.convBackwardData(heapOf(backend), offsetOf(backend, dy), offsetOf(backend, filter), offsetOf(backend, dx), ...geometry(info));
@@ -73,7 +133,16 @@ export function nativeKernels(addon: NativeAddon, backendName: string, fallback:
     const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs as unknown as Conv2DBackpropFilterAttrs;
     if (!isNhwcFloat(dataFormat, x, dy)) return fallback('Conv2DBackpropFilter')(args);
     const backend = args.backend as unknown as WasmBackendInternals;
-    const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+    const info = backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filterShape,
+      strides,
+      1,
+      pad,
+      dimRoundingMode,
+      false,
+      'channelsLast',
+    );
     if (util.sizeFromShape(x.shape) === 0 || util.sizeFromShape(dy.shape) === 0) return zeros(backend, filterShape);
     const dw = backend.makeOutput(filterShape, 'float32');
     addon.convBackwardWeights(heapOf(backend), offsetOf(backend, x), offsetOf(backend, dy), offsetOf(backend, dw), ...geometry(info));
@@ -95,7 +164,8 @@ export function nativeKernels(addon: NativeAddon, backendName: string, fallback:
     const m = transposeA ? cA : rA;
     const k = transposeA ? rA : cA;
     const n = transposeB ? rB : cB;
-    if ((transposeB ? cB : rB) !== k) throw new Error(`BatchMatMul: inner dimensions differ (${a.shape} × ${b.shape}, transposeA=${transposeA}, transposeB=${transposeB})`);
+    if ((transposeB ? cB : rB) !== k)
+      throw new Error(`BatchMatMul: inner dimensions differ (${a.shape} × ${b.shape}, transposeA=${transposeA}, transposeB=${transposeB})`);
     const outer = sameOuter ? outerA : batchA === 1 ? (outerB.length >= outerA.length ? outerB : outerA) : outerA;
     const backend = args.backend as unknown as WasmBackendInternals;
     const c = backend.makeOutput([...outer, m, n], 'float32');
@@ -150,12 +220,30 @@ export function nativeKernels(addon: NativeAddon, backendName: string, fallback:
     const mean = backend.makeOutput([c], 'float32');
     const variance = backend.makeOutput([c], 'float32');
     const workspace = backend.makeOutput([wsFloats], 'float32');
-    addon.batchNormForward(heapOf(backend), offsetOf(backend, x), offsetOf(backend, gamma), offsetOf(backend, beta), offsetOf(backend, y), offsetOf(backend, mean), offsetOf(backend, variance), offsetOf(backend, workspace), n, h, w, c, relu, epsilon);
+    addon.batchNormForward(
+      heapOf(backend),
+      offsetOf(backend, x),
+      offsetOf(backend, gamma),
+      offsetOf(backend, beta),
+      offsetOf(backend, y),
+      offsetOf(backend, mean),
+      offsetOf(backend, variance),
+      offsetOf(backend, workspace),
+      n,
+      h,
+      w,
+      c,
+      relu,
+      epsilon,
+    );
     return [y, mean, variance, workspace];
   };
 
   const batchNormTrainGrad: KernelFunc = (args) => {
-    const { x, dy, mean, variance, gamma, beta, workspace } = args.inputs as Record<'x' | 'dy' | 'mean' | 'variance' | 'gamma' | 'beta' | 'workspace', TensorInfo>;
+    const { x, dy, mean, variance, gamma, beta, workspace } = args.inputs as Record<
+      'x' | 'dy' | 'mean' | 'variance' | 'gamma' | 'beta' | 'workspace',
+      TensorInfo
+    >;
     const { epsilon, relu } = args.attrs as unknown as BatchNormTrainAttrs;
     const backend = args.backend as unknown as WasmBackendInternals;
     const [n, h, w, c] = nhwc(x);
@@ -163,7 +251,25 @@ export function nativeKernels(addon: NativeAddon, backendName: string, fallback:
     const dgamma = backend.makeOutput([c], 'float32');
     const dbeta = backend.makeOutput([c], 'float32');
     const o = (t: TensorInfo) => offsetOf(backend, t);
-    addon.batchNormBackward(heapOf(backend), o(x), o(dy), o(mean), o(variance), o(gamma), o(beta), o(workspace), o(dx), o(dgamma), o(dbeta), n, h, w, c, relu, epsilon);
+    addon.batchNormBackward(
+      heapOf(backend),
+      o(x),
+      o(dy),
+      o(mean),
+      o(variance),
+      o(gamma),
+      o(beta),
+      o(workspace),
+      o(dx),
+      o(dgamma),
+      o(dbeta),
+      n,
+      h,
+      w,
+      c,
+      relu,
+      epsilon,
+    );
     return [dx, dgamma, dbeta];
   };
 

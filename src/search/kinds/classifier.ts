@@ -20,14 +20,42 @@ export function objective(config: Pick<StudyConfig, 'metric'>, m: EpochMetrics, 
 async function runGraphTrial(spec: GraphSpec, { config, data, seed, signal, record }: TrialContext, semi: boolean): Promise<TrialOutcome> {
   const target = spec.nodes.findIndex((n) => n.role === 'target');
   const onEpoch = (m: EpochMetrics) =>
-    record({ epoch: m.epoch, value: objective(config, m, target), metrics: { accuracy: m.accuracy, ensembleAccuracy: [m.ensembleAccuracy], nodeLoss: m.nodeLoss, edgeLoss: m.edgeLoss }, seconds: m.seconds });
-  const common = { epochs: config.epochs, learningRate: config.learningRate, schedule: config.schedule, milestones: config.milestones, weightDecay: config.weightDecay, seed, signal, onEpoch };
+    record({
+      epoch: m.epoch,
+      value: objective(config, m, target),
+      metrics: { accuracy: m.accuracy, ensembleAccuracy: [m.ensembleAccuracy], nodeLoss: m.nodeLoss, edgeLoss: m.edgeLoss },
+      seconds: m.seconds,
+    });
+  const common = {
+    epochs: config.epochs,
+    learningRate: config.learningRate,
+    schedule: config.schedule,
+    milestones: config.milestones,
+    weightDecay: config.weightDecay,
+    seed,
+    signal,
+    onEpoch,
+  };
   let result;
   if (semi) {
     if (!config.semi || !data.semi) throw new Error('a semi-supervised study needs semi settings and a labelled/unlabelled split');
-    result = await trainSemiGraph(spec, { labelled: data.semi.labelled, unlabelled: data.semi.unlabelled, test: data.validation }, { ...common, labelledBatch: config.semi.labelledBatch, unlabelledBatch: config.semi.unlabelledBatch, emaDecay: config.semi.emaDecay, tau: config.semi.tau });
+    result = await trainSemiGraph(
+      spec,
+      { labelled: data.semi.labelled, unlabelled: data.semi.unlabelled, test: data.validation },
+      {
+        ...common,
+        labelledBatch: config.semi.labelledBatch,
+        unlabelledBatch: config.semi.unlabelledBatch,
+        emaDecay: config.semi.emaDecay,
+        tau: config.semi.tau,
+      },
+    );
   } else {
-    result = await trainGraph(spec, { train: data.train, test: data.validation }, { ...common, batchSize: config.batchSize, augmentation: config.augmentation });
+    result = await trainGraph(
+      spec,
+      { train: data.train, test: data.validation },
+      { ...common, batchSize: config.batchSize, augmentation: config.augmentation },
+    );
   }
   disposeModels(result);
   return { status: result.status, ...(result.error ? { error: result.error } : {}) };
@@ -45,7 +73,10 @@ function graphKind(id: 'classifier' | 'semi-supervised'): StudyKind<SearchSpace,
     runTrial: (spec, context) => runGraphTrial(spec, context, id === 'semi-supervised'),
     describe: (spec) => describeGraph(spec),
     toDot: (spec, options) => graphToDot(spec, options),
-    summary: (spec) => ({ models: spec.nodes.map((n) => n.model).join(','), gates: spec.edges.map((e) => `${e.source}→${e.target}:${describeGate(e.gate)}`).join(' ') }),
+    summary: (spec) => ({
+      models: spec.nodes.map((n) => n.model).join(','),
+      gates: spec.edges.map((e) => `${e.source}→${e.target}:${describeGate(e.gate)}`).join(' '),
+    }),
     specNoun: 'graph spec',
     trainHint: (file, config) => `train it with: ktg train --spec ${file} --dataset ${config.dataset}`,
   };

@@ -52,7 +52,12 @@ async function runGanTrial(spec: CoGanSpec, { config, data, seed, signal, record
       return record({
         epoch: Math.round(step / gan.stepsPerEpoch),
         value: Math.max(...is),
-        metrics: { is, fid: scores.map((s) => s.fid), dLoss: [mean(steps.map((x) => x.dLoss))], gLoss: models.generators.map((_, i) => mean(steps.map((x) => x.gLoss[i]))) },
+        metrics: {
+          is,
+          fid: scores.map((s) => s.fid),
+          dLoss: [mean(steps.map((x) => x.dLoss))],
+          gLoss: models.generators.map((_, i) => mean(steps.map((x) => x.gLoss[i]))),
+        },
         seconds,
       });
     },
@@ -73,7 +78,10 @@ export const ganKind: StudyKind<GanSpace, CoGanSpec, SampleScorer> = {
   runTrial: (spec, context, scorer) => runGanTrial(spec, context, scorer),
   describe: (spec) => describeCoGan(spec),
   toDot: (spec, options) => coGanToDot(spec, options),
-  summary: (spec) => ({ models: `${spec.generators}×dcgan`, gates: spec.edges.map((e) => `G${e.source}→G${e.target}:${e.kind}:${describeGate(e.gate)}`).join(' ') }),
+  summary: (spec) => ({
+    models: `${spec.generators}×dcgan`,
+    gates: spec.edges.map((e) => `G${e.source}→G${e.target}:${e.kind}:${describeGate(e.gate)}`).join(' '),
+  }),
   specNoun: 'co-training spec',
   trainHint: () => 'train it with gan.trainCoGan in a notebook',
 };

@@ -20,7 +20,6 @@ export type TrialSpec = GraphSpec | CoGanSpec;
 
 export const studyKinds = [classifierKind, semiSupervisedKind, ganKind] as const;
 
-
 /** the kind of a study */
 export function kindOf(config: Pick<StudyConfig, 'space' | 'semi'>): AnyStudyKind {
   if (isGanSpace(config.space)) return ganKind as AnyStudyKind;
@@ -38,12 +37,18 @@ export function anySpaceSize(space: SearchSpace | GanSpace): SpaceSize {
 
 /** a classifier study's trial graph, e.g. `asGraphSpec(study.best.spec)`, validated; a co-GAN spec is an error */
 export function asGraphSpec(spec: unknown): GraphSpec {
-  if (typeof spec === 'object' && spec !== null && 'generators' in spec) throw new Error(`this trial trains ${String((spec as { generators: unknown }).generators)} co-trained generators, not a classifier graph (use asCoGanSpec)`);
+  if (typeof spec === 'object' && spec !== null && 'generators' in spec)
+    throw new Error(
+      `this trial trains ${String((spec as { generators: unknown }).generators)} co-trained generators, not a classifier graph (use asCoGanSpec)`,
+    );
   return classifierKind.parseSpec(spec);
 }
 
 /** a GAN study's co-training graph, e.g. `asCoGanSpec(study.best.spec)`, validated; a classifier graph is an error */
 export function asCoGanSpec(spec: unknown): CoGanSpec {
-  if (typeof spec === 'object' && spec !== null && 'nodes' in spec) throw new Error(`this trial trains a classifier graph of ${(spec as { nodes: unknown[] }).nodes.length} model node(s), not co-trained generators (use asGraphSpec)`);
+  if (typeof spec === 'object' && spec !== null && 'nodes' in spec)
+    throw new Error(
+      `this trial trains a classifier graph of ${(spec as { nodes: unknown[] }).nodes.length} model node(s), not co-trained generators (use asGraphSpec)`,
+    );
   return ganKind.parseSpec(spec);
 }

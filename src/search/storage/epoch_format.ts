@@ -16,4 +16,3 @@ export interface LegacyEpochColumns {
   nodeLoss: number[];
   edgeLoss: number[];
 }
-

@@ -143,7 +143,12 @@ export class RedisStorage implements StudyStorage {
   /** runs the commands atomically while the claim still holds; returns the last one's result */
   private async owned(study: string, claim: Claim, worker: WorkerInfo, commands: (string | number)[][]): Promise<unknown> {
     try {
-      return await this.redis.ktgOwned(`${this.prefix(study)}:trial:${claim.number}`, worker.id, claim.attempt, JSON.stringify(commands.map((c) => c.map(String))));
+      return await this.redis.ktgOwned(
+        `${this.prefix(study)}:trial:${claim.number}`,
+        worker.id,
+        claim.attempt,
+        JSON.stringify(commands.map((c) => c.map(String))),
+      );
     } catch (err) {
       if ((err as Error).message.includes('LOST')) throw new LostTrialError(study, claim.number);
       throw new Error(`study storage ${this.url}: ${(err as Error).message}`);
@@ -172,7 +177,12 @@ export class RedisStorage implements StudyStorage {
     return values.map(Number);
   }
 
-  async finishTrial(study: string, claim: Claim, worker: WorkerInfo, result: { status: 'completed' | 'pruned' | 'failed'; value?: number; error?: string }): Promise<void> {
+  async finishTrial(
+    study: string,
+    claim: Claim,
+    worker: WorkerInfo,
+    result: { status: 'completed' | 'pruned' | 'failed'; value?: number; error?: string },
+  ): Promise<void> {
     const p = this.prefix(study);
     const key = `${p}:trial:${claim.number}`;
     const fields: (string | number)[] = ['status', result.status, 'finished', Date.now()];
@@ -237,7 +247,14 @@ export class RedisStorage implements StudyStorage {
       for (const raw of values as string[]) {
         // rows of ktg ≤ 0.1 have four fixed columns instead of metrics
         const r = parseStoredJson<Pick<EpochRow, 'epoch' | 'seconds'> & { value: string; metrics?: NamedMetrics } & Partial<LegacyEpochColumns>>(raw);
-        const metrics = r.metrics ?? legacyMetrics(config, { accuracy: r.accuracy ?? [], ensembleAccuracy: Number(r.ensembleAccuracy), nodeLoss: r.nodeLoss ?? [], edgeLoss: r.edgeLoss ?? [] });
+        const metrics =
+          r.metrics ??
+          legacyMetrics(config, {
+            accuracy: r.accuracy ?? [],
+            ensembleAccuracy: Number(r.ensembleAccuracy),
+            nodeLoss: r.nodeLoss ?? [],
+            edgeLoss: r.edgeLoss ?? [],
+          });
         rows.push({ study, trial: n, epoch: r.epoch, value: Number(r.value), metrics, seconds: r.seconds });
       }
     });

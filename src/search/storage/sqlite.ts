@@ -61,13 +61,20 @@ function migrateEpochs(db: Database.Database): void {
   const columns = (db.prepare("SELECT name FROM pragma_table_info('epochs')").all() as { name: string }[]).map((c) => c.name);
   if (!columns.includes('accuracy')) return;
   db.transaction(() => {
-    const configs = new Map((db.prepare('SELECT name, config FROM studies').all() as { name: string; config: string }[]).map((r) => [r.name, JSON.parse(r.config) as unknown]));
+    const configs = new Map(
+      (db.prepare('SELECT name, config FROM studies').all() as { name: string; config: string }[]).map((r) => [r.name, JSON.parse(r.config) as unknown]),
+    );
     const old = db.prepare('SELECT * FROM epochs').all() as LegacyEpochRecord[];
     db.exec('DROP TABLE epochs');
     db.exec(schema);
     const insert = db.prepare('INSERT INTO epochs (study, trial, epoch, value, metrics, seconds) VALUES (?, ?, ?, ?, ?, ?)');
     for (const r of old) {
-      const metrics = legacyMetrics(configs.get(r.study), { accuracy: JSON.parse(r.accuracy) as number[], ensembleAccuracy: num(r.ensemble_accuracy), nodeLoss: JSON.parse(r.node_loss) as number[], edgeLoss: JSON.parse(r.edge_loss) as number[] });
+      const metrics = legacyMetrics(configs.get(r.study), {
+        accuracy: JSON.parse(r.accuracy) as number[],
+        ensembleAccuracy: num(r.ensemble_accuracy),
+        nodeLoss: JSON.parse(r.node_loss) as number[],
+        edgeLoss: JSON.parse(r.edge_loss) as number[],
+      });
       insert.run(r.study, r.trial, r.epoch, r.value, JSON.stringify(metrics), r.seconds);
     }
   }).immediate();
@@ -93,7 +100,8 @@ export class SqliteStorage implements StudyStorage {
     readonly url = `sqlite:${file}`,
     options: { create?: boolean } = {},
   ) {
-    if (file !== ':memory:' && options.create === false && !fs.existsSync(file)) throw new Error(`no study storage at ${url} (${path.resolve(file)} does not exist)`);
+    if (file !== ':memory:' && options.create === false && !fs.existsSync(file))
+      throw new Error(`no study storage at ${url} (${path.resolve(file)} does not exist)`);
     if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     try {
       this.db = new Database(file, { timeout: 60_000 });
@@ -112,7 +120,8 @@ export class SqliteStorage implements StudyStorage {
   }
 
   async getStudy(name: string): Promise<StudyRow | undefined> {
-    const row = this.db.prepare('SELECT name, config, created_at FROM studies WHERE name = ?').get(name) as { name: string; config: string; created_at: number } | undefined;
+    const row = this.db.prepare('SELECT name, config, created_at FROM studies WHERE name = ?').get(name) as
+      { name: string; config: string; created_at: number } | undefined;
     return row && { name: row.name, config: parseStudyConfig(JSON.parse(row.config)), createdAt: row.created_at };
   }
 
@@ -122,7 +131,9 @@ export class SqliteStorage implements StudyStorage {
   }
 
   async heartbeat(worker: WorkerInfo, leaseMs: number): Promise<void> {
-    this.db.prepare('INSERT INTO workers (id, host, pid, lease_until) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET lease_until = excluded.lease_until').run(worker.id, worker.host, worker.pid, Date.now() + leaseMs);
+    this.db
+      .prepare('INSERT INTO workers (id, host, pid, lease_until) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET lease_until = excluded.lease_until')
+      .run(worker.id, worker.host, worker.pid, Date.now() + leaseMs);
   }
 
   async retireWorker(worker: WorkerInfo): Promise<void> {
@@ -153,7 +164,8 @@ export class SqliteStorage implements StudyStorage {
     await this.heartbeat(worker, leaseMs);
     const claim = this.db.transaction((): ClaimResult => {
       this.requeueLost(study);
-      const waiting = this.db.prepare("SELECT number FROM trials WHERE study = ? AND status = 'waiting' ORDER BY number LIMIT 1").get(study) as { number: number } | undefined;
+      const waiting = this.db.prepare("SELECT number FROM trials WHERE study = ? AND status = 'waiting' ORDER BY number LIMIT 1").get(study) as
+        { number: number } | undefined;
       let number: number;
       if (waiting) number = waiting.number;
       else {
@@ -169,7 +181,9 @@ export class SqliteStorage implements StudyStorage {
       this.db.prepare('DELETE FROM epochs WHERE study = ? AND trial = ?').run(study, number);
       this.db.prepare('DELETE FROM rungs WHERE study = ? AND trial = ?').run(study, number);
       this.db
-        .prepare("UPDATE trials SET status = 'running', worker = ?, attempt = attempt + 1, started_at = ?, finished_at = NULL, value = NULL, last_epoch = NULL, error = NULL WHERE study = ? AND number = ?")
+        .prepare(
+          "UPDATE trials SET status = 'running', worker = ?, attempt = attempt + 1, started_at = ?, finished_at = NULL, value = NULL, last_epoch = NULL, error = NULL WHERE study = ? AND number = ?",
+        )
         .run(worker.id, Date.now(), study, number);
       const { attempt } = this.db.prepare('SELECT attempt FROM trials WHERE study = ? AND number = ?').get(study, number) as { attempt: number };
       return { kind: 'trial', claim: { number, attempt } };
@@ -179,15 +193,21 @@ export class SqliteStorage implements StudyStorage {
 
   /** runs `write` only while the claim still holds */
   private owned<T>(study: string, claim: Claim, worker: WorkerInfo, write: () => T): T {
-    return this.db.transaction(() => {
-      const owner = this.db.prepare("SELECT 1 FROM trials WHERE study = ? AND number = ? AND worker = ? AND attempt = ? AND status = 'running'").get(study, claim.number, worker.id, claim.attempt);
-      if (!owner) throw new LostTrialError(study, claim.number);
-      return write();
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const owner = this.db
+          .prepare("SELECT 1 FROM trials WHERE study = ? AND number = ? AND worker = ? AND attempt = ? AND status = 'running'")
+          .get(study, claim.number, worker.id, claim.attempt);
+        if (!owner) throw new LostTrialError(study, claim.number);
+        return write();
+      })
+      .immediate();
   }
 
   async setTrialSpec(study: string, claim: Claim, worker: WorkerInfo, spec: StoredSpec): Promise<void> {
-    this.owned(study, claim, worker, () => this.db.prepare('UPDATE trials SET spec = ? WHERE study = ? AND number = ?').run(JSON.stringify(spec), study, claim.number));
+    this.owned(study, claim, worker, () =>
+      this.db.prepare('UPDATE trials SET spec = ? WHERE study = ? AND number = ?').run(JSON.stringify(spec), study, claim.number),
+    );
   }
 
   async recordEpoch(study: string, claim: Claim, worker: WorkerInfo, row: Omit<EpochRow, 'study' | 'trial'>): Promise<void> {
@@ -206,7 +226,12 @@ export class SqliteStorage implements StudyStorage {
     });
   }
 
-  async finishTrial(study: string, claim: Claim, worker: WorkerInfo, result: { status: 'completed' | 'pruned' | 'failed'; value?: number; error?: string }): Promise<void> {
+  async finishTrial(
+    study: string,
+    claim: Claim,
+    worker: WorkerInfo,
+    result: { status: 'completed' | 'pruned' | 'failed'; value?: number; error?: string },
+  ): Promise<void> {
     this.owned(study, claim, worker, () =>
       this.db
         .prepare('UPDATE trials SET status = ?, finished_at = ?, value = COALESCE(?, value), error = ? WHERE study = ? AND number = ?')
@@ -215,7 +240,9 @@ export class SqliteStorage implements StudyStorage {
   }
 
   async releaseTrial(study: string, claim: Claim, worker: WorkerInfo): Promise<void> {
-    this.db.prepare("UPDATE trials SET status = 'waiting', worker = NULL WHERE study = ? AND number = ? AND worker = ? AND attempt = ? AND status = 'running'").run(study, claim.number, worker.id, claim.attempt);
+    this.db
+      .prepare("UPDATE trials SET status = 'waiting', worker = NULL WHERE study = ? AND number = ? AND worker = ? AND attempt = ? AND status = 'running'")
+      .run(study, claim.number, worker.id, claim.attempt);
   }
 
   async trials(study: string): Promise<TrialRow[]> {

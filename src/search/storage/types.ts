@@ -96,7 +96,12 @@ export interface StudyStorage {
   recordEpoch(study: string, claim: Claim, worker: WorkerInfo, row: Omit<EpochRow, 'study' | 'trial'>): Promise<void>;
   /** records the trial's value at a rung and returns every value recorded there (its own included) */
   reportRung(study: string, claim: Claim, worker: WorkerInfo, rung: number, value: number): Promise<number[]>;
-  finishTrial(study: string, claim: Claim, worker: WorkerInfo, result: { status: 'completed' | 'pruned' | 'failed'; value?: number; error?: string }): Promise<void>;
+  finishTrial(
+    study: string,
+    claim: Claim,
+    worker: WorkerInfo,
+    result: { status: 'completed' | 'pruned' | 'failed'; value?: number; error?: string },
+  ): Promise<void>;
   /** gives a running trial back (clean shutdown): it will be run again from scratch */
   releaseTrial(study: string, claim: Claim, worker: WorkerInfo): Promise<void>;
   trials(study: string): Promise<TrialRow[]>;
