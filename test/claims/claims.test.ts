@@ -100,18 +100,18 @@ test('a ci run writes its ledger to results/ci, leaving the committed ledgers in
   }
 });
 
-test("the README's claims table is `npm run claims` over the committed ledgers", () => {
-  const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+test('docs/RESULTS.md holds `npm run claims` over the committed ledgers', () => {
+  const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'RESULTS.md'), 'utf8');
   const saved = process.env.KTG_RESULTS_DIR;
   delete process.env.KTG_RESULTS_DIR;
   try {
     const ledgers = readLedgers();
     const table = claimsTable(ledgers).join('\n');
-    assert.ok(readme.includes(table), `README.md does not contain the current claims table; paste the output of \`npm run claims\`:\n${table}`);
+    assert.ok(readme.includes(table), `docs/RESULTS.md does not contain the current claims table; paste the output of \`npm run claims\`:\n${table}`);
     const seeds = seedsNeededTable(ledgers).join('\n');
     assert.ok(
       readme.includes(seeds),
-      `README.md does not contain the current seeds-needed table; paste it from \`npm run claims -- --seeds-needed\`:\n${seeds}`,
+      `docs/RESULTS.md does not contain the current seeds-needed table; paste it from \`npm run claims -- --seeds-needed\`:\n${seeds}`,
     );
   } finally {
     if (saved !== undefined) process.env.KTG_RESULTS_DIR = saved;

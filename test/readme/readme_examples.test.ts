@@ -1,5 +1,5 @@
 /**
- * The README's TypeScript examples run as written in a notebook: every ```ts block becomes a cell of
+ * The library tour's TypeScript examples (docs/LIBRARY.md, linked from the README) run as written in a notebook: every ```ts block becomes a cell of
  * a generated notebook (in order, `from 'ktg'` → `from '../dist'`, as notebooks import the built
  * library), executed by the real tslab kernel through the notebook runner. Lines marked
  * `// illustrative` (they need files or weights a reader supplies) are the only ones left out.
@@ -13,13 +13,13 @@ import * as path from 'path';
 const root = path.resolve(__dirname, '..', '..');
 
 function readmeBlocks(): string[] {
-  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  const readme = fs.readFileSync(path.join(root, 'docs', 'LIBRARY.md'), 'utf8');
   return [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
 }
 
-test('every README code block runs in a notebook (lines marked "// illustrative" excepted)', () => {
+test('every code block of the library tour (docs/LIBRARY.md) runs in a notebook (lines marked "// illustrative" excepted)', () => {
   const blocks = readmeBlocks();
-  assert.ok(blocks.length >= 5, `found only ${blocks.length} ts blocks in the README`);
+  assert.ok(blocks.length >= 5, `found only ${blocks.length} ts blocks in docs/LIBRARY.md`);
   const cells = blocks.map((b) =>
     b
       .split('\n')
@@ -48,7 +48,7 @@ test('every README code block runs in a notebook (lines marked "// illustrative"
       env: { ...process.env, JUPYTER_PATH: path.join(root, '.jupyter-runtime'), KTG_PRESET: 'ci' },
       timeout: 20 * 60_000,
     });
-    assert.equal(res.status, 0, `a README block failed:\n${res.stdout}\n${res.stderr}`);
+    assert.equal(res.status, 0, `a docs/LIBRARY.md block failed:\n${res.stdout}\n${res.stderr}`);
     const executed = JSON.parse(fs.readFileSync(file, 'utf8')) as {
       cells: Array<{ cell_type: string; source: string | string[]; metadata: { ktg?: string }; outputs?: Array<{ output_type: string }> }>;
     };
