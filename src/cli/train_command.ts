@@ -116,11 +116,19 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
   const runs = result.runs;
   for (const r of runs)
     console.log(
-      `seed ${r.seed}: ${r.status}, target ${(100 * r.targetAccuracy).toFixed(2)}%  (nodes: ${r.accuracy.map((a) => (100 * a).toFixed(2)).join(', ')})`,
+      r.status === 'diverged'
+        ? `seed ${r.seed}: diverged: ${r.error ?? 'no reason recorded'}`
+        : `seed ${r.seed}: ${r.status}, target ${(100 * r.targetAccuracy).toFixed(2)}%  (nodes: ${r.accuracy.map((a) => (100 * a).toFixed(2)).join(', ')})`,
     );
   const ok = runs.filter((r) => r.status === 'completed');
   if (ok.length) console.log(`target node (${spec.nodes[target].model}) test accuracy: ${meanStdText(result)} % over ${ok.length} seed(s)`);
   if (o.out) writeJsonFile(o.out, { spec, settings, ...result });
   if (controller.signal.aborted) process.exitCode = 130;
-  else if (ok.length < runs.length) throw new Error(`${runs.length - ok.length} of ${runs.length} runs diverged`);
+  else if (ok.length < runs.length)
+    throw new Error(
+      `${runs.length - ok.length} of ${runs.length} runs diverged: ${runs
+        .filter((r) => r.status !== 'completed')
+        .map((r) => `seed ${r.seed}: ${r.error ?? r.status}`)
+        .join('; ')}`,
+    );
 }

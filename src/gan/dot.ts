@@ -5,10 +5,11 @@
  */
 import { DEFAULT_GATE, describeGate, gateBlocks, gateColour, GateSpec } from '../gates';
 import { CoGanSpec } from './cotraining';
+import { dotQuote } from '../graph/dot';
 
 export function coGanToDot(spec: CoGanSpec, options: { showCutoff?: boolean; title?: string } = {}): string {
   const lines = ['digraph CoGAN {', '  rankdir=LR; node [shape=box, style="rounded,filled", fontname="Helvetica"]; edge [fontname="Helvetica", fontsize=10];'];
-  if (options.title) lines.push(`  label="${options.title.replace(/"/g, '\\"')}"; labelloc=t;`);
+  if (options.title) lines.push(`  label=${dotQuote(options.title)}; labelloc=t;`);
   lines.push('  D [label="D (k+1 classes)", shape=ellipse, fillcolor="#f2f2f2"];');
   for (let i = 1; i <= spec.generators; i++) lines.push(`  G${i} [label="G${i}", fillcolor="#dbe9f6"];`);
   const edge = (from: string, to: string, label: string, gate: GateSpec) => {

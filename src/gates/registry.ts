@@ -107,7 +107,9 @@ export interface GateSpec extends GateParams {
 export const DEFAULT_GATE: GateSpec = { name: 'through' };
 
 export function gateDefinition(name: GateName): GateDefinition {
-  const def: GateDefinition | undefined = (gateRegistry as Record<string, GateDefinition>)[name];
+  const def: GateDefinition | undefined = Object.prototype.hasOwnProperty.call(gateRegistry, name)
+    ? (gateRegistry as Record<string, GateDefinition>)[name]
+    : undefined;
   if (!def) throw new Error(`unknown gate "${String(name)}" (known: ${gateNames.join(', ')})`);
   return def;
 }

@@ -15,7 +15,7 @@ export function graphToDot(spec: GraphSpec, options: { showCutoff?: boolean; tit
   const ema = new Set(emaNodes(spec));
   const view = options.view ?? 'both';
   const lines = ['digraph KTG {', '  rankdir=LR; node [shape=box, style="rounded,filled", fontname="Helvetica"]; edge [fontname="Helvetica", fontsize=10];'];
-  if (options.title) lines.push(`  label="${options.title.replace(/"/g, '\\"')}"; labelloc=t;`);
+  if (options.title) lines.push(`  label=${dotQuote(options.title)}; labelloc=t;`);
   lines.push('  n0 [label="0: labels", shape=ellipse, fillcolor="#f2f2f2"];');
   spec.nodes.forEach((n, i) => {
     const id = i + 1;
@@ -33,4 +33,9 @@ export function graphToDot(spec: GraphSpec, options: { showCutoff?: boolean; tit
   }
   lines.push('}');
   return lines.join('\n');
+}
+
+/** a Graphviz quoted string: backslashes and double quotes escaped, so a title cannot end the label or the statement */
+export function dotQuote(text: string): string {
+  return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }

@@ -11,6 +11,8 @@ export interface SeedRun {
   ensembleAccuracy: number;
   targetAccuracy: number;
   seconds: number;
+  /** why the run diverged */
+  error?: string;
 }
 
 export interface RepeatedResult {
@@ -54,6 +56,7 @@ export async function repeatOverSeeds(spec: GraphSpec, seeds: number[], run: (se
       ensembleAccuracy: last?.ensembleAccuracy ?? NaN,
       targetAccuracy: last?.accuracy[target] ?? NaN,
       seconds: (Date.now() - t0) / 1000,
+      ...(result.error ? { error: result.error } : {}),
     });
   }
   return summariseRuns(runs);

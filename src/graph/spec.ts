@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { DEFAULT_GATE, describeGate, gateBlocks, gateProblems, gateSchema } from '../gates';
 import { copiesSource, DEFAULT_LOSS, labelLosses, lossDefinition, lossNames, LossName, selfLoopLosses, semiSupervisedLosses } from '../losses/registry';
-import { modelFactories } from '../models/registry';
+import { isModelName, modelFactories } from '../models/registry';
 import { upgradeIds } from '../schema/ids';
 import { issueLines } from '../schema/issues';
 
@@ -107,7 +107,7 @@ export function parseGraphSpec(input: unknown): GraphSpec {
   const problems: string[] = [];
   const m = spec.nodes.length;
   spec.nodes.forEach((n, i) => {
-    if (!modelFactories[n.model]) problems.push(`${nodeLabel(spec, i + 1)}: unknown model "${n.model}" (known: ${Object.keys(modelFactories).join(', ')})`);
+    if (!isModelName(n.model)) problems.push(`${nodeLabel(spec, i + 1)}: unknown model "${n.model}" (known: ${Object.keys(modelFactories).join(', ')})`);
   });
   const targets = spec.nodes.filter((n) => n.role === 'target').length;
   if (targets !== 1) problems.push(`exactly one node must have role "target", found ${targets}`);

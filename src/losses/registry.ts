@@ -201,7 +201,9 @@ export type LossName = keyof typeof lossRegistry;
 export const lossNames = Object.keys(lossRegistry) as [LossName, ...LossName[]];
 
 export function lossDefinition(name: LossName): LossDefinition {
-  const def: LossDefinition | undefined = (lossRegistry as Record<string, LossDefinition>)[name];
+  const def: LossDefinition | undefined = Object.prototype.hasOwnProperty.call(lossRegistry, name)
+    ? (lossRegistry as Record<string, LossDefinition>)[name]
+    : undefined;
   if (!def) throw new Error(`unknown loss "${String(name)}" (known: ${lossNames.join(', ')})`);
   return def;
 }

@@ -32,8 +32,13 @@ export const modelFactories: Record<string, Factory> = {
   softmax: (r) => new SoftmaxRegression({ name: 'softmax', ...r }),
 };
 
+/** a model id of the registry (own properties only: "constructor" or "toString" are not models) */
+export function isModelName(name: string): boolean {
+  return Object.prototype.hasOwnProperty.call(modelFactories, name);
+}
+
 export function createModel(name: string, request: ModelRequest): Classifier {
-  const factory = modelFactories[name];
+  const factory = isModelName(name) ? modelFactories[name] : undefined;
   if (!factory) throw new Error(`unknown model "${name}"; known: ${Object.keys(modelFactories).join(', ')}`);
   return factory(request);
 }

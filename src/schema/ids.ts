@@ -24,7 +24,7 @@ export function deprecationMessage(old: string): string {
 }
 
 function upgradeValue(value: unknown, warn: (old: string) => void): unknown {
-  if (typeof value === 'string' && value in deprecatedIds) {
+  if (typeof value === 'string' && Object.prototype.hasOwnProperty.call(deprecatedIds, value)) {
     warn(value);
     return deprecatedIds[value];
   }
@@ -39,7 +39,8 @@ function upgradeValue(value: unknown, warn: (old: string) => void): unknown {
 export function upgradeIds<T>(input: T, warn: (old: string) => void = warnOnce): T {
   if (Array.isArray(input)) return input.map((v) => upgradeIds(v, warn)) as T;
   if (typeof input !== 'object' || input === null) return input;
-  const out: Record<string, unknown> = {};
+  // a null-prototype copy: a "__proto__" key stays an own key, which the strict schemas then refuse as unknown
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const [k, v] of Object.entries(input)) out[k] = idKeys.has(k) ? upgradeValue(v, warn) : upgradeIds(v, warn);
   return out as T;
 }

@@ -8,10 +8,10 @@
 import { z } from 'zod';
 import { Rng } from '../data/random';
 import { gateNameSchema, isContinuousGate, sampleGate } from '../gates';
-import { GraphSpec, parseGraphSpec } from '../graph/spec';
+import { GraphSpec, MAX_MODEL_NODES, parseGraphSpec } from '../graph/spec';
 import { copiesSource, DEFAULT_LOSS, LABEL_LOSS, lossDefinition, lossNames, selfLoopLosses } from '../losses/registry';
 import { upgradeIds } from '../schema/ids';
-import { modelFactories } from '../models/registry';
+import { isModelName, modelFactories } from '../models/registry';
 import { issueLines } from '../schema/issues';
 
 export const searchSpaceSchema = z
@@ -27,7 +27,8 @@ export const searchSpaceSchema = z
           })
           .strict(),
       )
-      .min(1),
+      .min(1)
+      .max(MAX_MODEL_NODES, `at most ${MAX_MODEL_NODES} model nodes, as in graph specs (every sampled graph has one node per entry)`),
     /** gate candidates for every edge ("sine" samples its f and φ) */
     gates: z.array(gateNameSchema).min(1),
     /** gate candidates for the label edges 0→t (default: `gates`) */
@@ -64,7 +65,7 @@ export function parseSearchSpace(input: unknown): SearchSpace {
   const space = parsed.data;
   const problems: string[] = [];
   space.nodes.forEach((n, i) => {
-    for (const m of n.models) if (!modelFactories[m]) problems.push(`node ${i + 1}: unknown model "${m}" (known: ${Object.keys(modelFactories).join(', ')})`);
+    for (const m of n.models) if (!isModelName(m)) problems.push(`node ${i + 1}: unknown model "${m}" (known: ${Object.keys(modelFactories).join(', ')})`);
     if (n.role === 'target' && n.models.length !== 1)
       problems.push(`node ${i + 1}: the target node's model is fixed, give exactly one (got ${n.models.length})`);
   });
