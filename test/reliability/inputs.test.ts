@@ -16,10 +16,21 @@ import { upgradeIds } from '../../src/schema/ids';
 import { renderDot } from '../../src/viz/graphviz';
 
 const base = { numClasses: 10, inputShape: [8, 8, 1] as [number, number, number] };
-const twoNodes = () => ({ ...base, nodes: [{ model: 'cnn4', role: 'target' }, { model: 'cnn4' }], edges: [{ source: 0, target: 1 }, { source: 2, target: 1 }, { source: 0, target: 2 }] });
+const twoNodes = () => ({
+  ...base,
+  nodes: [{ model: 'cnn4', role: 'target' }, { model: 'cnn4' }],
+  edges: [
+    { source: 0, target: 1 },
+    { source: 2, target: 1 },
+    { source: 0, target: 2 },
+  ],
+});
 
 test('a "__proto__" key is an unknown key like any other, at every depth', () => {
-  for (const text of [`{"__proto__": {"x": 1}, ${JSON.stringify(twoNodes()).slice(1)}`, JSON.stringify(twoNodes()).replace('"role":"target"', '"role":"target","__proto__":{"polluted":true}')]) {
+  for (const text of [
+    `{"__proto__": {"x": 1}, ${JSON.stringify(twoNodes()).slice(1)}`,
+    JSON.stringify(twoNodes()).replace('"role":"target"', '"role":"target","__proto__":{"polluted":true}'),
+  ]) {
     const input = JSON.parse(text) as unknown;
     assert.throws(
       () => parseGraphSpec(input),
