@@ -129,12 +129,34 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * Exits once stdout and stderr have handed everything to the OS: into a pipe, `process.exit` right
+ * after the last write would cut the output short (`ktg status | wc -c` saw 128 KiB of 1.4 MB).
+ */
+export function exitAfterOutput(code: number): void {
+  let pending = 2;
+  const done = () => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}
+
+/** a reader that closed its end early (`ktg show | head`) ends the command quietly with its own code, not with an EPIPE stack */
+function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  });
+}
+
 if (require.main === module) {
+  quietOnClosedPipe(process.stdout);
   main(process.argv).then(
-    (code) => process.exit(code),
+    (code) => exitAfterOutput(code),
     (err) => {
       console.error(err);
-      process.exit(1);
+      exitAfterOutput(1);
     },
   );
 }
