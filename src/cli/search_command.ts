@@ -12,9 +12,9 @@ import { searchPresetFor } from '../search/kinds/kind_presets';
 import { SearchSpace } from '../search/space';
 import { createOrResumeStudy, readStudy, studyProgress } from '../search/study';
 import { StudyConfigInput } from '../search/study_config';
-import { openStorage } from '../search/storage/open';
+import { openStorage, redactStorageUrl } from '../search/storage/open';
 import { readJsonFile } from './files';
-import { formatValue } from './format';
+import { formatValue, shellArg } from './format';
 
 export interface SearchCommandOptions {
   space?: string;
@@ -155,10 +155,10 @@ export async function runSearchCommand(o: SearchCommandOptions): Promise<void> {
   );
   if (p.best)
     console.log(
-      `best: trial ${p.best.number}, ${objectiveOf(end.study.config).format(p.best.value)} — export it with: ktg best --storage ${o.storage} --study ${name} --out best.json`,
+      `best: trial ${p.best.number}, ${objectiveOf(end.study.config).format(p.best.value)} — export it with: ktg best --storage ${shellArg(redactStorageUrl(o.storage))} --study ${shellArg(name)} --out best.json`,
     );
   if (result.aborted) {
-    console.log(`interrupted; resume with: ktg search --storage ${o.storage} --study ${name}`);
+    console.log(`interrupted; resume with: ktg search --storage ${shellArg(redactStorageUrl(o.storage))} --study ${shellArg(name)}`);
     process.exitCode = 130;
     return;
   }

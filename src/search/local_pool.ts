@@ -42,13 +42,14 @@ export async function runLocalWorkers(options: LocalPoolOptions): Promise<PoolRe
   const n = Math.max(1, options.workers ?? cores);
   const threads = Math.max(1, options.threadsPerWorker ?? Math.floor(cores / n));
   const entry = cliEntry();
-  const args = ['worker', '--storage', options.storageUrl, '--study', options.study];
+  // the storage URL goes through the environment, not argv: `ps` shows argv, and a Redis URL may hold a password
+  const args = ['worker', '--study', options.study];
   if (options.leaseMs) args.push('--lease', String(options.leaseMs / 1000));
   const children: ChildProcess[] = [];
   const exits = Array.from({ length: n }, (_, i) => {
     const child = fork(entry.file, args, {
       execArgv: entry.execArgv,
-      env: { ...process.env, ...options.env, KTG_THREADS: String(threads), KTG_WORKER_INDEX: String(i) },
+      env: { ...process.env, ...options.env, KTG_STORAGE: options.storageUrl, KTG_THREADS: String(threads), KTG_WORKER_INDEX: String(i) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     children.push(child);

@@ -5,6 +5,7 @@
 import { RedisStorage } from './redis';
 import { SqliteStorage } from './sqlite';
 import { StudyStorage } from './types';
+export { redactStorageUrl } from './redact';
 
 export const defaultStorageUrl = 'sqlite:studies/ktg.db';
 

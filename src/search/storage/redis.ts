@@ -11,6 +11,7 @@ import Redis from 'ioredis';
 import { parseStudyConfig, StudyConfig, trialSeed } from '../study_config';
 import { legacyMetrics } from '../kinds/legacy_metrics';
 import { LegacyEpochColumns, parseStoredJson } from './epoch_format';
+import { redactStorageUrl } from './redact';
 import { Claim, ClaimResult, EpochRow, LostTrialError, NamedMetrics, StoredSpec, StudyRow, StudyStorage, TrialRow, TrialStatus, WorkerInfo } from './types';
 
 /** ARGV: study prefix, worker id, budget, now → {number, attempt} | {-1, running} */
@@ -74,8 +75,12 @@ export class RedisStorage implements StudyStorage {
    * (2 s connect timeout, 2 retries); once connected, dropped connections are retried for as long as
    * it takes, so workers survive a Redis restart.
    */
-  constructor(readonly url: string) {
-    this.redis = new Redis(url, {
+  /** the URL as shown in messages: its password, if any, is *** */
+  readonly url: string;
+
+  constructor(connectUrl: string) {
+    this.url = redactStorageUrl(connectUrl);
+    this.redis = new Redis(connectUrl, {
       lazyConnect: false,
       connectTimeout: 2000,
       maxRetriesPerRequest: 20,
