@@ -8,7 +8,7 @@ import { DEFAULT_GATE, describeGate, gateBlocks, gateProblems, gateSchema } from
 import { copiesSource, DEFAULT_LOSS, labelLosses, lossDefinition, lossNames, LossName, selfLoopLosses, semiSupervisedLosses } from '../losses/registry';
 import { isModelName, modelFactories } from '../models/registry';
 import { upgradeIds } from '../schema/ids';
-import { issueLines } from '../schema/issues';
+import { issueLines, shown } from '../schema/issues';
 
 export { gateSchema, semiSupervisedLosses };
 
@@ -78,11 +78,11 @@ export class GraphSpecError extends Error {
 }
 
 export function nodeLabel(spec: GraphSpec, index: number): string {
-  return index === 0 ? 'node 0 (labels)' : `node ${index} (${spec.nodes[index - 1]?.model ?? '?'})`;
+  return index === 0 ? 'node 0 (labels)' : `node ${index} (${shown(spec.nodes[index - 1]?.model ?? '?')})`;
 }
 
 export function edgeLabel(spec: GraphSpec, e: EdgeSpec, i: number): string {
-  return `edge ${i} (${e.source}→${e.target}${e.target >= 1 && e.target <= spec.nodes.length ? `, ${spec.nodes[e.target - 1].model}` : ''})`;
+  return `edge ${i} (${e.source}→${e.target}${e.target >= 1 && e.target <= spec.nodes.length ? `, ${shown(spec.nodes[e.target - 1].model)}` : ''})`;
 }
 
 /** Nodes whose every incoming edge is cut (or that have none): they never learn. */
@@ -107,7 +107,7 @@ export function parseGraphSpec(input: unknown): GraphSpec {
   const problems: string[] = [];
   const m = spec.nodes.length;
   spec.nodes.forEach((n, i) => {
-    if (!isModelName(n.model)) problems.push(`${nodeLabel(spec, i + 1)}: unknown model "${n.model}" (known: ${Object.keys(modelFactories).join(', ')})`);
+    if (!isModelName(n.model)) problems.push(`${nodeLabel(spec, i + 1)}: unknown model "${shown(n.model)}" (known: ${Object.keys(modelFactories).join(', ')})`);
   });
   const targets = spec.nodes.filter((n) => n.role === 'target').length;
   if (targets !== 1) problems.push(`exactly one node must have role "target", found ${targets}`);

@@ -39,6 +39,9 @@ export function isModelName(name: string): boolean {
 
 export function createModel(name: string, request: ModelRequest): Classifier {
   const factory = isModelName(name) ? modelFactories[name] : undefined;
-  if (!factory) throw new Error(`unknown model "${name}"; known: ${Object.keys(modelFactories).join(', ')}`);
+  if (!factory)
+    throw new Error(
+      `unknown model "${name.length > 60 ? `${name.slice(0, 60)}… (${name.length} characters)` : name}"; known: ${Object.keys(modelFactories).join(', ')}`,
+    );
   return factory(request);
 }

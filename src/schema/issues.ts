@@ -19,8 +19,18 @@ export function editDistance(a: string, b: string): number {
   return d[a.length][b.length];
 }
 
+/** longest input echoed in a message: beyond it, the start and the length */
+export const MAX_SHOWN = 60;
+
+/** an input as echoed in an error message: at most MAX_SHOWN characters, then its length */
+export function shown(text: string, max = MAX_SHOWN): string {
+  return text.length > max ? `${text.slice(0, max)}… (${text.length} characters)` : text;
+}
+
 /** the candidate closest to `word` (case-insensitive), if it is close enough to be a likely typo */
 export function nearest(word: string, candidates: readonly string[]): string | undefined {
+  // ids are short: a long word is no typo of one (and its edit distances would cost length × length)
+  if (word.length > 2 * MAX_SHOWN) return undefined;
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of candidates) {
@@ -78,7 +88,7 @@ export function issueLines(schema: z.ZodTypeAny, error: z.ZodError, root = 'spec
       const known = knownKeys(schema, issue.path);
       return issue.keys.map((key) => {
         const guess = nearest(key, known);
-        return `${where(issue.path, root)}: unknown key "${key}"${guess ? ` (did you mean "${guess}"?)` : known.length ? ` (known keys: ${known.join(', ')})` : ''}`;
+        return `${where(issue.path, root)}: unknown key "${shown(key)}"${guess ? ` (did you mean "${guess}"?)` : known.length ? ` (known keys: ${known.join(', ')})` : ''}`;
       });
     }
     if (issue.code === 'invalid_union' && issue.unionErrors.length > 0) {
@@ -88,7 +98,9 @@ export function issueLines(schema: z.ZodTypeAny, error: z.ZodError, root = 'spec
     }
     if (issue.code === 'invalid_enum_value') {
       const guess = nearest(String(issue.received), issue.options.map(String));
-      return [`${where(issue.path, root)}: "${String(issue.received)}" is not one of ${issue.options.join(', ')}${guess ? ` (did you mean "${guess}"?)` : ''}`];
+      return [
+        `${where(issue.path, root)}: "${shown(String(issue.received))}" is not one of ${issue.options.join(', ')}${guess ? ` (did you mean "${guess}"?)` : ''}`,
+      ];
     }
     return [`${where(issue.path, root)}: ${issue.message}`];
   });

@@ -12,7 +12,7 @@ import { GraphSpec, MAX_MODEL_NODES, parseGraphSpec } from '../graph/spec';
 import { copiesSource, DEFAULT_LOSS, LABEL_LOSS, lossDefinition, lossNames, selfLoopLosses } from '../losses/registry';
 import { upgradeIds } from '../schema/ids';
 import { isModelName, modelFactories } from '../models/registry';
-import { issueLines } from '../schema/issues';
+import { issueLines, shown } from '../schema/issues';
 
 export const searchSpaceSchema = z
   .object({
@@ -65,7 +65,8 @@ export function parseSearchSpace(input: unknown): SearchSpace {
   const space = parsed.data;
   const problems: string[] = [];
   space.nodes.forEach((n, i) => {
-    for (const m of n.models) if (!isModelName(m)) problems.push(`node ${i + 1}: unknown model "${m}" (known: ${Object.keys(modelFactories).join(', ')})`);
+    for (const m of n.models)
+      if (!isModelName(m)) problems.push(`node ${i + 1}: unknown model "${shown(m)}" (known: ${Object.keys(modelFactories).join(', ')})`);
     if (n.role === 'target' && n.models.length !== 1)
       problems.push(`node ${i + 1}: the target node's model is fixed, give exactly one (got ${n.models.length})`);
   });

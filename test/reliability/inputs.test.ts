@@ -91,3 +91,28 @@ test('a diverged seed keeps its reason (ktg train prints it and names it in its 
   assert.equal(result.runs[0].error, 'edge 1 (2→1, kl): loss NaN is not finite at epoch 1, step 3');
   assert.equal(result.runs[1].error, undefined);
 });
+
+test('echoed inputs are cut: a 2 MB model name or key appears as its start and its length', () => {
+  const huge = 'x'.repeat(2_000_000);
+  const spec = twoNodes();
+  spec.nodes[1].model = huge;
+  const message = (() => {
+    try {
+      parseGraphSpec(spec);
+    } catch (err) {
+      return (err as Error).message;
+    }
+    return '';
+  })();
+  assert.match(message, /unknown model "x{60}… \(2000000 characters\)"/);
+  assert.ok(message.length < 2_000, `${message.length} characters`);
+  const withKey = { ...twoNodes(), [huge]: 1 };
+  assert.throws(
+    () => parseGraphSpec(withKey),
+    (err: unknown) => err instanceof GraphSpecError && err.message.length < 2_000 && /unknown key "x{60}… \(2000000 characters\)"/.test(err.message),
+  );
+  assert.throws(
+    () => createModel(huge, { ...base, seed: 1 }),
+    (err: Error) => err.message.length < 2_000,
+  );
+});
