@@ -27,13 +27,32 @@ interface RawImage {
 
 const IMAGE_FILE = /\.(jpe?g|png)$/i;
 
+/**
+ * The largest image ktg decodes: 40 megapixels (e.g. 8000 × 5000), far above any dataset photo. A
+ * small PNG can declare 30000 × 30000 pixels and take a minute and 5 GB to decode; its header is
+ * read first and such a file is refused by name.
+ */
+export const MAX_IMAGE_PIXELS = 40_000_000;
+
+/** width and height from a PNG's IHDR chunk (bytes 16–23), or undefined when the header is not a PNG's */
+function pngSize(bytes: Buffer): { width: number; height: number } | undefined {
+  const signature = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  if (bytes.length < 24 || signature.some((b, i) => bytes[i] !== b) || bytes.toString('latin1', 12, 16) !== 'IHDR') return undefined;
+  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+}
+
 function decode(img: RawImage): { width: number; height: number; rgba: Uint8Array } {
+  const limit = `${MAX_IMAGE_PIXELS / 1e6} megapixels`;
+  const size = /\.png$/i.test(img.file) ? pngSize(img.bytes) : undefined;
+  if (size && size.width * size.height > MAX_IMAGE_PIXELS)
+    throw new Error(`${img.file}: ${size.width} × ${size.height} pixels, more than the ${limit} ktg decodes (MAX_IMAGE_PIXELS)`);
   try {
     if (/\.png$/i.test(img.file)) {
       const png = PNG.sync.read(img.bytes);
       return { width: png.width, height: png.height, rgba: png.data };
     }
-    const j = jpeg.decode(img.bytes, { useTArray: true, formatAsRGBA: true });
+    // jpeg-js checks the size from the JPEG header before it allocates
+    const j = jpeg.decode(img.bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6 });
     return { width: j.width, height: j.height, rgba: j.data };
   } catch (err) {
     throw new Error(`cannot decode ${img.file}: ${(err as Error).message}`);

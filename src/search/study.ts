@@ -13,17 +13,20 @@ import { configDifferences, parseStudyConfig, StudyConfig, StudyConfigInput } fr
 export async function createOrResumeStudy(storage: StudyStorage, name: string, input: StudyConfigInput): Promise<{ study: StudyRow; resumed: boolean }> {
   const config = parseStudyConfig({ ...input, space: parseAnySpace(input.space) });
   if (!datasets[config.dataset]) throw new Error(`unknown dataset "${config.dataset}"; known: ${Object.keys(datasets).join(', ')}`);
-  const existing = await storage.getStudy(name);
-  if (existing) {
+  const join = (existing: StudyRow) => {
     const diff = configDifferences(existing.config, config);
     if (diff.length)
       throw new Error(
         `study "${name}" already exists in ${storage.url} with different ${diff.join(', ')}; resume it without changing them, or choose another study name`,
       );
     return { study: existing, resumed: true };
-  }
+  };
+  const existing = await storage.getStudy(name);
+  if (existing) return join(existing);
   await checkStudyAgainstData(config);
-  return { study: await storage.createStudy(name, config), resumed: false };
+  // creation is atomic: a process that lost a race for the name joins the winner's study, or is refused if its settings differ
+  const { created, ...study } = await storage.createStudy(name, config);
+  return created ? { study, resumed: false } : join(study);
 }
 
 /**

@@ -5,6 +5,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadImageFolder } from '../../src/data/image_folder';
 import { gateDefinition, GateName } from '../../src/gates';
 import { dotQuote, graphToDot } from '../../src/graph/dot';
 import { repeatOverSeeds } from '../../src/graph/repeat';
@@ -115,4 +119,34 @@ test('echoed inputs are cut: a 2 MB model name or key appears as its start and i
     () => createModel(huge, { ...base, seed: 1 }),
     (err: Error) => err.message.length < 2_000,
   );
+});
+
+test('images declaring more pixels than ktg decodes are refused by name before decoding (PNG and JPEG)', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ktg-big-image-'));
+  try {
+    const png = Buffer.alloc(33);
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(png, 0);
+    png.writeUInt32BE(13, 8);
+    png.write('IHDR', 12, 'latin1');
+    png.writeUInt32BE(30000, 16);
+    png.writeUInt32BE(30000, 20);
+    png[24] = 8; // bit depth; colour type etc. follow; there is no image data at all
+    // a baseline JPEG header (SOI, SOF0) declaring 30000 × 30000 pixels, three components
+    const jpeg = Buffer.from([
+      0xff, 0xd8, 0xff, 0xc0, 0x00, 0x11, 0x08, 0x75, 0x30, 0x75, 0x30, 0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01, 0xff, 0xd9,
+    ]);
+    for (const [name, bytes, pattern] of [
+      ['big.png', png, /big\.png: 30000 × 30000 pixels, more than the 40 megapixels ktg decodes/],
+      ['big.jpg', jpeg, /big\.jpg: .*maxResolutionInMP limit exceeded/],
+    ] as const) {
+      const root = path.join(dir, name.replace('.', '-'));
+      fs.mkdirSync(path.join(root, 'train', 'a'), { recursive: true });
+      fs.writeFileSync(path.join(root, 'train', 'a', name), bytes);
+      const t0 = Date.now();
+      await assert.rejects(loadImageFolder(root, ['train'], { shape: [8, 8, 1] }), pattern);
+      assert.ok(Date.now() - t0 < 5_000, 'refused at once, not after decoding');
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

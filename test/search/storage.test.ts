@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { parseStudyConfig } from '../../src/search/study_config';
 import { LostTrialError, StudyStorage, WorkerInfo } from '../../src/search/storage/types';
 import { openStorage } from '../../src/search/storage/open';
-import { readStudy } from '../../src/search/study';
+import { createOrResumeStudy, readStudy } from '../../src/search/study';
 import { startRedis, RedisServer, tempDir } from './helpers';
 
 const config = parseStudyConfig({
@@ -50,6 +50,21 @@ function contract(name: string, open: () => Promise<{ a: StudyStorage; b: StudyS
         ['s1'],
       );
       assert.equal(await a.getStudy('nope'), undefined);
+    });
+
+    test('creating one new study name twice at once: exactly one creates it; createOrResumeStudy refuses the loser when its settings differ', async () => {
+      const [x, y] = await Promise.all([a.createStudy('race', config), b.createStudy('race', { ...config, trials: 7 })]);
+      assert.deepEqual([x.created, y.created].sort(), [false, true]);
+      assert.equal(x.config.trials, y.config.trials, 'both see the one stored study');
+      const results = await Promise.allSettled([createOrResumeStudy(a, 'race2', config), createOrResumeStudy(b, 'race2', { ...config, trials: 7 })]);
+      const won = results.filter((r) => r.status === 'fulfilled');
+      const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      assert.equal(won.length, 1, JSON.stringify(results));
+      assert.equal((won[0] as PromiseFulfilledResult<{ resumed: boolean }>).value.resumed, false);
+      assert.match(String(lost[0].reason), /study "race2" already exists in .* with different trials/);
+      // with equal settings the loser joins the winner's study
+      const same = await Promise.all([createOrResumeStudy(a, 'race3', config), createOrResumeStudy(b, 'race3', config)]);
+      assert.deepEqual(same.map((r) => r.resumed).sort(), [false, true]);
     });
 
     test('concurrent claims get distinct trials; the budget holds; then wait, then done', async () => {

@@ -106,9 +106,9 @@ export class RedisStorage implements StudyStorage {
     }
   }
 
-  async createStudy(name: string, config: StudyConfig): Promise<StudyRow> {
-    await this.command(this.redis.hsetnx('ktg:studies', name, JSON.stringify({ config, createdAt: Date.now() })));
-    return (await this.getStudy(name))!;
+  async createStudy(name: string, config: StudyConfig): Promise<StudyRow & { created: boolean }> {
+    const set = await this.command(this.redis.hsetnx('ktg:studies', name, JSON.stringify({ config, createdAt: Date.now() })));
+    return { ...(await this.getStudy(name))!, created: set === 1 };
   }
 
   async getStudy(name: string): Promise<StudyRow | undefined> {

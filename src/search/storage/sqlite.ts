@@ -114,9 +114,11 @@ export class SqliteStorage implements StudyStorage {
     }
   }
 
-  async createStudy(name: string, config: StudyConfig): Promise<StudyRow> {
-    this.db.prepare('INSERT OR IGNORE INTO studies (name, config, created_at) VALUES (?, ?, ?)').run(name, JSON.stringify(config), Date.now());
-    return (await this.getStudy(name))!;
+  async createStudy(name: string, config: StudyConfig): Promise<StudyRow & { created: boolean }> {
+    const { changes } = this.db
+      .prepare('INSERT OR IGNORE INTO studies (name, config, created_at) VALUES (?, ?, ?)')
+      .run(name, JSON.stringify(config), Date.now());
+    return { ...(await this.getStudy(name))!, created: changes === 1 };
   }
 
   async getStudy(name: string): Promise<StudyRow | undefined> {

@@ -82,8 +82,11 @@ export type ClaimResult = { kind: 'trial'; claim: Claim } | { kind: 'wait'; runn
 
 export interface StudyStorage {
   readonly url: string;
-  /** creates the study, or returns the existing one unchanged */
-  createStudy(name: string, config: StudyConfig): Promise<StudyRow>;
+  /**
+   * creates the study atomically, or returns the existing one unchanged; `created` says which (of two
+   * processes creating one name at once, exactly one gets true)
+   */
+  createStudy(name: string, config: StudyConfig): Promise<StudyRow & { created: boolean }>;
   getStudy(name: string): Promise<StudyRow | undefined>;
   listStudies(): Promise<StudyRow[]>;
   /** renews the worker's lease; trials of workers whose lease lapsed are handed out again */
