@@ -1,9 +1,10 @@
 /**
  * Checkpoints: a model's variables (trainable weights and batch-norm statistics) in one file — a
- * JSON header line naming each variable, its shape and its offset, the data's byte length and
- * SHA-256, then the float32 data. Loading validates the whole file first (header, length to the
- * byte, checksum, model name, every variable and shape) and only then assigns any variable, so a
- * truncated or padded file is refused by name and never half-loads a model.
+ * JSON header line naming each variable, its shape and its offset, the data's byte length and a
+ * SHA-256 over the header and the data (format 3; format 2 hashed the data only), then the float32
+ * data. Loading validates the whole file first (header, length to the byte, checksum, model name,
+ * every variable entry, each variable once, shapes) and only then assigns any variable, so a
+ * truncated, padded or edited file is refused by name and never half-loads a model.
  */
 import { deprecatedIds } from '../schema/ids';
 import * as tf from '@tensorflow/tfjs-core';
@@ -14,9 +15,9 @@ import { Classifier } from './model';
 
 interface Header {
   /** version 1 files (no bytes/sha256) still load, with the length check */
-  format: 'ktg-checkpoint-1' | 'ktg-checkpoint-2';
+  format: 'ktg-checkpoint-1' | 'ktg-checkpoint-2' | 'ktg-checkpoint-3';
   model: string;
-  /** byte length and SHA-256 of the data after the header line */
+  /** byte length of the data after the header line, and the SHA-256 of the header without this field, a newline and the data (format 2: of the data alone) */
   bytes?: number;
   sha256?: string;
   variables: { group: 'trainable' | 'state'; name: string; shape: number[]; offset: number; length: number }[];
@@ -25,7 +26,7 @@ interface Header {
 
 /** Writes the model's variables to `file` atomically (a .part file, then a rename). */
 export function saveCheckpoint(model: Classifier, file: string, meta?: Record<string, unknown>): void {
-  const header: Header = { format: 'ktg-checkpoint-2', model: model.info.name, variables: [], meta };
+  const header: Header = { format: 'ktg-checkpoint-3', model: model.info.name, variables: [], meta };
   const chunks: Float32Array[] = [];
   let offset = 0;
   for (const group of ['trainable', 'state'] as const) {
@@ -43,7 +44,11 @@ export function saveCheckpoint(model: Classifier, file: string, meta?: Record<st
     at += c.byteLength;
   }
   header.bytes = body.length;
-  header.sha256 = createHash('sha256').update(body).digest('hex');
+  // the hash covers the header as written without it (sha256 is its last key), then the data
+  header.sha256 = createHash('sha256')
+    .update(`${JSON.stringify(header)}\n`)
+    .update(body)
+    .digest('hex');
   const head = Buffer.from(`${JSON.stringify(header)}\n`);
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const tmp = `${file}.${process.pid}.part`;
@@ -70,8 +75,28 @@ export function loadCheckpoint(model: Classifier, file: string): Record<string, 
   } catch {
     return fail('not a ktg checkpoint (unreadable header)');
   }
-  if (header.format !== 'ktg-checkpoint-1' && header.format !== 'ktg-checkpoint-2') fail(`not a ktg checkpoint (format ${String(header.format)})`);
+  if (!['ktg-checkpoint-1', 'ktg-checkpoint-2', 'ktg-checkpoint-3'].includes(header.format)) fail(`not a ktg checkpoint (format ${String(header.format)})`);
   if (!Array.isArray(header.variables)) fail('header has no variable list');
+  header.variables.forEach((e: unknown, i) => {
+    const entry = e as Partial<Header['variables'][number]> | null;
+    const natural = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
+    if (
+      !entry ||
+      typeof entry.name !== 'string' ||
+      (entry.group !== 'trainable' && entry.group !== 'state') ||
+      !Array.isArray(entry.shape) ||
+      !entry.shape.every(natural) ||
+      !natural(entry.offset) ||
+      !natural(entry.length)
+    )
+      fail(`variable entry ${i} of the header is malformed (${JSON.stringify(e)?.slice(0, 120)})`);
+  });
+  const seen = new Set<string>();
+  for (const e of header.variables) {
+    const key = `${e.group}/${e.name}`;
+    if (seen.has(key)) fail(`the header lists ${e.group} variable ${e.name} twice`);
+    seen.add(key);
+  }
   // checkpoints written before ids became kebab-case name e.g. abn_resnet20
   if ((deprecatedIds[header.model] ?? header.model) !== model.info.name) fail(`holds a ${header.model}, not a ${model.info.name}`);
   const body = bytes.subarray(newline + 1);
@@ -79,7 +104,18 @@ export function loadCheckpoint(model: Classifier, file: string): Record<string, 
   const expectedBytes = header.bytes ?? floatCount * 4;
   if (body.length !== expectedBytes || expectedBytes !== floatCount * 4)
     fail(`data is ${body.length} bytes, the header describes ${floatCount * 4} (truncated or padded file)`);
-  if (header.sha256 != null && createHash('sha256').update(body).digest('hex') !== header.sha256) fail('data does not match its SHA-256 (corrupted file)');
+  if (header.format === 'ktg-checkpoint-3') {
+    const { sha256, ...hashed } = header;
+    if (
+      typeof sha256 !== 'string' ||
+      createHash('sha256')
+        .update(`${JSON.stringify(hashed)}\n`)
+        .update(body)
+        .digest('hex') !== sha256
+    )
+      fail('header and data do not match their SHA-256 (corrupted or edited file)');
+  } else if (header.sha256 != null && createHash('sha256').update(body).digest('hex') !== header.sha256)
+    fail('data does not match its SHA-256 (corrupted file)');
   const expected = model.params.trainable.size + model.params.state.size;
   if (header.variables.length !== expected) fail(`has ${header.variables.length} variables, the model ${expected}`);
   for (const entry of header.variables) {

@@ -6,6 +6,7 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'child_process';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -184,6 +185,24 @@ describe('numbers and sizes are checked before training', () => {
   });
 });
 
+type CheckpointHeader = { sha256?: string; variables: Array<{ name: string; offset: number; shape: number[] }> };
+
+/** a checkpoint with its header edited, its hash recomputed (as a buggy writer would) or left as it was */
+function edited(bytes: Buffer, edit: (h: CheckpointHeader) => void, rehash: boolean): Buffer {
+  const newline = bytes.indexOf(10);
+  const header = JSON.parse(bytes.subarray(0, newline).toString('utf8')) as CheckpointHeader;
+  const body = bytes.subarray(newline + 1);
+  edit(header);
+  if (rehash) {
+    delete header.sha256;
+    header.sha256 = createHash('sha256')
+      .update(`${JSON.stringify(header)}\n`)
+      .update(body)
+      .digest('hex');
+  }
+  return Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`), body]);
+}
+
 describe('files: archives and checkpoints', () => {
   it('a truncated image .tar.gz is a catchable rejection naming the file', async () => {
     const file = path.join(tmp('tar'), 'cut.tar.gz');
@@ -213,9 +232,14 @@ describe('files: archives and checkpoints', () => {
           b[b.length - 1] ^= 0xff;
           return b;
         })(),
-        /does not match its SHA-256/,
+        /do not match their SHA-256/,
       ],
       ['no header', Buffer.from('garbage'), /not a ktg checkpoint/],
+      // the hash covers the header too: a shape or offset edited in place is refused
+      ['header edited', edited(bytes, (h) => (h.variables[0].offset += 1), false), /header and data do not match their SHA-256/],
+      // a writer's bug with a consistent hash: each variable once, every entry well-formed
+      ['duplicate entry', edited(bytes, (h) => (h.variables[1] = { ...h.variables[0] }), true), /the header lists trainable variable .* twice/],
+      ['malformed entry', edited(bytes, (h) => ((h.variables[0] as { shape: unknown }).shape = 'oops'), true), /variable entry 0 of the header is malformed/],
     ];
     for (const [what, content, pattern] of cases) {
       const bad = path.join(dir, `${what}.ckpt`);
