@@ -2,7 +2,11 @@
  * A search worker: claims trials from the study storage, samples each trial's graph from the space,
  * trains it on the training part of the search split, measures the objective on the validation part
  * after every epoch, and at each ASHA rung asks the shared rung records whether to go on. A NaN loss
- * or an exception fails the trial (with its error text) and the worker goes on with the next one.
+ * or an exception of the trial's training fails the trial (with its error text) and the worker goes on
+ * with the next one. A fault of the storage itself (Redis unreachable, a full disk under SQLite) is
+ * never recorded as a failed trial: the worker waits for the storage with backoff, up to a printed
+ * deadline, then gives the trial back to be run again (or, past the deadline, stops and leaves it to
+ * the lease).
  */
 import * as os from 'os';
 import { subset } from '../data/dataset';
@@ -11,7 +15,7 @@ import { labelledSplit, trainValidationSplit } from '../data/splits';
 import { checkAshaOptions, promotable, rungAt } from './asha';
 import { AnyStudyKind, kindOf, RecordEpoch, SearchData, TrialSpec } from './kinds';
 import { StudyConfig, trialSeed } from './study_config';
-import { Claim, LostTrialError, StoredSpec, StudyStorage, WorkerInfo } from './storage/types';
+import { Claim, isStorageFault, LostTrialError, StoredSpec, StudyStorage, WorkerInfo } from './storage/types';
 
 export type { RecordEpoch, SearchData };
 export { objective } from './kinds';
@@ -54,6 +58,37 @@ export interface WorkerOptions {
   onEvent?: (e: WorkerEvent) => void;
   /** a trial's training data (default: loadSearchData) — lets notebooks and tests pass data in memory */
   data?: SearchData;
+  /** how long to wait for a failing storage before stopping (default 10 min); the wait is printed */
+  storageRetryMs?: number;
+  /** first pause between storage retries, doubling up to 30 s (default 1 s) */
+  storageBackoffMs?: number;
+  /** where the storage waits are reported (default console.warn) */
+  log?: (line: string) => void;
+}
+
+/** Retries the storage (a heartbeat) with doubling pauses until it answers or `retryMs` has passed; throws then. */
+async function waitForStorage(storage: StudyStorage, worker: WorkerInfo, leaseMs: number, fault: unknown, options: WorkerOptions): Promise<void> {
+  const retryMs = options.storageRetryMs ?? 600_000;
+  const log = options.log ?? ((line: string) => console.warn(line));
+  const deadline = Date.now() + retryMs;
+  let pause = options.storageBackoffMs ?? 1000;
+  let last = fault;
+  log(`[ktg] study storage ${storage.url} failed (${(fault as Error).message}); retrying for up to ${Math.round(retryMs / 1000)} s`);
+  while (Date.now() < deadline && !options.signal?.aborted) {
+    await sleep(Math.min(pause, Math.max(0, deadline - Date.now())), options.signal);
+    pause = Math.min(2 * pause, 30_000);
+    try {
+      await storage.heartbeat(worker, leaseMs);
+      log(`[ktg] study storage ${storage.url} answers again`);
+      return;
+    } catch (err) {
+      if (!isStorageFault(err)) throw err;
+      last = err;
+    }
+  }
+  throw new Error(
+    `study storage ${storage.url} did not answer for ${Math.round(retryMs / 1000)} s (${(last as Error).message}); this worker stops, and its running trial will be run again`,
+  );
 }
 
 export function workerInfo(id?: string): WorkerInfo {
@@ -90,19 +125,29 @@ export async function runWorker(storage: StudyStorage, studyName: string, option
   let finished = 0;
   try {
     while (!options.signal?.aborted && (options.maxTrials === undefined || finished < options.maxTrials)) {
-      if (beatError) throw beatError;
-      const next = await storage.claimTrial(studyName, worker, leaseMs);
-      if (next.kind === 'done') break;
-      if (next.kind === 'wait') {
-        // others are still running: stay to take over their trials if they die
-        emit({ kind: 'idle', running: next.running });
-        await sleep(Math.min(5000, leaseMs / 2), options.signal);
-        continue;
+      let claim: Claim | undefined;
+      try {
+        if (beatError) throw beatError;
+        const next = await storage.claimTrial(studyName, worker, leaseMs);
+        if (next.kind === 'done') break;
+        if (next.kind === 'wait') {
+          // others are still running: stay to take over their trials if they die
+          emit({ kind: 'idle', running: next.running });
+          await sleep(Math.min(5000, leaseMs / 2), options.signal);
+          continue;
+        }
+        claim = next.claim;
+        const outcome = await runTrial(storage, studyName, config, data, next.claim, worker, options, kind, prepared);
+        if (outcome === 'aborted') break;
+        if (outcome === 'lost') emit({ kind: 'trial-lost', number: next.claim.number });
+        else finished++;
+      } catch (err) {
+        if (!isStorageFault(err)) throw err;
+        // the storage failed, not the trial: wait for it, then give the trial back to be run again from scratch
+        await waitForStorage(storage, worker, leaseMs, err, options);
+        beatError = undefined;
+        if (claim) await storage.releaseTrial(studyName, claim, worker).catch(() => undefined);
       }
-      const outcome = await runTrial(storage, studyName, config, data, next.claim, worker, options, kind, prepared);
-      if (outcome === 'aborted') break;
-      if (outcome === 'lost') emit({ kind: 'trial-lost', number: next.claim.number });
-      else finished++;
     }
   } finally {
     clearInterval(beat);
@@ -155,6 +200,8 @@ async function runTrial(
     return 'finished';
   } catch (err) {
     if (err instanceof LostTrialError) return 'lost';
+    // a storage fault is not the trial's: runWorker waits for the storage and the trial is run again
+    if (isStorageFault(err)) throw err;
     const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     try {
       await storage.finishTrial(study, claim, worker, { status: 'failed', value: lastValue, error });

@@ -12,7 +12,20 @@ import { parseStudyConfig, StudyConfig, trialSeed } from '../study_config';
 import { legacyMetrics } from '../kinds/legacy_metrics';
 import { LegacyEpochColumns, parseStoredJson } from './epoch_format';
 import { redactStorageUrl } from './redact';
-import { Claim, ClaimResult, EpochRow, LostTrialError, NamedMetrics, StoredSpec, StudyRow, StudyStorage, TrialRow, TrialStatus, WorkerInfo } from './types';
+import {
+  Claim,
+  ClaimResult,
+  EpochRow,
+  LostTrialError,
+  StorageFault,
+  NamedMetrics,
+  StoredSpec,
+  StudyRow,
+  StudyStorage,
+  TrialRow,
+  TrialStatus,
+  WorkerInfo,
+} from './types';
 
 /** ARGV: study prefix, worker id, budget, now → {number, attempt} | {-1, running} */
 const claimScript = `
@@ -101,8 +114,8 @@ export class RedisStorage implements StudyStorage {
     try {
       return await promise;
     } catch (err) {
-      if (!this.connected) throw new Error(`cannot reach Redis at ${this.url}: ${(this.lastError ?? (err as Error)).message}`);
-      throw new Error(`study storage ${this.url}: ${(err as Error).message}`);
+      if (!this.connected) throw new StorageFault(`cannot reach Redis at ${this.url}: ${(this.lastError ?? (err as Error)).message}`);
+      throw new StorageFault(`study storage ${this.url}: ${(err as Error).message}`);
     }
   }
 
@@ -156,7 +169,7 @@ export class RedisStorage implements StudyStorage {
       );
     } catch (err) {
       if ((err as Error).message.includes('LOST')) throw new LostTrialError(study, claim.number);
-      throw new Error(`study storage ${this.url}: ${(err as Error).message}`);
+      throw new StorageFault(`study storage ${this.url}: ${(err as Error).message}`);
     }
   }
 

@@ -70,6 +70,21 @@ export interface Claim {
   attempt: number;
 }
 
+/** the study storage itself failed (unreachable, full, locked): not a property of the trial that was running */
+export class StorageFault extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StorageFault';
+  }
+}
+
+/** true for an error of the storage (a StorageFault, or any SQLite error: SQLITE_FULL, SQLITE_IOERR, …), false for a trial's own */
+export function isStorageFault(err: unknown): boolean {
+  if (err instanceof StorageFault) return true;
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_');
+}
+
 /** the claim no longer belongs to this worker (its lease lapsed and the trial went elsewhere) */
 export class LostTrialError extends Error {
   constructor(study: string, number: number) {
