@@ -5,6 +5,7 @@
  * the study completes, or — past the deadline — stops naming the storage, leaving the trial to be run again.
  */
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, test } from 'node:test';
 import { initBackend } from '../../src/backend';
@@ -12,7 +13,7 @@ import { openStorage } from '../../src/search/storage/open';
 import { StudyStorage } from '../../src/search/storage/types';
 import { createOrResumeStudy, readStudy } from '../../src/search/study';
 import { runWorker } from '../../src/search/worker';
-import { tempDir } from '../search/helpers';
+import { RedisServer, startRedis, tempDir } from '../search/helpers';
 
 before(async () => initBackend({ quiet: true }));
 
@@ -77,5 +78,57 @@ test('a storage that stays full past the deadline: the worker stops naming it, a
     assert.ok(!data.trials.some((t) => t.status === 'failed'), JSON.stringify(data.trials.map((t) => t.status)));
   } finally {
     await storage.close();
+  }
+});
+
+test('Redis stopped mid-trial for longer than its client retries, then restarted with its append-only file: the worker waits, no trial is failed', async () => {
+  const first = await startRedis({ appendonly: true, keepDir: true });
+  let second: RedisServer | undefined;
+  const storage = openStorage(first.url);
+  try {
+    await createOrResumeStudy(storage, 'outage', settings);
+    const lines: string[] = [];
+    let stopped = false;
+    // at the first epoch record Redis goes away for 40 s — longer than the client's own ~31 s of reconnects,
+    // so the trial's next write fails (the case that ended workers and failed trials for good)
+    const outage = new Promise<void>((resolve) => {
+      const onEpoch = () => {
+        if (stopped) return;
+        stopped = true;
+        void first
+          .stop()
+          .then(() => new Promise((r) => setTimeout(r, 40_000)))
+          .then(async () => {
+            second = await startRedis({ port: first.port, dir: first.dir, appendonly: true });
+            resolve();
+          });
+      };
+      void runWorker(storage, 'outage', {
+        storageRetryMs: 120_000,
+        storageBackoffMs: 500,
+        log: (l) => lines.push(l),
+        onEvent: (e) => e.kind === 'epoch' && onEpoch(),
+      }).then(
+        (finished) => lines.push(`finished ${finished}`),
+        (err: Error) => lines.push(`worker failed: ${err.message}`),
+      );
+    });
+    await outage;
+    // the worker finishes the study once Redis is back
+    for (let i = 0; i < 600 && !lines.some((l) => l.startsWith('finished') || l.startsWith('worker failed')); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(lines.includes('finished 2'), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => /study storage redis:\/\/127\.0\.0\.1:\d+ failed .*; retrying for up to 120 s/.test(l)),
+      lines.join('\n'),
+    );
+    const data = await readStudy(storage, 'outage');
+    assert.deepEqual(
+      data.trials.map((t) => t.status),
+      ['completed', 'completed'],
+    );
+  } finally {
+    await storage.close();
+    await second?.stop();
+    fs.rmSync(first.dir, { recursive: true, force: true });
   }
 });

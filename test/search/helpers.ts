@@ -27,16 +27,24 @@ async function freePort(): Promise<number> {
 
 export interface RedisServer {
   url: string;
+  port: number;
+  /** its data folder (with `appendonly`, what a restart on the same folder reads back) */
+  dir: string;
   stop(): Promise<void>;
 }
 
-/** Starts a throw-away redis-server on 127.0.0.1 (no persistence); `npm run setup:system` installs it. */
-export async function startRedis(): Promise<RedisServer> {
+/**
+ * Starts a throw-away redis-server on 127.0.0.1 (`npm run setup:system` installs it): by default without
+ * persistence on a free port; `port`, `dir` and `appendonly` restart one where a stopped one was, with its data.
+ */
+export async function startRedis(options: { port?: number; dir?: string; appendonly?: boolean; keepDir?: boolean } = {}): Promise<RedisServer> {
   const bin = redisServerPath();
   if (!bin) throw new Error('redis-server not found: run `npm run setup:system` (apt-get install redis-server)');
-  const port = await freePort();
-  const dir = tempDir('redis');
-  const proc = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  const port = options.port ?? (await freePort());
+  const dir = options.dir ?? tempDir('redis');
+  const proc = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', options.appendonly ? 'yes' : 'no', '--dir', dir], {
+    stdio: 'ignore',
+  });
   const url = `redis://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
     const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
@@ -47,10 +55,12 @@ export async function startRedis(): Promise<RedisServer> {
       probe.disconnect();
       return {
         url,
+        port,
+        dir,
         stop: async () => {
           proc.kill('SIGTERM');
           await new Promise((r) => proc.once('exit', r));
-          fs.rmSync(dir, { recursive: true, force: true });
+          if (!options.keepDir) fs.rmSync(dir, { recursive: true, force: true });
         },
       };
     } catch {
