@@ -10,7 +10,7 @@ import type { GanSpace } from '../gan/space';
 import { objectiveOf } from '../search/kinds/kind_id';
 import { searchPresetFor } from '../search/kinds/kind_presets';
 import { SearchSpace } from '../search/space';
-import { createOrResumeStudy, readStudy, studyProgress } from '../search/study';
+import { createOrResumeStudy, readStudy, requeueStorageFailures, studyProgress } from '../search/study';
 import { StudyConfigInput } from '../search/study_config';
 import { openStorage, redactStorageUrl } from '../search/storage/open';
 import { readJsonFile } from './files';
@@ -81,11 +81,20 @@ export async function runSearchCommand(o: SearchCommandOptions): Promise<void> {
   try {
     const existing = await storage.getStudy(name);
     const resumingAsIs = existing && !o.space;
-    study = resumingAsIs ? existing : (await createOrResumeStudy(storage, name, configFrom(o))).study;
+    let requeued: number[];
+    if (resumingAsIs) {
+      study = existing;
+      requeued = await requeueStorageFailures(storage, name);
+    } else {
+      const made = await createOrResumeStudy(storage, name, configFrom(o));
+      study = made.study;
+      requeued = made.requeued ?? [];
+    }
     const resumed = Boolean(existing);
     const config = study.config;
     const size = anySpaceSize(config.space);
     console.log(`${resumed ? 'resuming' : 'created'} study "${name}" in ${storage.url}`);
+    if (requeued.length) console.log(`  ${requeued.length} trial(s) recorded as failed when the storage failed will run again: ${requeued.join(', ')}`);
     console.log(`  space: ${config.space.name} — ${describeSpaceSize(size)}`);
     console.log(
       `  ${config.trials} trials × ≤${config.epochs} epochs on ${config.dataset} (train ${config.trainSize || 'all'}, validation ${config.validationSize}), objective: ${objectiveOf(config).name}, ${config.pruner.kind === 'asha' ? `ASHA η=${config.pruner.reductionFactor}` : 'no pruning'}`,

@@ -10,7 +10,27 @@ import { loadSearchData, SearchData } from './worker';
 import { configDifferences, parseStudyConfig, StudyConfig, StudyConfigInput } from './study_config';
 
 /** Creates the study, or checks that an existing one has the same settings (to resume it). */
-export async function createOrResumeStudy(storage: StudyStorage, name: string, input: StudyConfigInput): Promise<{ study: StudyRow; resumed: boolean }> {
+/**
+ * How trials that ktg ≤ 0.2 recorded as failed when the storage failed (Redis unreachable, a full
+ * disk) can be told apart: their error is the storage's, not the training's. Since then a storage
+ * fault never fails a trial (the worker waits for the storage), so every other failure is the trial's own.
+ */
+const STORAGE_FAILURE =
+  /^(SqliteError|StorageFault):|study storage \S+: |cannot reach Redis at|Reached the max retries per request limit|database or disk is full|SQLITE_[A-Z]+/;
+
+/** puts the trials that failed because of the storage back in the queue; returns their numbers */
+export async function requeueStorageFailures(storage: StudyStorage, name: string): Promise<number[]> {
+  const requeued: number[] = [];
+  for (const t of await storage.trials(name))
+    if (t.status === 'failed' && t.error && STORAGE_FAILURE.test(t.error) && (await storage.requeueTrial(name, t.number))) requeued.push(t.number);
+  return requeued;
+}
+
+export async function createOrResumeStudy(
+  storage: StudyStorage,
+  name: string,
+  input: StudyConfigInput,
+): Promise<{ study: StudyRow; resumed: boolean; requeued?: number[] }> {
   const config = parseStudyConfig({ ...input, space: parseAnySpace(input.space) });
   if (!datasets[config.dataset]) throw new Error(`unknown dataset "${config.dataset}"; known: ${Object.keys(datasets).join(', ')}`);
   const join = (existing: StudyRow) => {
@@ -22,7 +42,10 @@ export async function createOrResumeStudy(storage: StudyStorage, name: string, i
     return { study: existing, resumed: true };
   };
   const existing = await storage.getStudy(name);
-  if (existing) return join(existing);
+  if (existing) {
+    const joined = join(existing);
+    return { ...joined, requeued: await requeueStorageFailures(storage, name) };
+  }
   await checkStudyAgainstData(config);
   // creation is atomic: a process that lost a race for the name joins the winner's study, or is refused if its settings differ
   const { created, ...study } = await storage.createStudy(name, config);

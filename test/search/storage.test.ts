@@ -67,6 +67,33 @@ function contract(name: string, open: () => Promise<{ a: StudyStorage; b: StudyS
       assert.deepEqual(same.map((r) => r.resumed).sort(), [false, true]);
     });
 
+    test('resume puts trials that failed because the storage failed back in the queue, never the training failures', async () => {
+      await a.createStudy('requeue', config);
+      const errors = [
+        'Error: study storage redis://:***@h:6379: Reached the max retries per request limit (which is 20)',
+        'edge 1 (2→1, kl): loss NaN is not finite at epoch 1, step 3',
+        'SqliteError: database or disk is full',
+      ];
+      for (const error of errors) {
+        const c = await a.claimTrial('requeue', w('A'), 60_000);
+        if (c.kind !== 'trial') throw new Error(c.kind);
+        await a.finishTrial('requeue', c.claim, w('A'), { status: 'failed', error });
+      }
+      assert.equal(await a.requeueTrial('requeue', 1), true, 'requeueTrial itself does not judge the error');
+      assert.equal(await a.requeueTrial('requeue', 1), false, 'only a failed trial goes back');
+      const c = await a.claimTrial('requeue', w('A'), 60_000);
+      assert.deepEqual(c.kind === 'trial' && c.claim, { number: 1, attempt: 2 });
+      await a.finishTrial('requeue', (c as { claim: { number: number; attempt: number } }).claim, w('A'), { status: 'failed', error: errors[1] });
+      const { requeued } = await createOrResumeStudy(b, 'requeue', config);
+      assert.deepEqual(requeued, [0, 2]);
+      assert.deepEqual(
+        (await b.trials('requeue')).map((t) => t.status),
+        ['waiting', 'failed', 'waiting'],
+      );
+      const again = await b.claimTrial('requeue', w('B'), 60_000);
+      assert.deepEqual(again.kind === 'trial' && again.claim, { number: 0, attempt: 2 });
+    });
+
     test('concurrent claims get distinct trials; the budget holds; then wait, then done', async () => {
       await a.createStudy('s2', config);
       const [c1, c2] = await Promise.all([a.claimTrial('s2', w('A'), 60_000), b.claimTrial('s2', w('B'), 60_000)]);

@@ -60,6 +60,17 @@ redis.call('SADD', p .. ':running', n)
 return {tonumber(n), attempt}
 `;
 
+/** ARGV: study prefix, trial number → 1 when the failed trial went back to waiting, else 0 */
+const requeueScript = `
+local p, n = ARGV[1], ARGV[2]
+local key = p .. ':trial:' .. n
+if redis.call('HGET', key, 'status') ~= 'failed' then return 0 end
+redis.call('HSET', key, 'status', 'waiting')
+redis.call('HDEL', key, 'worker')
+redis.call('ZADD', p .. ':waiting', tonumber(n), n)
+return 1
+`;
+
 /** ARGV: trial key, worker id, attempt, JSON list of commands → result of the last command, or error LOST */
 const ownedScript = `
 local key, worker, attempt = ARGV[1], ARGV[2], ARGV[3]
@@ -74,6 +85,7 @@ return result
 interface KtgRedis extends Redis {
   ktgClaim(p: string, worker: string, budget: number, now: number): Promise<[number, number]>;
   ktgOwned(key: string, worker: string, attempt: number, commands: string): Promise<unknown>;
+  ktgRequeue(p: string, number: string): Promise<number>;
 }
 
 const str = (v: number | undefined): string => (v === undefined ? 'NaN' : String(v));
@@ -101,6 +113,7 @@ export class RedisStorage implements StudyStorage {
     }) as KtgRedis;
     this.redis.defineCommand('ktgClaim', { numberOfKeys: 0, lua: claimScript });
     this.redis.defineCommand('ktgOwned', { numberOfKeys: 0, lua: ownedScript });
+    this.redis.defineCommand('ktgRequeue', { numberOfKeys: 0, lua: requeueScript });
     this.redis.on('ready', () => (this.connected = true));
     // connection errors surface on the commands that need the server, with the last cause
     this.redis.on('error', (err: Error) => (this.lastError = err));
@@ -210,6 +223,10 @@ export class RedisStorage implements StudyStorage {
       ['HSET', key, ...fields],
       ['SREM', `${p}:running`, claim.number],
     ]);
+  }
+
+  async requeueTrial(study: string, number: number): Promise<boolean> {
+    return (await this.command(this.redis.ktgRequeue(this.prefix(study), String(number)))) === 1;
   }
 
   async releaseTrial(study: string, claim: Claim, worker: WorkerInfo): Promise<void> {

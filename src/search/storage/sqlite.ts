@@ -241,6 +241,13 @@ export class SqliteStorage implements StudyStorage {
     );
   }
 
+  async requeueTrial(study: string, number: number): Promise<boolean> {
+    const { changes } = this.db
+      .prepare("UPDATE trials SET status = 'waiting', worker = NULL WHERE study = ? AND number = ? AND status = 'failed'")
+      .run(study, number);
+    return changes === 1;
+  }
+
   async releaseTrial(study: string, claim: Claim, worker: WorkerInfo): Promise<void> {
     this.db
       .prepare("UPDATE trials SET status = 'waiting', worker = NULL WHERE study = ? AND number = ? AND worker = ? AND attempt = ? AND status = 'running'")

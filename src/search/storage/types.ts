@@ -120,6 +120,8 @@ export interface StudyStorage {
     worker: WorkerInfo,
     result: { status: 'completed' | 'pruned' | 'failed'; value?: number; error?: string },
   ): Promise<void>;
+  /** puts a failed trial back in the queue (its failure was the storage's, not its own); false when it is not failed */
+  requeueTrial(study: string, number: number): Promise<boolean>;
   /** gives a running trial back (clean shutdown): it will be run again from scratch */
   releaseTrial(study: string, claim: Claim, worker: WorkerInfo): Promise<void>;
   trials(study: string): Promise<TrialRow[]>;
