@@ -9,3 +9,4 @@ export * from './cifar_binary';
 export * from './image_folder';
 export * from './registry';
 export * from './tar_archive';
+export * from './temporary';

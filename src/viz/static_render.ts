@@ -9,6 +9,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'worker_threads';
+import { temporaryDir } from '../data/temporary';
 
 export interface StaticRenderOptions {
   width: number;
@@ -78,6 +79,8 @@ function start(): Renderer {
   const worker = new Worker(workerSource, {
     eval: true,
     workerData: { playwright: require.resolve('playwright-core'), chromium: CHROMIUM, args: CHROMIUM_ARGS, plotly: require.resolve('plotly.js-dist-min') },
+    // playwright puts Chromium's profile under the temp folder: this process's own, removed when it exits
+    env: { ...process.env, TMPDIR: temporaryDir('chromium') },
   });
   worker.unref();
   return { worker };
