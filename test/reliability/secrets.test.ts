@@ -3,6 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { shellArg } from '../../src/cli/format';
 import { openStorage, redactStorageUrl } from '../../src/search/storage/open';
+import { parseStudyConfig } from '../../src/search/study_config';
+import { startRedis } from '../search/helpers';
 
 test('storage URLs are shown with their password as ***', () => {
   assert.equal(redactStorageUrl('redis://:s3cret@db.example:6379/2'), 'redis://:***@db.example:6379/2');
@@ -27,4 +29,30 @@ test('printed commands quote what a shell would split or expand', () => {
   assert.equal(shellArg('sqlite:studies/ktg.db'), 'sqlite:studies/ktg.db');
   assert.equal(shellArg('my study'), "'my study'");
   assert.equal(shellArg("it's $HOME"), `'it'\\''s $HOME'`);
+});
+
+test('a password-protected Redis: the storage works, and neither its URL nor a wrong password shows the secret', async () => {
+  const server = await startRedis({ password: 's3cret-pw' });
+  const storage = openStorage(server.url);
+  const wrong = openStorage(server.url.replace('s3cret-pw', 'not-it'));
+  try {
+    assert.equal(storage.url, server.url.replace('s3cret-pw', '***'));
+    const config = parseStudyConfig({
+      space: { nodes: [{ role: 'target', models: ['cnn4'] }], gates: ['through'] },
+      dataset: 'fashion-mnist',
+      trials: 1,
+      validationSize: 10,
+      epochs: 1,
+      batchSize: 8,
+    });
+    assert.equal((await storage.createStudy('s', config)).created, true);
+    await assert.rejects(
+      () => wrong.getStudy('s'),
+      (err: Error) => !err.message.includes('not-it') && !err.message.includes('s3cret') && err.message.includes(':***@'),
+    );
+  } finally {
+    await storage.close();
+    await wrong.close();
+    await server.stop();
+  }
 });

@@ -37,15 +37,22 @@ export interface RedisServer {
  * Starts a throw-away redis-server on 127.0.0.1 (`npm run setup:system` installs it): by default without
  * persistence on a free port; `port`, `dir` and `appendonly` restart one where a stopped one was, with its data.
  */
-export async function startRedis(options: { port?: number; dir?: string; appendonly?: boolean; keepDir?: boolean } = {}): Promise<RedisServer> {
+export async function startRedis(
+  options: { port?: number; dir?: string; appendonly?: boolean; keepDir?: boolean; password?: string } = {},
+): Promise<RedisServer> {
   const bin = redisServerPath();
   if (!bin) throw new Error('redis-server not found: run `npm run setup:system` (apt-get install redis-server)');
   const port = options.port ?? (await freePort());
   const dir = options.dir ?? tempDir('redis');
-  const proc = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', options.appendonly ? 'yes' : 'no', '--dir', dir], {
-    stdio: 'ignore',
-  });
-  const url = `redis://127.0.0.1:${port}`;
+  const auth = options.password ? ['--requirepass', options.password] : [];
+  const proc = spawn(
+    bin,
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', options.appendonly ? 'yes' : 'no', '--dir', dir, ...auth],
+    {
+      stdio: 'ignore',
+    },
+  );
+  const url = `redis://${options.password ? `:${options.password}@` : ''}127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
     const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     probe.on('error', () => undefined);
