@@ -86,6 +86,8 @@ async function waitForStorage(storage: StudyStorage, worker: WorkerInfo, leaseMs
       last = err;
     }
   }
+  // an aborted worker ends as aborted workers do (its trial goes back when its lease lapses)
+  if (options.signal?.aborted) return;
   throw new Error(
     `study storage ${storage.url} did not answer for ${Math.round(retryMs / 1000)} s (${(last as Error).message}); this worker stops, and its running trial will be run again`,
   );
