@@ -105,7 +105,8 @@ export function trialCurvesFigure(data: StudyData, options: { title?: string; pe
     data: traces,
     layout: {
       title: `${options.title ?? `${data.study.name}: ${axis.label} per trial`} (${trialCounts(data)})`,
-      xaxis: { title: 'epoch', type: data.study.config.epochs >= 16 ? 'log' : 'linear' },
+      // whole epochs: a linear axis ticks every epoch (plotly would put ticks at 1.5, 2.5 for a few epochs)
+      xaxis: { title: 'epoch', ...(data.study.config.epochs >= 16 ? { type: 'log' } : { type: 'linear', dtick: 1 }) },
       yaxis: { title: axis.label },
       height: 420,
     },

@@ -48,6 +48,10 @@ test('trial curves: one line per trial, an × where ASHA stopped each pruned tri
   const stops = fig.data.find((d) => d.name === 'stopped by ASHA')!;
   assert.deepEqual(stops.x, [1, 2]);
   assert.deepEqual(stops.y, [20, 38]);
+  // 4 epochs: a tick per whole epoch (not 1.5, 2.5); 16 or more: a log axis
+  assert.deepEqual((fig.layout as { xaxis: unknown }).xaxis, { title: 'epoch', type: 'linear', dtick: 1 });
+  const long = trialCurvesFigure({ ...data, study: { ...data.study, config: { ...config, epochs: 32 } } });
+  assert.equal((long.layout as { xaxis: { type: string } }).xaxis.type, 'log');
 });
 
 test('best so far is the running maximum in finishing order; the distribution splits completed and pruned', () => {
