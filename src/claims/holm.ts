@@ -22,9 +22,14 @@ interface HolmClaim {
   result: { verdict: Verdict; pValue: number; mean: number; margin?: number; holm?: Verdict };
 }
 
+/** the family Holm corrects over: directional claims (no equivalence margin) that were tested */
+export function inHolmFamily(result: Pick<HolmClaim['result'], 'verdict' | 'margin'>): boolean {
+  return result.margin == null && result.verdict !== 'not tested';
+}
+
 /** sets result.holm on every claim (in place); returns the size of the family */
 export function applyHolm(claims: HolmClaim[], alpha = ALPHA): number {
-  const family = claims.filter((c) => c.result.margin == null && c.result.verdict !== 'not tested');
+  const family = claims.filter((c) => inHolmFamily(c.result));
   const rejected = holmRejections(
     family.map((c) => c.result.pValue),
     alpha,

@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { markdownTable } from '../viz/tables';
-import { applyHolm } from './holm';
+import { applyHolm, inHolmFamily } from './holm';
 import { judgeDifferences, pairedDifferences, PairedComparison, rulesOut, seedsToDecide, signed, Verdict } from './paired';
 import { PaperReference, paperReferences, ReferenceName, referenceText } from './references';
 import { ArmsDeclaration, notTestedReason, Precondition } from './rules';
@@ -194,8 +194,8 @@ export class ClaimsLedger {
   }
 }
 
-/** the unit of a measure ("target test accuracy, points" → "points") */
-const unitOf = (measure: string) => (/\bIS\b/.test(measure) ? 'IS' : /points/.test(measure) ? 'points' : '');
+/** the unit of a measure ("target test accuracy, points" → "points", "best IS …" → "IS"; '' when it names none) */
+export const measureUnit = (measure: string) => (/\bIS\b/.test(measure) ? 'IS' : /points/.test(measure) ? 'points' : '');
 
 /** the interval as shown: "[a, b]", with "90 %, ±m" for equivalence claims */
 export function intervalText(r: PairedComparison): string {
@@ -205,7 +205,7 @@ export function intervalText(r: PairedComparison): string {
 /** what a reader needs beside the verdict: why not tested, or what an undecided interval rules out */
 export function claimNote(c: ClaimRecord): string {
   if (c.result.verdict === 'not tested') return `${c.result.reason} (interval alone: ${c.result.intervalVerdict})`;
-  if (c.result.verdict === 'undecided') return rulesOut(c.result, unitOf(c.measure));
+  if (c.result.verdict === 'undecided') return rulesOut(c.result, measureUnit(c.measure));
   return '';
 }
 
@@ -255,7 +255,7 @@ export function seedsNeededTable(ledgers: LedgerFile[]): string[] {
           boundary,
           String(c.result.n),
           needed === undefined ? 'never (mean on the boundary)' : String(needed),
-          rulesOut(c.result, unitOf(c.measure)),
+          rulesOut(c.result, measureUnit(c.measure)),
         ];
       }),
   );
@@ -273,7 +273,7 @@ export function claimsSummary(ledgers: LedgerFile[]): string {
 /** the verdicts after Holm's correction, on one line */
 export function holmSummary(ledgers: LedgerFile[]): string {
   const claims = ledgers.flatMap((l) => l.claims);
-  const family = claims.filter((c) => c.result.margin == null && c.result.verdict !== 'not tested').length;
+  const family = claims.filter((c) => inHolmFamily(c.result)).length;
   const count = (v: Verdict) => claims.filter((c) => (c.result.holm ?? c.result.verdict) === v).length;
   return `with Holm over ${family} directional claims (α = 0.05): ${VERDICTS.map((v) => `${v}: ${count(v)}`).join(', ')}`;
 }

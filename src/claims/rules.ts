@@ -7,6 +7,7 @@
  *  - the per-seed differences equal an earlier claim's in the same ledger (one comparison claimed twice);
  *  - the arms differ in more than the factor the claim names (a confounded comparison).
  */
+import { meanStd } from '../graph/repeat';
 import type { PairedComparison } from './paired';
 
 export interface Precondition {
@@ -25,7 +26,7 @@ export function precondition(name: string, value: number, threshold: number): Pr
 
 /** the GAN claims' precondition: every arm's best IS (mean over seeds) reaches `share` of the real images' IS under the same metric classifier */
 export function trainedGenerators(bestIsByArm: Record<string, number[]>, realIs: number, share = 0.5): Precondition {
-  const shares = Object.entries(bestIsByArm).map(([arm, values]) => [arm, values.reduce((s, v) => s + v, 0) / values.length / realIs] as const);
+  const shares = Object.entries(bestIsByArm).map(([arm, values]) => [arm, meanStd(values).mean / realIs] as const);
   if (shares.length === 0) throw new Error('trainedGenerators needs at least one arm');
   const [lowest, value] = shares.reduce((a, b) => (b[1] < a[1] ? b : a));
   return precondition(`every arm's best IS ≥ ${Math.round(100 * share)} % of the real-data IS (lowest: ${lowest})`, value, share);

@@ -3,6 +3,7 @@
  * its error bar, and the value axis spans the bars' error ranges instead of starting at 0, so that
  * differences of a few points stay visible (the axis range is printed on it).
  */
+import { meanStd } from '../graph/repeat';
 import type { PlotlyFigure } from './plotly';
 
 export interface BarGroup {
@@ -14,14 +15,9 @@ export interface BarGroup {
   values: number[][];
 }
 
-const meanSd = (v: number[]) => {
-  const m = v.reduce((s, x) => s + x, 0) / v.length;
-  return { mean: m, sd: v.length > 1 ? Math.sqrt(v.reduce((s, x) => s + (x - m) ** 2, 0) / (v.length - 1)) : 0 };
-};
-
 /** the value axis: every bar's mean ± sd with 15 % padding (0 only when the bars reach it) */
 export function barAxisRange(groups: BarGroup[]): [number, number] {
-  const ends = groups.flatMap((g) => g.values.map(meanSd)).flatMap((s) => [s.mean - s.sd, s.mean + s.sd]);
+  const ends = groups.flatMap((g) => g.values.map(meanStd)).flatMap((s) => [s.mean - s.std, s.mean + s.std]);
   const lo = Math.min(...ends);
   const hi = Math.max(...ends);
   const pad = Math.max(0.15 * (hi - lo), 0.5);
@@ -39,8 +35,8 @@ export function barsOverSeeds(groups: BarGroup[], options: { title: string; yTit
   const seeds = [...new Set(groups.flatMap((g) => g.values.map((v) => v.length)))];
   return {
     data: groups.map((g) => {
-      const stats = g.values.map(meanSd);
-      return { type: 'bar', name: g.name, x: g.x, y: stats.map((s) => s.mean), error_y: { type: 'data', array: stats.map((s) => s.sd), visible: true } };
+      const stats = g.values.map(meanStd);
+      return { type: 'bar', name: g.name, x: g.x, y: stats.map((s) => s.mean), error_y: { type: 'data', array: stats.map((s) => s.std), visible: true } };
     }),
     layout: {
       title: `${options.title} (mean ± sd over ${seeds.join('/')} seeds)`,

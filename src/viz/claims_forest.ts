@@ -5,7 +5,7 @@
  * (accuracy points and IS are never put on one axis); a claim far off its panel's scale (ch4's −KL
  * collapse, +73 points beside effects of 1–3) is drawn at the panel's edge with its value written.
  */
-import { claimNote, intervalText, LedgerFile } from '../claims/ledger';
+import { claimNote, intervalText, LedgerFile, measureUnit } from '../claims/ledger';
 import type { ClaimRecord } from '../claims/ledger';
 import { signed, Verdict } from '../claims/paired';
 import type { PlotlyFigure } from './plotly';
@@ -18,14 +18,13 @@ interface Panel {
   claims: ClaimRecord[];
 }
 
-const unitOf = (measure: string) => (/\bIS\b/.test(measure) ? 'IS' : 'points');
 const shorten = (s: string, n = 64) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 function panelsOf(ledgers: LedgerFile[]): Panel[] {
   const panels: Panel[] = [];
   for (const l of ledgers)
     for (const c of l.claims) {
-      const unit = unitOf(c.measure);
+      const unit = measureUnit(c.measure) || 'points';
       let panel = panels.find((p) => p.title.startsWith(l.notebook) && p.unit === unit);
       if (!panel) panels.push((panel = { title: `${l.notebook} (Δ ${unit})`, unit, claims: [] }));
       panel.claims.push(c);
