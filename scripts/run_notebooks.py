@@ -6,6 +6,9 @@ tslab reports a failing cell to nbconvert without its error text; this runner pr
 cell's source, its stderr stream and the error fields so that CI logs show what went wrong. The
 kernel process's own stdout/stderr (shutdown messages, wasm thread chatter) go to a log file that is
 shown, trimmed, only when the notebook fails, so passing notebooks leave a quiet log.
+tslab sometimes loses its start-up race (its zeromq socket answers kernel_info while still binding:
+"Socket is blocked by a bind or unbind operation", then nbclient's "Kernel didn't respond"); a kernel
+that never ran a cell is started again, up to START_ATTEMPTS times, and each retry is printed.
 Each executed notebook gets a banner cell at its top (after its title cell) saying how its
 committed outputs were made: preset (KTG_PRESET), backend (from ktg's "[ktg] tensor backend" line),
 wall time, date and core count; re-executing replaces it.
@@ -81,6 +84,45 @@ def kernel_log_tail(log, limit=4000):
     return "\n".join(lines)[-limit:]
 
 
+START_ATTEMPTS = 3
+
+
+def without_outputs(nb):
+    """the notebook with the outputs it was committed with removed, so that a failed run shows only what ran"""
+    for cell in nb.cells:
+        if cell.get("cell_type") == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    return nb
+
+
+def never_started(nb):
+    """true when the kernel died or hung before running any cell (a start-up failure, safe to retry)"""
+    return not any(c.get("execution_count") for c in nb.cells if c.get("cell_type") == "code")
+
+
+def execute(path, timeout):
+    """runs one notebook; returns (nb, status, kernel-log file) with start-up failures retried"""
+    for attempt in range(1, START_ATTEMPTS + 1):
+        nb = without_outputs(nbformat.read(path, as_version=4))
+        client = NotebookClient(nb, timeout=timeout, startup_timeout=120, kernel_name="tslab",
+                                resources={"metadata": {"path": "notebooks"}})
+        log = tempfile.TemporaryFile()
+        try:
+            client.execute(stdout=log, stderr=log)
+            return nb, "ok", log
+        except CellExecutionError:
+            return nb, "FAILED", log
+        except Exception as err:  # kernel died, timeout, ...
+            status = f"FAILED ({type(err).__name__}: {err})"
+            if attempt < START_ATTEMPTS and never_started(nb):
+                print(f"[notebooks] {path}: the kernel did not start ({type(err).__name__}: {err}); "
+                      f"starting it again (attempt {attempt + 1} of {START_ATTEMPTS})", file=sys.stderr, flush=True)
+                log.close()
+                continue
+            return nb, status, log
+
+
 def main():
     timeout = int(sys.argv[1])
     args = sys.argv[2:]
@@ -90,22 +132,11 @@ def main():
         os.makedirs(out_dir, exist_ok=True)
     failed = []
     for path in args:
-        nb = nbformat.read(path, as_version=4)
         start = time.time()
-        client = NotebookClient(nb, timeout=timeout, kernel_name="tslab", resources={"metadata": {"path": "notebooks"}})
-        log = tempfile.TemporaryFile()
-        try:
-            client.execute(stdout=log, stderr=log)
-            status = "ok"
-        except CellExecutionError:
-            status = "FAILED"
-            failed.append(path)
-            describe_failure(nb)
-        except Exception as err:  # kernel died, timeout, ...
-            status = f"FAILED ({type(err).__name__}: {err})"
-            failed.append(path)
-            describe_failure(nb)
+        nb, status, log = execute(path, timeout)
         if status != "ok":
+            failed.append(path)
+            describe_failure(nb)
             print(f"---- kernel output (end) ----\n{kernel_log_tail(log)}", file=sys.stderr)
         log.close()
         seconds = time.time() - start
