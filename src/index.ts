@@ -12,6 +12,7 @@ export * as gates from './gates';
 export * as losses from './losses';
 export * as graph from './graph';
 export * as search from './search';
+export * as jobs from './jobs';
 export * from './models/checkpoint';
 export { WideResNet } from './models/wide_resnet';
 export { ResNet18 } from './models/resnet18';

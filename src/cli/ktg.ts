@@ -3,6 +3,7 @@
  * `ktg`: graph search from the command line.
  *   ktg search  --space spaces/tiny.json --dataset fashion-mnist [--workers 2] [--storage URL] [--study NAME]
  *   ktg worker  --storage redis://host:6379 --study NAME        (one per machine / GPU)
+ *   ktg worker  --storage redis://host:6379 --jobs              (stored jobs: retraining, experiment seeds)
  *   ktg status  [--study NAME]      progress and best so far
  *   ktg show    --study NAME        every trial
  *   ktg best    --study NAME [--out best.json]
@@ -20,6 +21,16 @@ function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
   return n;
+}
+
+/** "5" (seeds 0 … 4) or "10,11,12" (those seeds) */
+function seedsArgument(value: string): number | number[] {
+  if (!value.includes(',')) return positiveInt(value);
+  const seeds = value.split(',').map((v) => Number(v.trim()));
+  if (seeds.some((n) => !Number.isInteger(n) || n < 0))
+    throw new InvalidArgumentError(`expected seeds as non-negative integers separated by commas, got "${value}"`);
+  if (new Set(seeds).size !== seeds.length) throw new InvalidArgumentError(`a seed appears twice in "${value}"`);
+  return seeds;
 }
 
 function nonNegativeInt(value: string): number {
@@ -65,18 +76,21 @@ export function buildProgram(): Command {
 
   program
     .command('worker')
-    .description('run trials of an existing study until it is done (start one per machine)')
+    .description('run trials of an existing study until it is done, or stored jobs (--jobs) until none is left (start one per machine)')
     .addOption(storageOption())
-    .requiredOption('--study <name>', 'study name')
-    .option('--lease <seconds>', 'a silent worker loses its trial after this long', positiveNumber, 120)
-    .option('--max-trials <n>', 'stop after this many trials', positiveInt)
+    .option('--study <name>', 'study name')
+    .option('--jobs', 'run stored jobs (retraining, seeds of an experiment) instead of trials')
+    .option('--batch <name>', 'with --jobs: only the jobs of this batch')
+    .option('--lease <seconds>', 'a silent worker loses its trial or job after this long', positiveNumber, 120)
+    .option('--max-trials <n>', 'stop after this many trials (or jobs)', positiveInt)
     .action(runWorkerCommand);
 
   program
     .command('status')
-    .description('progress and best value of each study (or one)')
+    .description('progress and best value of each study (or one), and the stored jobs per batch (or each job of one batch)')
     .addOption(storageOption())
     .option('--study <name>', 'study name')
+    .option('--batch <name>', 'list every job of this batch with its state')
     .action(runStatus);
   program.command('show').description('every trial of a study').addOption(storageOption()).requiredOption('--study <name>', 'study name').action(runShow);
   program
@@ -100,7 +114,7 @@ export function buildProgram(): Command {
     .requiredOption('--spec <file>', 'graph spec JSON (e.g. from `ktg best --out`)')
     .requiredOption('--dataset <name>', 'dataset name')
     .addOption(presetOption())
-    .option('--seeds <n>', 'number of seeds', positiveInt)
+    .option('--seeds <n|list>', 'number of seeds (0 … n-1), or the seeds themselves: 10,11,12', seedsArgument)
     .option('--epochs <n>', 'epochs', positiveInt)
     .option('--train-size <n>', 'training samples (0 = all)', nonNegativeInt)
     .option('--test-size <n>', 'test samples (0 = all)', nonNegativeInt)
@@ -110,6 +124,7 @@ export function buildProgram(): Command {
     .option('--labelled <n>', 'semi-supervised: labelled images (class-balanced) of the training subset; the rest is unlabelled', positiveInt)
     .option('--labelled-batch <n>', 'semi-supervised: labelled images per step (default: --batch-size)', positiveInt)
     .option('--unlabelled-batch <n>', 'semi-supervised: unlabelled images per step (default: 7 × batch size)', positiveInt)
+    .option('--storage <url>', 'keep each seed as a job in this study storage (sqlite:PATH, redis://…): a re-run reuses finished seeds')
     .action(runTrainCommand);
 
   return program;

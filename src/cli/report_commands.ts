@@ -3,16 +3,57 @@ import * as fs from 'fs';
 import { kindOf } from '../search/kinds';
 import { readStudy, studyProgress } from '../search/study';
 import { openStorage } from '../search/storage/open';
+import { JobRow, JobStatus, StudyStorage } from '../search/storage/types';
 import { writeJsonFile } from './files';
 import { objectiveOf } from '../search/kinds/kind_id';
 import { formatValue, table } from './format';
 
-export async function runStatus(o: { storage: string; study?: string }): Promise<void> {
+/** the stored jobs: per batch, how many are in each state; with a batch, each job */
+async function printJobs(storage: StudyStorage, batch?: string): Promise<void> {
+  const jobs = await storage.jobs(batch === undefined ? {} : { batch });
+  if (batch !== undefined) {
+    if (!jobs.length) throw new Error(`no jobs of batch "${batch}" in ${storage.url}`);
+    console.log(
+      table(
+        ['job', 'state', 'attempt', 'result', 'worker', 'key'],
+        jobs.map((j) => [j.label, j.status, String(j.attempt), jobResultText(j), j.worker ?? '', j.key.slice(0, 12)]),
+      ),
+    );
+    for (const j of jobs.filter((j) => j.error)) console.log(`${j.label}: ${j.error}`);
+    return;
+  }
+  if (!jobs.length) return;
+  const batches = [...new Set(jobs.map((j) => j.batch))];
+  const count = (b: string, status: JobStatus) => String(jobs.filter((j) => j.batch === b && j.status === status).length);
+  console.log(
+    table(
+      ['job batch', 'jobs', 'completed', 'failed', 'running', 'waiting'],
+      batches.map((b) => [
+        b,
+        String(jobs.filter((j) => j.batch === b).length),
+        count(b, 'completed'),
+        count(b, 'failed'),
+        count(b, 'running'),
+        count(b, 'waiting'),
+      ]),
+    ),
+  );
+}
+
+function jobResultText(j: JobRow): string {
+  const r = j.result as { status?: string; targetAccuracy?: number; seconds?: number } | undefined;
+  if (!r) return '';
+  if (r.status === 'diverged') return 'diverged';
+  return `target ${(100 * (r.targetAccuracy ?? NaN)).toFixed(2)} % (${(r.seconds ?? NaN).toFixed(0)} s)`;
+}
+
+export async function runStatus(o: { storage: string; study?: string; batch?: string }): Promise<void> {
   const storage = openStorage(o.storage, { create: false });
   try {
+    if (o.batch !== undefined) return await printJobs(storage, o.batch);
     const studies = o.study ? [await storage.getStudy(o.study)] : await storage.listStudies();
     if (o.study && !studies[0]) throw new Error(`no study "${o.study}" in ${storage.url}`);
-    if (!studies.length) console.log(`no studies in ${storage.url}`);
+    if (!studies.length && !(await storage.jobs()).length) console.log(`no studies or jobs in ${storage.url}`);
     const rows = [];
     for (const s of studies) {
       const p = studyProgress(s!.config, await storage.trials(s!.name));
@@ -28,6 +69,7 @@ export async function runStatus(o: { storage: string; study?: string }): Promise
       ]);
     }
     if (rows.length) console.log(table(['study', 'finished', 'completed', 'pruned', 'failed', 'running', 'epochs used', 'best'], rows));
+    if (!o.study) await printJobs(storage);
   } finally {
     await storage.close();
   }

@@ -12,6 +12,7 @@ import { searchPresetFor } from '../search/kinds/kind_presets';
 import { SearchSpace } from '../search/space';
 import { createOrResumeStudy, readStudy, requeueStorageFailures, studyProgress } from '../search/study';
 import { StudyConfigInput } from '../search/study_config';
+import type { WorkerEvent } from '../search/worker';
 import { openStorage, redactStorageUrl } from '../search/storage/open';
 import { readJsonFile } from './files';
 import { formatValue, shellArg } from './format';
@@ -138,7 +139,8 @@ export async function runSearchCommand(o: SearchCommandOptions): Promise<void> {
       workers: o.workers,
       leaseMs: o.lease * 1000,
       signal: controller.signal,
-      onEvent: (w, e) => {
+      onEvent: (w, message) => {
+        const e = message as WorkerEvent;
         if (e.kind === 'trial-started') running.add(e.number);
         if (e.kind === 'trial-finished') {
           running.delete(e.number);

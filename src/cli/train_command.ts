@@ -1,56 +1,25 @@
-/** `ktg train`: one graph spec, full training, test-set evaluation over several seeds, mean ± std. */
+/**
+ * `ktg train`: one graph spec, full training, test-set evaluation over several seeds, mean ± std.
+ * Each seed is a stored job (`--storage`): run again, the command reuses the seeds that finished.
+ */
 import * as cliProgress from 'cli-progress';
+import * as path from 'path';
 import { initBackend } from '../backend';
 import { loadDataset } from '../data/registry';
 import { describeGraph, isSemiSupervised, parseGraphSpec } from '../graph/spec';
-import { meanStdText, repeatOverSeeds } from '../graph/repeat';
-import { EpochMetrics, trainGraph } from '../graph/trainer';
-import { trainSemiGraph } from '../semi/trainer';
-import { labelledSplit, randomSubset } from '../data/splits';
+import { meanStdText, SeedRun, summariseRuns } from '../graph/repeat';
+import { runJobs } from '../jobs/run_jobs';
+import { graphJobsOf, seedList, TrainJob } from '../jobs/train_jobs';
+import { trainPresets } from '../jobs/train_presets';
 import { PresetName } from '../presets';
 import { readJsonFile, writeJsonFile } from './files';
-
-const trainPresets = {
-  ci: {
-    seeds: 2,
-    epochs: 4,
-    trainSize: 4000,
-    testSize: 2000,
-    batchSize: 64,
-    lr: 0.05,
-    schedule: 'cosine' as const,
-    milestones: [] as number[],
-    augmentation: 'none' as const,
-  },
-  cpu: {
-    seeds: 5,
-    epochs: 30,
-    trainSize: 10000,
-    testSize: 10000,
-    batchSize: 64,
-    lr: 0.05,
-    schedule: 'cosine' as const,
-    milestones: [] as number[],
-    augmentation: 'weak' as const,
-  },
-  paper: {
-    seeds: 5,
-    epochs: 200,
-    trainSize: 0,
-    testSize: 0,
-    batchSize: 64,
-    lr: 0.1,
-    schedule: 'step' as const,
-    milestones: [60, 120, 180],
-    augmentation: 'weak' as const,
-  },
-};
 
 export interface TrainCommandOptions {
   spec: string;
   dataset: string;
   preset: PresetName;
-  seeds?: number;
+  /** a count (seeds 0 … n-1) or the seeds themselves */
+  seeds?: number | number[];
   epochs?: number;
   trainSize?: number;
   testSize?: number;
@@ -61,59 +30,97 @@ export interface TrainCommandOptions {
   labelled?: number;
   labelledBatch?: number;
   unlabelledBatch?: number;
+  /** keep each seed's run as a job there: a re-run (or another machine's) reuses what finished */
+  storage?: string;
 }
 
 export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
   const spec = parseGraphSpec(readJsonFile(o.spec, 'graph spec'));
   const p = trainPresets[o.preset];
+  const seeds = seedList(o.seeds ?? p.seeds);
   const settings = {
-    seeds: o.seeds ?? p.seeds,
+    seeds,
     epochs: o.epochs ?? p.epochs,
     trainSize: o.trainSize ?? p.trainSize,
     testSize: o.testSize ?? p.testSize,
     batchSize: o.batchSize ?? p.batchSize,
     lr: o.lr ?? p.lr,
   };
+  if (isSemiSupervised(spec) && !o.labelled)
+    throw new Error(`${o.spec} has semi-supervised edges: give --labelled N (labelled images out of the training subset)`);
   const all = await loadDataset(o.dataset, { progress: true });
   if (all.train.classes.length !== spec.numClasses)
     throw new Error(`${o.spec} is for ${spec.numClasses} classes but ${o.dataset} has ${all.train.classes.length}`);
   if (all.train.shape.join('x') !== spec.inputShape.join('x'))
     throw new Error(`${o.spec} expects ${spec.inputShape.join('×')} inputs but ${o.dataset} has ${all.train.shape.join('×')}`);
-  const data = { train: randomSubset(all.train, settings.trainSize, 1), test: randomSubset(all.test, settings.testSize, 2) };
+  const semi = o.labelled
+    ? { labelled: o.labelled, labelledBatch: o.labelledBatch ?? settings.batchSize, unlabelledBatch: o.unlabelledBatch ?? 7 * settings.batchSize }
+    : undefined;
+  const train: TrainJob = {
+    name: path.basename(o.spec, '.json'),
+    spec,
+    dataset: o.dataset,
+    seeds,
+    epochs: settings.epochs,
+    trainSize: settings.trainSize,
+    testSize: settings.testSize,
+    batchSize: settings.batchSize,
+    learningRate: settings.lr,
+    preset: o.preset,
+    ...(semi ? { semi } : {}),
+  };
   await initBackend();
   console.log(describeGraph(spec));
-  console.log(`training on ${data.train.labels.length} samples, testing on ${data.test.labels.length}, ${settings.epochs} epochs × ${settings.seeds} seeds`);
+  const size = (n: number, total: number) => (n > 0 ? Math.min(n, total) : total);
+  const trainCount = size(settings.trainSize, all.train.labels.length);
+  console.log(
+    `training on ${trainCount} samples, testing on ${size(settings.testSize, all.test.labels.length)}, ${settings.epochs} epochs × ${seeds.length} seeds`,
+  );
+  if (semi) console.log(`semi-supervised: ${semi.labelled} labelled, ${trainCount - semi.labelled} unlabelled images`);
   const bar = new cliProgress.SingleBar(
-    { format: 'epochs |{bar}| {value}/{total} | seed {seed} | target {acc}', noTTYOutput: true, notTTYSchedule: 30_000 },
+    { format: 'epochs |{bar}| {value}/{total} | {run} | target {acc}', noTTYOutput: true, notTTYSchedule: 30_000 },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(settings.epochs * settings.seeds, 0, { seed: 0, acc: '—' });
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.on('SIGINT', stop);
   const target = spec.nodes.findIndex((n) => n.role === 'target');
-  const seeds = Array.from({ length: settings.seeds }, (_, i) => i);
-  let result;
+  let summary;
+  let started = false;
   try {
-    const common = { epochs: settings.epochs, learningRate: settings.lr, schedule: p.schedule, milestones: p.milestones, signal: controller.signal };
-    const progress = (seed: number) => (m: EpochMetrics) => void bar.increment(1, { seed, acc: (100 * m.accuracy[target]).toFixed(2) });
-    if (isSemiSupervised(spec) || o.labelled) {
-      if (!o.labelled) throw new Error(`${o.spec} has semi-supervised edges: give --labelled N (labelled images out of the training subset)`);
-      const { labelled, unlabelled } = labelledSplit(data.train, o.labelled, 0);
-      const semiData = { labelled, unlabelled, test: data.test };
-      const batches = { labelledBatch: o.labelledBatch ?? settings.batchSize, unlabelledBatch: o.unlabelledBatch ?? 7 * settings.batchSize };
-      console.log(`semi-supervised: ${labelled.labels.length} labelled, ${unlabelled.labels.length} unlabelled images`);
-      result = await repeatOverSeeds(spec, seeds, (seed) => trainSemiGraph(spec, semiData, { ...common, ...batches, seed, onEpoch: progress(seed) }));
-    } else {
-      result = await repeatOverSeeds(spec, seeds, (seed) =>
-        trainGraph(spec, data, { ...common, batchSize: settings.batchSize, augmentation: p.augmentation, seed, onEpoch: progress(seed) }),
-      );
+    summary = await runJobs(graphJobsOf(train), {
+      storage: o.storage,
+      batch: `train ${train.name}`,
+      workers: 0,
+      signal: controller.signal,
+      onEpoch: (label, m) => {
+        if (!started) bar.start(settings.epochs * seeds.length, 0, { run: label, acc: '—' });
+        started = true;
+        bar.increment(1, { run: label, acc: (100 * m.accuracy[target]).toFixed(2) });
+      },
+    });
+  } catch (err) {
+    if (controller.signal.aborted) {
+      bar.stop();
+      console.error((err as Error).message);
+      process.exitCode = 130;
+      return;
     }
+    throw err;
   } finally {
     bar.stop();
     process.off('SIGINT', stop);
   }
-  const runs = result.runs;
+  const runs: SeedRun[] = summary.outcomes.map((x) => ({
+    seed: x.job.seed,
+    status: x.result.status,
+    accuracy: x.result.accuracy,
+    ensembleAccuracy: x.result.ensembleAccuracy,
+    targetAccuracy: x.result.targetAccuracy,
+    seconds: x.result.seconds,
+    ...(x.result.error ? { error: x.result.error } : {}),
+  }));
+  const result = summariseRuns(runs);
   for (const r of runs)
     console.log(
       r.status === 'diverged'
@@ -123,8 +130,7 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
   const ok = runs.filter((r) => r.status === 'completed');
   if (ok.length) console.log(`target node (${spec.nodes[target].model}) test accuracy: ${meanStdText(result)} % over ${ok.length} seed(s)`);
   if (o.out) writeJsonFile(o.out, { spec, settings, ...result });
-  if (controller.signal.aborted) process.exitCode = 130;
-  else if (ok.length < runs.length)
+  if (ok.length < runs.length)
     throw new Error(
       `${runs.length - ok.length} of ${runs.length} runs diverged: ${runs
         .filter((r) => r.status !== 'completed')

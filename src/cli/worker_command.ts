@@ -1,20 +1,31 @@
 /**
- * `ktg worker`: runs trials of a study until it is done. Started by `ktg search` (events go to the
- * parent over IPC) or by hand on each machine of a distributed search (events are printed).
+ * `ktg worker`: runs trials of a study until it is done, or (`--jobs`) stored jobs until none is left.
+ * Started by `ktg search` / `runJobs` (events go to the parent over IPC) or by hand on each machine of
+ * a distributed run (events are printed).
  */
 import { initBackend } from '../backend';
 import { openStorage } from '../search/storage/open';
 import { runWorker, WorkerEvent } from '../search/worker';
 import { formatValue } from './format';
+import { JobEvent, runJobWorker } from '../jobs/job_worker';
 
 export interface WorkerCommandOptions {
   storage: string;
-  study: string;
+  study?: string;
+  /** run stored jobs (of `batch`, or any) instead of a study's trials */
+  jobs?: boolean;
+  batch?: string;
   lease: number;
   maxTrials?: number;
 }
 
-function print(e: WorkerEvent): void {
+function print(e: WorkerEvent | JobEvent): void {
+  if (e.kind === 'job-started') console.log(`job ${e.label} started (attempt ${e.attempt}, ${e.key.slice(0, 12)})`);
+  if (e.kind === 'job-finished')
+    console.log(
+      `job ${e.label} ${e.status}${e.result ? `: ${e.result.status}, target ${(100 * e.result.targetAccuracy).toFixed(2)} % in ${e.result.seconds.toFixed(0)} s` : ''}${e.error ? ` — ${e.error}` : ''}`,
+    );
+  if (e.kind === 'job-lost') console.log(`job ${e.label} was handed to another worker (lease lapsed); dropped here`);
   if (e.kind === 'trial-started') console.log(`trial ${e.number} started (attempt ${e.attempt}): ${e.summary.models}`);
   if (e.kind === 'trial-finished')
     console.log(`trial ${e.number} ${e.status} after ${e.epochs} epoch(s): ${formatValue(e.value)}${e.error ? ` — ${e.error}` : ''}`);
@@ -37,11 +48,24 @@ export async function runWorkerCommand(o: WorkerCommandOptions): Promise<void> {
   }
   // an IPC send to a parent that was just killed fails asynchronously: with a callback the failure
   // comes here (stop) instead of as an unhandled 'error' event on the process (a crash with a stack dump)
-  const send = process.send ? (e: WorkerEvent) => process.send!(e, undefined, {}, (err) => err && stop()) : print;
+  const send = process.send ? (e: WorkerEvent | JobEvent) => process.send!(e, undefined, {}, (err) => err && stop()) : print;
   await initBackend({ quiet: Boolean(process.send) });
+  if (o.jobs === Boolean(o.study)) throw new Error('ktg worker: give either --study NAME (trials of a search) or --jobs (stored jobs)');
   const storage = openStorage(o.storage, { create: false });
   try {
-    const n = await runWorker(storage, o.study, {
+    if (o.jobs) {
+      const n = await runJobWorker(storage, {
+        batch: o.batch,
+        leaseMs: o.lease * 1000,
+        maxJobs: o.maxTrials,
+        signal: controller.signal,
+        onEvent: (e) => process.connected !== false && e.kind !== 'job-epoch' && send(e),
+      });
+      if (!process.send) console.log(`worker done: ${n} job(s) finished${controller.signal.aborted ? ' (interrupted)' : ''}`);
+      if (controller.signal.aborted) process.exitCode = 130;
+      return;
+    }
+    const n = await runWorker(storage, o.study!, {
       leaseMs: o.lease * 1000,
       maxTrials: o.maxTrials,
       signal: controller.signal,

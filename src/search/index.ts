@@ -7,5 +7,4 @@ export * from './worker';
 export * from './local_pool';
 export * from './storage';
 export * from './run_search';
-export * from './train_jobs';
 export * from './kinds';

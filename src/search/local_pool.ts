@@ -1,5 +1,5 @@
 /**
- * Local parallelism: N worker processes (`ktg worker`) on this machine share one study storage;
+ * Local parallelism: N worker processes (`ktg worker`, on a study's trials or on stored jobs) on this machine share one study storage;
  * each gets ⌊cores / N⌋ compute threads so the machine is not oversubscribed. The parent only
  * watches: it relays the workers' events and ends them cleanly on abort (their running trials go
  * back to waiting, so the next run picks them up).
@@ -8,18 +8,20 @@ import { ChildProcess, fork } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { WorkerEvent } from './worker';
 
 export interface LocalPoolOptions {
   storageUrl: string;
-  study: string;
+  /** what the workers run: a study's trials, or the stored jobs of a batch */
+  study?: string;
+  jobBatch?: string;
   /** default: number of cores */
   workers?: number;
   /** compute threads per worker (default ⌊cores / workers⌋, at least 1) */
   threadsPerWorker?: number;
   leaseMs?: number;
   signal?: AbortSignal;
-  onEvent?: (worker: number, e: WorkerEvent) => void;
+  /** the workers' events as they send them over IPC (WorkerEvent for trials, JobEvent for jobs) */
+  onEvent?: (worker: number, message: unknown) => void;
   /** extra environment for the workers */
   env?: NodeJS.ProcessEnv;
 }
@@ -43,7 +45,8 @@ export async function runLocalWorkers(options: LocalPoolOptions): Promise<PoolRe
   const threads = Math.max(1, options.threadsPerWorker ?? Math.floor(cores / n));
   const entry = cliEntry();
   // the storage URL goes through the environment, not argv: `ps` shows argv, and a Redis URL may hold a password
-  const args = ['worker', '--study', options.study];
+  if ((options.study === undefined) === (options.jobBatch === undefined)) throw new Error('runLocalWorkers: give either a study or a job batch');
+  const args = options.study !== undefined ? ['worker', '--study', options.study] : ['worker', '--jobs', '--batch', options.jobBatch!];
   if (options.leaseMs) args.push('--lease', String(options.leaseMs / 1000));
   const children: ChildProcess[] = [];
   const exits = Array.from({ length: n }, (_, i) => {
@@ -53,7 +56,7 @@ export async function runLocalWorkers(options: LocalPoolOptions): Promise<PoolRe
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     children.push(child);
-    child.on('message', (m) => options.onEvent?.(i, m as WorkerEvent));
+    child.on('message', (m) => options.onEvent?.(i, m));
     return new Promise<number | null>((resolve, reject) => {
       child.on('error', reject);
       child.on('exit', (code) => resolve(code));

@@ -33,7 +33,8 @@ export async function runSearch(options: RunSearchOptions): Promise<StudyData & 
     storageUrl: options.storage,
     study: options.study,
     workers: options.workers,
-    onEvent: (w, e) => {
+    onEvent: (w, message) => {
+      const e = message as WorkerEvent;
       if (options.log !== false && e.kind === 'trial-finished')
         console.log(
           `  ${options.study}: trial ${e.number} ${e.status} after ${e.epochs} epoch(s)${e.value !== undefined ? ` — ${objective.format(e.value)}` : ''}${e.error ? ` (${e.error})` : ''}`,

@@ -2,6 +2,7 @@
  * What a study is: the space, the data, the training budget per trial, the objective and the
  * pruner. Stored with the study so any worker on any machine runs trials the same way.
  */
+import { createHash } from 'crypto';
 import { z } from 'zod';
 import { DEFAULT_TAU } from '../gates/registry';
 import { ganSpaceSchema } from '../gan/space';
@@ -18,8 +19,16 @@ export const studyConfigSchema = z
     dataset: z.string(),
     /** total trials (finished, pruned and failed ones all count) */
     trials: z.number().int().positive(),
-    /** seed of the study: trial n samples its graph and trains with seed + n */
+    /** seed of the study: trial n samples its graph and trains with a seed derived from it (see trialSeeds) */
     seed: z.number().int().default(0),
+    /**
+     * how trial n's seed is derived: "hashed" from the study's name (or seedGroup), its seed and n, so
+     * two studies never share trial seeds; "legacy" is ktg ≤ 0.1's seed·100000 + n (every study with
+     * seed 0 trained trial n alike), kept for the studies stored with it
+     */
+    trialSeeds: z.enum(['hashed', 'legacy']).default('hashed'),
+    /** studies paired on purpose (trial n of each with the same seed) name one group; default: the study's own name */
+    seedGroup: z.string().min(1).optional(),
     /** training subset size (0 = the whole training split) */
     trainSize: z.number().int().nonnegative().default(0),
     /** validation split carved out of the training set; the objective is measured there, never on the test set */
@@ -93,7 +102,22 @@ export function configDifferences(a: StudyConfig, b: StudyConfig): string[] {
   return (Object.keys(a) as (keyof StudyConfig)[]).filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
 }
 
-/** Seed of trial n: its graph sample and its training. */
-export function trialSeed(config: Pick<StudyConfig, 'seed'>, number: number): number {
-  return config.seed * 100_000 + number;
+/**
+ * Parses a config read back from a storage: one stored before trial seeds were hashed (no
+ * `trialSeeds` key) keeps the seeds its trials were trained with.
+ */
+export function parseStoredStudyConfig(stored: unknown): StudyConfig {
+  const isObject = typeof stored === 'object' && stored !== null && !Array.isArray(stored);
+  return parseStudyConfig(isObject && !Object.prototype.hasOwnProperty.call(stored, 'trialSeeds') ? { ...stored, trialSeeds: 'legacy' } : stored);
+}
+
+/** a seed in [0, 2³¹) from the SHA-256 of the parts (stable on every machine) */
+export function derivedSeed(...parts: (string | number)[]): number {
+  return createHash('sha256').update(parts.join('\u0000')).digest().readUInt32BE(0) >>> 1;
+}
+
+/** Seed of trial n of a study: its graph sample and its training (any worker anywhere derives the same). */
+export function trialSeed(study: string, config: Pick<StudyConfig, 'seed' | 'trialSeeds' | 'seedGroup'>, number: number): number {
+  if (config.trialSeeds === 'legacy') return config.seed * 100_000 + number;
+  return derivedSeed('trial', config.seedGroup ?? study, config.seed, number);
 }

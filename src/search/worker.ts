@@ -67,7 +67,13 @@ export interface WorkerOptions {
 }
 
 /** Retries the storage (a heartbeat) with doubling pauses until it answers or `retryMs` has passed; throws then. */
-async function waitForStorage(storage: StudyStorage, worker: WorkerInfo, leaseMs: number, fault: unknown, options: WorkerOptions): Promise<void> {
+export async function waitForStorage(
+  storage: StudyStorage,
+  worker: WorkerInfo,
+  leaseMs: number,
+  fault: unknown,
+  options: Pick<WorkerOptions, 'storageRetryMs' | 'storageBackoffMs' | 'log' | 'signal'>,
+): Promise<void> {
   const retryMs = options.storageRetryMs ?? 600_000;
   const log = options.log ?? ((line: string) => console.warn(line));
   const deadline = Date.now() + retryMs;
@@ -97,7 +103,8 @@ export function workerInfo(id?: string): WorkerInfo {
   return { id: id ?? `${os.hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`, host: os.hostname(), pid: process.pid };
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
+/** waits `ms`, or less when the signal aborts */
+export const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     const t = setTimeout(resolve, ms);
     signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
@@ -170,7 +177,7 @@ async function runTrial(
   prepared: unknown,
 ): Promise<'finished' | 'lost' | 'aborted'> {
   const emit = options.onEvent ?? (() => undefined);
-  const seed = trialSeed(config, claim.number);
+  const seed = trialSeed(study, config, claim.number);
   let epochs = 0;
   let lastValue: number | undefined;
   try {

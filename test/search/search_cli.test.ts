@@ -96,6 +96,50 @@ describe('ktg search on SQLite', () => {
     assert.match(train.output(), /target node \(cnn8\) test accuracy: \d+\.\d\d ± \d+\.\d\d % over 2 seed\(s\)/);
   });
 
+  test('ktg train --storage keeps each seed as a job: the same command again reuses both, a changed setting trains anew, new seeds run alone', async () => {
+    const jobs = `sqlite:${path.join(dir, 'jobs.db')}`;
+    const args = (extra: string[]) => [
+      'train',
+      '--spec',
+      'best.json',
+      '--dataset',
+      'fashion-mnist',
+      '--epochs',
+      '1',
+      '--train-size',
+      '300',
+      '--test-size',
+      '200',
+      '--batch-size',
+      '32',
+      '--storage',
+      jobs,
+      ...extra,
+    ];
+    const first = runCli(args(['--seeds', '2']), { cwd: dir });
+    assert.equal(await first.done, 0, first.output());
+    assert.match(first.output(), /reused 0 of 2 runs/);
+    const accuracy = first.output().match(/test accuracy: (\d+\.\d\d ± \d+\.\d\d) %/)![1];
+    const again = runCli(args(['--seeds', '2']), { cwd: dir });
+    assert.equal(await again.done, 0, again.output());
+    assert.match(again.output(), /reused 2 of 2 runs/);
+    assert.doesNotMatch(again.output(), /epochs \|/, 'nothing trained');
+    assert.equal(again.output().match(/test accuracy: (\d+\.\d\d ± \d+\.\d\d) %/)![1], accuracy, 'the stored results, unchanged');
+    const changed = runCli(args(['--seeds', '2', '--lr', '0.02']), { cwd: dir });
+    assert.equal(await changed.done, 0, changed.output());
+    assert.match(changed.output(), /reused 0 of 2 runs/, 'another learning rate is another job');
+    const more = runCli(args(['--seeds', '0,1,7']), { cwd: dir });
+    assert.equal(await more.done, 0, more.output());
+    assert.match(more.output(), /reused 2 of 3 runs/);
+    assert.match(more.output(), /seed 7: completed/);
+    const status = runCli(['status', '--storage', jobs], { cwd: dir });
+    assert.equal(await status.done, 0, status.output());
+    assert.match(status.output(), /train best\s+5\s+5\s+0\s+0\s+0/);
+    const listing = runCli(['status', '--storage', jobs, '--batch', 'train best'], { cwd: dir });
+    assert.equal(await listing.done, 0, listing.output());
+    assert.match(listing.output(), /best, seed 7\s+completed\s+1\s+target \d+\.\d\d %/);
+  });
+
   test('ktg train --labelled retrains a semi-supervised graph (FixMatch) and asks for --labelled when missing', async () => {
     const { fixMatchGraph } = await import('../../src/semi/presets');
     fs.writeFileSync(path.join(dir, 'fixmatch.json'), JSON.stringify(fixMatchGraph({ numClasses: 10, inputShape: [28, 28, 1], model: 'cnn8' })));

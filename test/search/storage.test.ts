@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { parseStudyConfig } from '../../src/search/study_config';
-import { LostTrialError, StudyStorage, WorkerInfo } from '../../src/search/storage/types';
+import { parseStudyConfig, trialSeed } from '../../src/search/study_config';
+import { JobClaim, LostJobError, LostTrialError, StudyStorage, WorkerInfo } from '../../src/search/storage/types';
 import { openStorage } from '../../src/search/storage/open';
 import { createOrResumeStudy, readStudy } from '../../src/search/study';
 import { startRedis, RedisServer, tempDir } from './helpers';
@@ -138,7 +138,7 @@ function contract(name: string, open: () => Promise<{ a: StudyStorage; b: StudyS
       const t = (await b.trials('s3'))[0];
       assert.equal(t.value, 0.3);
       assert.equal(t.lastEpoch, 1);
-      assert.equal(t.seed, 0);
+      assert.equal(t.seed, trialSeed('s3', config, 0));
     });
 
     test('a worker whose lease lapsed loses its trial: re-run from scratch elsewhere, its late writes refused', async () => {
@@ -170,6 +170,63 @@ function contract(name: string, open: () => Promise<{ a: StudyStorage; b: StudyS
       await a.releaseTrial('s5', c.claim, w('A'));
       assert.equal((await b.trials('s5'))[0].status, 'waiting');
       assert.deepEqual(await b.claimTrial('s5', w('B'), 60_000), { kind: 'trial', claim: { number: 0, attempt: 2 } });
+    });
+
+    test('jobs: submitted once, claimed by one worker each, results stored; a resubmission counts the completed ones and retries the failed', async () => {
+      const jobs = ['k1', 'k2', 'k3'].map((key, i) => ({ key: `${name}-${key}`, batch: `${name}-b1`, label: `job ${i}`, job: { seed: i, lr: 0.05 } }));
+      assert.deepEqual(await a.submitJobs(jobs), { completed: 0 });
+      assert.deepEqual(await b.submitJobs(jobs), { completed: 0 }, 'submitting again adds nothing');
+      const claims = await Promise.all([a.claimJob(w('A'), 60_000, `${name}-b1`), b.claimJob(w('B'), 60_000, `${name}-b1`), a.claimJob(w('C'), 60_000)]);
+      const keys = claims.map((c) => (c.kind === 'job' ? c.claim.key : c.kind));
+      assert.deepEqual([...keys].sort(), jobs.map((j) => j.key).sort(), 'three workers, three distinct jobs');
+      assert.deepEqual(await a.claimJob(w('D'), 60_000, `${name}-b1`), { kind: 'wait', running: 3 });
+      assert.deepEqual(await a.claimJob(w('D'), 60_000, `${name}-other`), { kind: 'done' }, 'another batch has nothing');
+      const owners = ['A', 'B', 'C'];
+      const result = { epochs: [{ accuracy: [0.5, NaN] }], seconds: 2 };
+      await a.finishJob((claims[0] as { claim: JobClaim }).claim, w(owners[0]), { status: 'completed', result });
+      await b.finishJob((claims[1] as { claim: JobClaim }).claim, w(owners[1]), { status: 'completed', result });
+      await b.finishJob((claims[2] as { claim: JobClaim }).claim, w(owners[2]), { status: 'failed', error: 'Error: no dataset' });
+      await assert.rejects(a.finishJob((claims[0] as { claim: JobClaim }).claim, w('A'), { status: 'completed', result }), LostJobError, 'finished once');
+      const rows = await b.jobs({ batch: `${name}-b1` });
+      assert.deepEqual(
+        rows.map((r) => r.key),
+        jobs.map((j) => j.key),
+        'in submission order',
+      );
+      const done = rows.find((r) => r.key === keys[0])!;
+      assert.equal(done.status, 'completed');
+      assert.deepEqual(done.result, result, 'NaN survives the round trip');
+      assert.deepEqual(done.job, jobs.find((j) => j.key === keys[0])!.job);
+      assert.equal(done.attempt, 1);
+      assert.equal(rows.find((r) => r.key === keys[2])!.error, 'Error: no dataset');
+      assert.deepEqual(await a.submitJobs(jobs), { completed: 2 }, 'the failed one is queued again, the completed ones reused');
+      assert.equal((await a.jobs({ keys: [keys[2]] }))[0].status, 'waiting');
+      assert.deepEqual(
+        (await a.jobs({ keys: [keys[1], 'missing', keys[0]] })).map((r) => r.key),
+        [keys[1], keys[0]],
+      );
+    });
+
+    test('jobs: a worker that died loses its job, which runs once more; a second death fails it; a clean release does not count', async () => {
+      const job = { key: `${name}-dies`, batch: `${name}-b2`, label: 'dies', job: { seed: 9 } };
+      await a.submitJobs([job]);
+      const first = await a.claimJob(w('dying1'), 150, job.batch);
+      assert.ok(first.kind === 'job');
+      await sleep(400);
+      const second = await b.claimJob(w('fresh1'), 150, job.batch);
+      assert.deepEqual(second, { kind: 'job', claim: { key: job.key, attempt: 2 } });
+      await assert.rejects(a.finishJob(first.claim, w('dying1'), { status: 'completed', result: {} }), LostJobError, 'the dead worker cannot finish it');
+      await sleep(400);
+      assert.deepEqual(await b.claimJob(w('fresh2'), 60_000, job.batch), { kind: 'done' });
+      const [row] = await a.jobs({ keys: [job.key] });
+      assert.equal(row.status, 'failed');
+      assert.match(row.error!, /its worker stopped before finishing it, 2 times/);
+      // resubmitted: a fresh start; a clean release gives it back without counting the attempt
+      await a.submitJobs([job]);
+      const c = await a.claimJob(w('polite'), 60_000, job.batch);
+      assert.deepEqual(c, { kind: 'job', claim: { key: job.key, attempt: 1 } });
+      if (c.kind === 'job') await a.releaseJob(c.claim, w('polite'));
+      assert.deepEqual(await b.claimJob(w('next'), 60_000, job.batch), { kind: 'job', claim: { key: job.key, attempt: 1 } });
     });
 
     test('readStudy returns plain rows and the progress', async () => {
@@ -204,6 +261,35 @@ test('SQLite: a trial of a dead worker process on this host is handed out at onc
     assert.deepEqual(await s.claimTrial('p', w('alive'), 60_000), { kind: 'trial', claim: { number: 0, attempt: 2 } });
   } finally {
     await s.close();
+  }
+});
+
+test('trial seeds: independent across studies, paired within a named seed group, legacy for studies stored before (seed·100000 + n)', async () => {
+  const seeds = (study: string, c = config) => [0, 1, 2].map((n) => trialSeed(study, c, n));
+  assert.notDeepEqual(seeds('a'), seeds('b'), 'two studies with seed 0 no longer train trial n alike');
+  assert.equal(new Set([...seeds('a'), ...seeds('b')]).size, 6);
+  assert.deepEqual(seeds('a'), seeds('a'), 'a worker anywhere derives the same seed');
+  assert.ok(seeds('a').every((s) => Number.isInteger(s) && s >= 0 && s < 2 ** 31));
+  assert.notDeepEqual(seeds('a'), seeds('a', { ...config, seed: 1 }));
+  const paired = { ...config, seedGroup: 'transfer methods' };
+  assert.deepEqual(seeds('transfer-images', paired), seeds('transfer-input-side', paired), 'a seed group pairs trial n across studies');
+  // a study stored without trialSeeds (ktg ≤ 0.1) keeps its trials' seeds on resume
+  const dir = tempDir('legacy-seeds');
+  const file = path.join(dir, 'old.db');
+  const s = openStorage(`sqlite:${file}`);
+  await s.close();
+  const Database = (await import('better-sqlite3')).default;
+  const db = new Database(file);
+  const { trialSeeds: _dropped, ...old } = config;
+  db.prepare('INSERT INTO studies (name, config, created_at) VALUES (?, ?, ?)').run('old', JSON.stringify({ ...old, seed: 2 }), 1);
+  db.close();
+  const again = openStorage(`sqlite:${file}`);
+  try {
+    const stored = (await again.getStudy('old'))!.config;
+    assert.equal(stored.trialSeeds, 'legacy');
+    assert.equal(trialSeed('old', stored, 7), 200_007);
+  } finally {
+    await again.close();
   }
 });
 

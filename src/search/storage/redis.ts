@@ -5,10 +5,12 @@
  * its trial, which the next claim hands out again.
  *
  * Keys: ktg:studies (hash name → study), ktg:worker:<id> (lease, expires), and per study
- * ktg:study:<name>:{count, waiting, running, trial:<n>, epochs:<n>, rung:<k>, rungs:<n>}.
+ * ktg:study:<name>:{count, waiting, running, trial:<n>, epochs:<n>, rung:<k>, rungs:<n>}. Jobs:
+ * ktg:job:<key> (hash), ktg:jobs:seq (counter), ktg:jobs:all and ktg:jobs:batch:<batch> (sorted by
+ * submission), ktg:jobs:waiting (sorted), ktg:jobs:running (set).
  */
 import Redis from 'ioredis';
-import { parseStudyConfig, StudyConfig, trialSeed } from '../study_config';
+import { parseStoredStudyConfig, StudyConfig, trialSeed } from '../study_config';
 import { legacyMetrics } from '../kinds/legacy_metrics';
 import { LegacyEpochColumns, parseStoredJson } from './epoch_format';
 import { redactStorageUrl } from './redact';
@@ -16,7 +18,15 @@ import {
   Claim,
   ClaimResult,
   EpochRow,
+  JOB_ATTEMPTS,
+  JobClaim,
+  JobClaimResult,
+  JobRow,
+  JobStatus,
+  LostJobError,
   LostTrialError,
+  StoredJob,
+  StoredJobResult,
   StorageFault,
   NamedMetrics,
   StoredSpec,
@@ -82,7 +92,91 @@ for _, cmd in ipairs(cjson.decode(ARGV[4])) do result = redis.call(unpack(cmd)) 
 return result
 `;
 
+/** ARGV: now, then (key, batch, label, job JSON) × n → how many of them are completed */
+const submitJobsScript = `
+local now, completed = ARGV[1], 0
+for i = 2, #ARGV, 4 do
+  local key, batch = ARGV[i], ARGV[i + 1]
+  local h = 'ktg:job:' .. key
+  local status = redis.call('HGET', h, 'status')
+  if not status then
+    local seq = redis.call('INCR', 'ktg:jobs:seq')
+    redis.call('HSET', h, 'batch', batch, 'label', ARGV[i + 2], 'job', ARGV[i + 3], 'status', 'waiting', 'attempt', 0, 'submitted', now, 'seq', seq)
+    redis.call('ZADD', 'ktg:jobs:all', seq, key)
+    redis.call('ZADD', 'ktg:jobs:batch:' .. batch, seq, key)
+    redis.call('ZADD', 'ktg:jobs:waiting', seq, key)
+  elseif status == 'failed' then
+    redis.call('HSET', h, 'status', 'waiting', 'attempt', 0)
+    redis.call('HDEL', h, 'error', 'worker')
+    redis.call('ZADD', 'ktg:jobs:waiting', tonumber(redis.call('HGET', h, 'seq')), key)
+  elseif status == 'completed' then
+    completed = completed + 1
+  end
+end
+return completed
+`;
+
+/** ARGV: worker id, now, batch ('' for any), attempts → {1, key, attempt} | {0, running} */
+const claimJobScript = `
+local worker, now, batch, attempts = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+for _, key in ipairs(redis.call('SMEMBERS', 'ktg:jobs:running')) do
+  local h = 'ktg:job:' .. key
+  local owner = redis.call('HGET', h, 'worker')
+  if (not owner) or redis.call('EXISTS', 'ktg:worker:' .. owner) == 0 then
+    redis.call('SREM', 'ktg:jobs:running', key)
+    redis.call('HDEL', h, 'worker')
+    if tonumber(redis.call('HGET', h, 'attempt')) >= attempts then
+      redis.call('HSET', h, 'status', 'failed', 'finished', now, 'error', 'its worker stopped before finishing it, ' .. attempts .. ' times')
+    else
+      redis.call('HSET', h, 'status', 'waiting')
+      redis.call('ZADD', 'ktg:jobs:waiting', tonumber(redis.call('HGET', h, 'seq')), key)
+    end
+  end
+end
+local chosen
+for _, key in ipairs(redis.call('ZRANGE', 'ktg:jobs:waiting', 0, -1)) do
+  if batch == '' or redis.call('HGET', 'ktg:job:' .. key, 'batch') == batch then chosen = key break end
+end
+if not chosen then
+  local running = 0
+  for _, key in ipairs(redis.call('SMEMBERS', 'ktg:jobs:running')) do
+    if batch == '' or redis.call('HGET', 'ktg:job:' .. key, 'batch') == batch then running = running + 1 end
+  end
+  return {0, running}
+end
+local h = 'ktg:job:' .. chosen
+redis.call('ZREM', 'ktg:jobs:waiting', chosen)
+redis.call('SADD', 'ktg:jobs:running', chosen)
+local attempt = redis.call('HINCRBY', h, 'attempt', 1)
+redis.call('HSET', h, 'status', 'running', 'worker', worker, 'started', now)
+redis.call('HDEL', h, 'finished', 'error')
+return {1, chosen, attempt}
+`;
+
+/** ARGV: key, worker id, attempt, then "finish" status now result error | "release" → 1, or error LOST */
+const endJobScript = `
+local key, worker, attempt, how = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local h = 'ktg:job:' .. key
+if redis.call('HGET', h, 'worker') ~= worker or redis.call('HGET', h, 'attempt') ~= attempt or redis.call('HGET', h, 'status') ~= 'running' then
+  return redis.error_reply('LOST')
+end
+redis.call('SREM', 'ktg:jobs:running', key)
+redis.call('HDEL', h, 'worker')
+if how == 'release' then
+  redis.call('HSET', h, 'status', 'waiting', 'attempt', tonumber(attempt) - 1)
+  redis.call('ZADD', 'ktg:jobs:waiting', tonumber(redis.call('HGET', h, 'seq')), key)
+  return 1
+end
+redis.call('HSET', h, 'status', ARGV[5], 'finished', ARGV[6])
+if ARGV[7] ~= '' then redis.call('HSET', h, 'result', ARGV[7]) end
+if ARGV[8] ~= '' then redis.call('HSET', h, 'error', ARGV[8]) end
+return 1
+`;
+
 interface KtgRedis extends Redis {
+  ktgSubmitJobs(...args: string[]): Promise<number>;
+  ktgClaimJob(worker: string, now: number, batch: string, attempts: number): Promise<[0, number] | [1, string, number]>;
+  ktgEndJob(...args: string[]): Promise<number>;
   ktgClaim(p: string, worker: string, budget: number, now: number): Promise<[number, number]>;
   ktgOwned(key: string, worker: string, attempt: number, commands: string): Promise<unknown>;
   ktgRequeue(p: string, number: string): Promise<number>;
@@ -114,6 +208,9 @@ export class RedisStorage implements StudyStorage {
     this.redis.defineCommand('ktgClaim', { numberOfKeys: 0, lua: claimScript });
     this.redis.defineCommand('ktgOwned', { numberOfKeys: 0, lua: ownedScript });
     this.redis.defineCommand('ktgRequeue', { numberOfKeys: 0, lua: requeueScript });
+    this.redis.defineCommand('ktgSubmitJobs', { numberOfKeys: 0, lua: submitJobsScript });
+    this.redis.defineCommand('ktgClaimJob', { numberOfKeys: 0, lua: claimJobScript });
+    this.redis.defineCommand('ktgEndJob', { numberOfKeys: 0, lua: endJobScript });
     this.redis.on('ready', () => (this.connected = true));
     // connection errors surface on the commands that need the server, with the last cause
     this.redis.on('error', (err: Error) => (this.lastError = err));
@@ -141,7 +238,7 @@ export class RedisStorage implements StudyStorage {
     const raw = await this.command(this.redis.hget('ktg:studies', name));
     if (!raw) return undefined;
     const { config, createdAt } = JSON.parse(raw) as { config: unknown; createdAt: number };
-    return { name, config: parseStudyConfig(config), createdAt };
+    return { name, config: parseStoredStudyConfig(config), createdAt };
   }
 
   async listStudies(): Promise<StudyRow[]> {
@@ -149,7 +246,7 @@ export class RedisStorage implements StudyStorage {
     return Object.entries(all)
       .map(([name, raw]) => {
         const { config, createdAt } = JSON.parse(raw) as { config: unknown; createdAt: number };
-        return { name, config: parseStudyConfig(config), createdAt };
+        return { name, config: parseStoredStudyConfig(config), createdAt };
       })
       .sort((a, b) => a.createdAt - b.createdAt);
   }
@@ -257,7 +354,7 @@ export class RedisStorage implements StudyStorage {
         study,
         number: n,
         status: (f.status ?? 'waiting') as TrialStatus,
-        seed: trialSeed(row.config, n),
+        seed: trialSeed(study, row.config, n),
         spec: f.spec ? (JSON.parse(f.spec) as StoredSpec) : undefined,
         worker: f.worker,
         attempt: Number(f.attempt ?? 0),
@@ -294,6 +391,66 @@ export class RedisStorage implements StudyStorage {
       }
     });
     return rows.sort((a, b) => a.trial - b.trial || a.epoch - b.epoch);
+  }
+
+  async submitJobs(jobs: { key: string; batch: string; label: string; job: StoredJob }[]): Promise<{ completed: number }> {
+    const args = jobs.flatMap((j) => [j.key, j.batch, j.label, JSON.stringify(j.job)]);
+    return { completed: await this.command(this.redis.ktgSubmitJobs(String(Date.now()), ...args)) };
+  }
+
+  async claimJob(worker: WorkerInfo, leaseMs: number, batch?: string): Promise<JobClaimResult> {
+    await this.heartbeat(worker, leaseMs);
+    const r = await this.command(this.redis.ktgClaimJob(worker.id, Date.now(), batch ?? '', JOB_ATTEMPTS));
+    if (r[0] === 1) return { kind: 'job', claim: { key: r[1], attempt: Number(r[2]) } };
+    return r[1] > 0 ? { kind: 'wait', running: r[1] } : { kind: 'done' };
+  }
+
+  private async endJob(claim: JobClaim, worker: WorkerInfo, args: string[]): Promise<void> {
+    try {
+      await this.redis.ktgEndJob(claim.key, worker.id, String(claim.attempt), ...args);
+    } catch (err) {
+      if ((err as Error).message.includes('LOST')) throw new LostJobError(claim.key);
+      throw new StorageFault(`study storage ${this.url}: ${(err as Error).message}`);
+    }
+  }
+
+  async finishJob(claim: JobClaim, worker: WorkerInfo, end: { status: 'completed' | 'failed'; result?: StoredJobResult; error?: string }): Promise<void> {
+    await this.endJob(claim, worker, ['finish', end.status, String(Date.now()), end.result ? JSON.stringify(end.result) : '', end.error ?? '']);
+  }
+
+  async releaseJob(claim: JobClaim, worker: WorkerInfo): Promise<void> {
+    try {
+      await this.endJob(claim, worker, ['release']);
+    } catch (err) {
+      if (!(err instanceof LostJobError)) throw err;
+    }
+  }
+
+  async jobs(filter: { keys?: string[]; batch?: string } = {}): Promise<JobRow[]> {
+    const keys = filter.keys ?? (await this.command(this.redis.zrange(filter.batch !== undefined ? `ktg:jobs:batch:${filter.batch}` : 'ktg:jobs:all', 0, -1)));
+    const pipeline = this.redis.pipeline();
+    for (const k of keys) pipeline.hgetall(`ktg:job:${k}`);
+    const results = (await this.command(pipeline.exec())) ?? [];
+    const rows: JobRow[] = [];
+    results.forEach(([, h], i) => {
+      const f = h as Record<string, string>;
+      if (!f.status) return;
+      rows.push({
+        key: keys[i],
+        batch: f.batch,
+        label: f.label,
+        job: JSON.parse(f.job) as StoredJob,
+        status: f.status as JobStatus,
+        worker: f.worker,
+        attempt: Number(f.attempt ?? 0),
+        submittedAt: Number(f.submitted),
+        startedAt: f.started ? Number(f.started) : undefined,
+        finishedAt: f.finished ? Number(f.finished) : undefined,
+        result: f.result ? parseStoredJson<StoredJobResult>(f.result) : undefined,
+        error: f.error,
+      });
+    });
+    return rows;
   }
 
   async close(): Promise<void> {

@@ -7,10 +7,30 @@ import Database from 'better-sqlite3';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parseStudyConfig, StudyConfig, trialSeed } from '../study_config';
+import { parseStoredStudyConfig, StudyConfig, trialSeed } from '../study_config';
 import { legacyMetrics } from '../kinds/legacy_metrics';
 import { parseStoredJson } from './epoch_format';
-import { Claim, ClaimResult, EpochRow, LostTrialError, NamedMetrics, StoredSpec, StudyRow, StudyStorage, TrialRow, TrialStatus, WorkerInfo } from './types';
+import {
+  Claim,
+  ClaimResult,
+  EpochRow,
+  JOB_ATTEMPTS,
+  JobClaim,
+  JobClaimResult,
+  JobRow,
+  JobStatus,
+  LostJobError,
+  LostTrialError,
+  NamedMetrics,
+  StoredJob,
+  StoredJobResult,
+  StoredSpec,
+  StudyRow,
+  StudyStorage,
+  TrialRow,
+  TrialStatus,
+  WorkerInfo,
+} from './types';
 
 const schema = `
 CREATE TABLE IF NOT EXISTS studies (name TEXT PRIMARY KEY, config TEXT NOT NULL, created_at INTEGER NOT NULL);
@@ -23,7 +43,27 @@ CREATE TABLE IF NOT EXISTS epochs (
   study TEXT NOT NULL, trial INTEGER NOT NULL, epoch INTEGER NOT NULL, value REAL, metrics TEXT NOT NULL, seconds REAL NOT NULL,
   PRIMARY KEY (study, trial, epoch));
 CREATE TABLE IF NOT EXISTS rungs (study TEXT NOT NULL, rung INTEGER NOT NULL, trial INTEGER NOT NULL, value REAL, PRIMARY KEY (study, rung, trial));
+CREATE TABLE IF NOT EXISTS jobs (
+  key TEXT PRIMARY KEY, seq INTEGER NOT NULL, batch TEXT NOT NULL, label TEXT NOT NULL, job TEXT NOT NULL, status TEXT NOT NULL, worker TEXT,
+  attempt INTEGER NOT NULL DEFAULT 0, submitted_at INTEGER NOT NULL, started_at INTEGER, finished_at INTEGER, result TEXT, error TEXT);
+CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, batch, seq);
 `;
+
+interface JobRecord {
+  key: string;
+  seq: number;
+  batch: string;
+  label: string;
+  job: string;
+  status: JobStatus;
+  worker: string | null;
+  attempt: number;
+  submitted_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  result: string | null;
+  error: string | null;
+}
 
 interface TrialRecord {
   study: string;
@@ -124,7 +164,7 @@ export class SqliteStorage implements StudyStorage {
   async getStudy(name: string): Promise<StudyRow | undefined> {
     const row = this.db.prepare('SELECT name, config, created_at FROM studies WHERE name = ?').get(name) as
       { name: string; config: string; created_at: number } | undefined;
-    return row && { name: row.name, config: parseStudyConfig(JSON.parse(row.config)), createdAt: row.created_at };
+    return row && { name: row.name, config: parseStoredStudyConfig(JSON.parse(row.config)), createdAt: row.created_at };
   }
 
   async listStudies(): Promise<StudyRow[]> {
@@ -145,13 +185,18 @@ export class SqliteStorage implements StudyStorage {
     })();
   }
 
-  /** Running trials whose worker's lease lapsed, or whose worker process on this host is gone, go back to waiting. */
-  private requeueLost(study: string): void {
+  /** forgets workers of this host whose process is gone (their leases would lapse anyway, later) */
+  private dropDeadLocalWorkers(): void {
     const host = os.hostname();
     const local = this.db.prepare('SELECT id, pid FROM workers WHERE host = ?').all(host) as { id: string; pid: number }[];
     const dead = local.filter((w) => !processAlive(w.pid)).map((w) => w.id);
     const drop = this.db.prepare('DELETE FROM workers WHERE id = ?');
     for (const id of dead) drop.run(id);
+  }
+
+  /** Running trials whose worker's lease lapsed, or whose worker process on this host is gone, go back to waiting. */
+  private requeueLost(study: string): void {
+    this.dropDeadLocalWorkers();
     this.db
       .prepare(
         `UPDATE trials SET status = 'waiting', worker = NULL
@@ -261,7 +306,7 @@ export class SqliteStorage implements StudyStorage {
       study: r.study,
       number: r.number,
       status: r.status,
-      seed: config ? trialSeed(config, r.number) : r.number,
+      seed: config ? trialSeed(study, config, r.number) : r.number,
       spec: r.spec ? (JSON.parse(r.spec) as StoredSpec) : undefined,
       worker: r.worker ?? undefined,
       attempt: r.attempt,
@@ -282,6 +327,92 @@ export class SqliteStorage implements StudyStorage {
       value: num(r.value),
       metrics: parseStoredJson<NamedMetrics>(r.metrics),
       seconds: r.seconds,
+    }));
+  }
+
+  async submitJobs(jobs: { key: string; batch: string; label: string; job: StoredJob }[]): Promise<{ completed: number }> {
+    return this.db
+      .transaction(() => {
+        const insert = this.db.prepare(
+          "INSERT OR IGNORE INTO jobs (key, seq, batch, label, job, status, attempt, submitted_at) VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs), ?, ?, ?, 'waiting', 0, ?)",
+        );
+        const retry = this.db.prepare("UPDATE jobs SET status = 'waiting', attempt = 0, error = NULL, worker = NULL WHERE key = ? AND status = 'failed'");
+        const status = this.db.prepare('SELECT status FROM jobs WHERE key = ?');
+        let completed = 0;
+        for (const j of jobs) {
+          insert.run(j.key, j.batch, j.label, JSON.stringify(j.job), Date.now());
+          retry.run(j.key);
+          if ((status.get(j.key) as { status: JobStatus }).status === 'completed') completed++;
+        }
+        return { completed };
+      })
+      .immediate();
+  }
+
+  async claimJob(worker: WorkerInfo, leaseMs: number, batch?: string): Promise<JobClaimResult> {
+    await this.heartbeat(worker, leaseMs);
+    return this.db
+      .transaction((): JobClaimResult => {
+        this.dropDeadLocalWorkers();
+        const live = 'SELECT id FROM workers WHERE lease_until >= ?';
+        const now = Date.now();
+        // a job whose worker died runs once more; a second loss fails it (a job that kills its worker must not loop)
+        this.db
+          .prepare(
+            `UPDATE jobs SET status = 'failed', worker = NULL, finished_at = ?, error = 'its worker stopped before finishing it, ${JOB_ATTEMPTS} times'
+             WHERE status = 'running' AND attempt >= ${JOB_ATTEMPTS} AND (worker IS NULL OR worker NOT IN (${live}))`,
+          )
+          .run(now, now);
+        this.db.prepare(`UPDATE jobs SET status = 'waiting', worker = NULL WHERE status = 'running' AND (worker IS NULL OR worker NOT IN (${live}))`).run(now);
+        const scope = batch === undefined ? '' : 'AND batch = ?';
+        const args = batch === undefined ? [] : [batch];
+        const next = this.db.prepare(`SELECT key FROM jobs WHERE status = 'waiting' ${scope} ORDER BY seq LIMIT 1`).get(...args) as { key: string } | undefined;
+        if (!next) {
+          const { r } = this.db.prepare(`SELECT COUNT(*) AS r FROM jobs WHERE status = 'running' ${scope}`).get(...args) as { r: number };
+          return r > 0 ? { kind: 'wait', running: r } : { kind: 'done' };
+        }
+        this.db
+          .prepare("UPDATE jobs SET status = 'running', worker = ?, attempt = attempt + 1, started_at = ?, finished_at = NULL, error = NULL WHERE key = ?")
+          .run(worker.id, now, next.key);
+        const { attempt } = this.db.prepare('SELECT attempt FROM jobs WHERE key = ?').get(next.key) as { attempt: number };
+        return { kind: 'job', claim: { key: next.key, attempt } };
+      })
+      .immediate();
+  }
+
+  async finishJob(claim: JobClaim, worker: WorkerInfo, end: { status: 'completed' | 'failed'; result?: StoredJobResult; error?: string }): Promise<void> {
+    const { changes } = this.db
+      .prepare("UPDATE jobs SET status = ?, finished_at = ?, result = ?, error = ? WHERE key = ? AND worker = ? AND attempt = ? AND status = 'running'")
+      .run(end.status, Date.now(), end.result ? JSON.stringify(end.result) : null, end.error ?? null, claim.key, worker.id, claim.attempt);
+    if (changes !== 1) throw new LostJobError(claim.key);
+  }
+
+  async releaseJob(claim: JobClaim, worker: WorkerInfo): Promise<void> {
+    this.db
+      .prepare("UPDATE jobs SET status = 'waiting', worker = NULL, attempt = attempt - 1 WHERE key = ? AND worker = ? AND attempt = ? AND status = 'running'")
+      .run(claim.key, worker.id, claim.attempt);
+  }
+
+  async jobs(filter: { keys?: string[]; batch?: string } = {}): Promise<JobRow[]> {
+    let rows: JobRecord[];
+    if (filter.keys) {
+      const one = this.db.prepare('SELECT * FROM jobs WHERE key = ?');
+      rows = filter.keys.map((k) => one.get(k) as JobRecord | undefined).filter((r): r is JobRecord => r !== undefined);
+    } else if (filter.batch !== undefined) rows = this.db.prepare('SELECT * FROM jobs WHERE batch = ? ORDER BY seq').all(filter.batch) as JobRecord[];
+    else rows = this.db.prepare('SELECT * FROM jobs ORDER BY seq').all() as JobRecord[];
+    return rows.map((r) => ({
+      key: r.key,
+      batch: r.batch,
+      label: r.label,
+      job: JSON.parse(r.job) as StoredJob,
+      status: r.status,
+      worker: r.worker ?? undefined,
+      attempt: r.attempt,
+      submittedAt: r.submitted_at,
+      startedAt: r.started_at ?? undefined,
+      finishedAt: r.finished_at ?? undefined,
+      result: r.result ? parseStoredJson<StoredJobResult>(r.result) : undefined,
+      error: r.error ?? undefined,
     }));
   }
 

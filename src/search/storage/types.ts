@@ -93,6 +93,55 @@ export class LostTrialError extends Error {
   }
 }
 
+/**
+ * A stored job: one unit of work outside a search (one graph trained with one seed, …), keyed by a
+ * content hash of what it trains (src/jobs/job.ts). The storage keeps it opaque, like trial specs.
+ */
+export type StoredJob = Record<string, unknown>;
+/** what a finished job produced (per-epoch metrics, final metrics, wall time, backend), opaque here */
+export type StoredJobResult = Record<string, unknown>;
+
+/** waiting → running → completed (a result, diverged runs included) or failed (an error, or its worker died twice) */
+export type JobStatus = 'waiting' | 'running' | 'completed' | 'failed';
+
+export interface JobRow {
+  /** content hash of the job (the same key is the same work: its stored result is reused) */
+  key: string;
+  /** the set of jobs it was first submitted with, e.g. "ch3/cpu retraining" (for listing and for claiming within a set) */
+  batch: string;
+  /** what it is, for people: e.g. "vanilla, seed 3" */
+  label: string;
+  job: StoredJob;
+  status: JobStatus;
+  worker?: string;
+  /** 1 for the first run, 2 for the one re-run after its worker died */
+  attempt: number;
+  submittedAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  result?: StoredJobResult;
+  error?: string;
+}
+
+/** a job handed to a worker: only this worker, with this attempt, may finish it */
+export interface JobClaim {
+  key: string;
+  attempt: number;
+}
+
+export type JobClaimResult = { kind: 'job'; claim: JobClaim } | { kind: 'wait'; running: number } | { kind: 'done' };
+
+/** the claim on a job no longer belongs to this worker (its lease lapsed and the job went elsewhere) */
+export class LostJobError extends Error {
+  constructor(key: string) {
+    super(`job ${key.slice(0, 12)} was handed to another worker`);
+    this.name = 'LostJobError';
+  }
+}
+
+/** how often a job whose worker died is run again: once (its third loss marks it failed) */
+export const JOB_ATTEMPTS = 2;
+
 export type ClaimResult = { kind: 'trial'; claim: Claim } | { kind: 'wait'; running: number } | { kind: 'done' };
 
 export interface StudyStorage {
@@ -125,6 +174,22 @@ export interface StudyStorage {
   /** gives a running trial back (clean shutdown): it will be run again from scratch */
   releaseTrial(study: string, claim: Claim, worker: WorkerInfo): Promise<void>;
   trials(study: string): Promise<TrialRow[]>;
+  /**
+   * adds jobs not stored yet (waiting), puts failed ones of these keys back to waiting (an error is not
+   * a result), leaves completed and running ones as they are; returns how many of them are completed
+   */
+  submitJobs(jobs: { key: string; batch: string; label: string; job: StoredJob }[]): Promise<{ completed: number }>;
+  /**
+   * a waiting job (of `batch` if given), else "wait" (jobs still run) or "done"; running jobs whose
+   * worker's lease lapsed go back to waiting first, or to failed after JOB_ATTEMPTS attempts
+   */
+  claimJob(worker: WorkerInfo, leaseMs: number, batch?: string): Promise<JobClaimResult>;
+  /** records the job's end while the claim holds (else LostJobError) */
+  finishJob(claim: JobClaim, worker: WorkerInfo, end: { status: 'completed' | 'failed'; result?: StoredJobResult; error?: string }): Promise<void>;
+  /** gives a running job back (clean shutdown): it waits again, its attempt not counted */
+  releaseJob(claim: JobClaim, worker: WorkerInfo): Promise<void>;
+  /** the jobs with these keys (in that order, missing ones left out), or all of a batch, or all */
+  jobs(filter?: { keys?: string[]; batch?: string }): Promise<JobRow[]>;
   epochs(study: string): Promise<EpochRow[]>;
   close(): Promise<void>;
 }

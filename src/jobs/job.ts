@@ -1,0 +1,99 @@
+/**
+ * A job: one unit of work after (or instead of) a search — one graph trained with one seed on a
+ * dataset subset, evaluated on the test subset — described completely, so that any worker on any
+ * machine runs it the same way, and keyed by a content hash of that description plus JOB_FORMAT: the
+ * same key is the same work, and its stored result is reused; a changed spec, size, setting, seed or
+ * format version is a different key and trains anew.
+ */
+import { createHash } from 'crypto';
+import stringify from 'safe-stable-stringify';
+import { z } from 'zod';
+import { GraphSpec, parseGraphSpec } from '../graph/spec';
+import { issueLines } from '../schema/issues';
+
+/**
+ * What a job stores and how it trains: bump it when either changes meaning (a result of an older
+ * format is then never reused).
+ */
+export const JOB_FORMAT = 1;
+
+const semiSchema = z
+  .object({
+    /** labelled images (class-balanced) out of the training subset; the rest is unlabelled */
+    labelled: z.number().int().positive(),
+    labelledBatch: z.number().int().positive(),
+    unlabelledBatch: z.number().int().positive(),
+  })
+  .strict();
+
+export const graphJobSchema = z
+  .object({
+    kind: z.literal('graph'),
+    /** the knowledge transfer graph (parsed, so every spelling of one graph has one key) */
+    spec: z.record(z.unknown()),
+    dataset: z.string().min(1),
+    /** training subset (seed 1 of the training split; 0 = all of it) */
+    trainSize: z.number().int().nonnegative(),
+    /** test subset (seed 2 of the test split; 0 = all of it) */
+    testSize: z.number().int().nonnegative(),
+    seed: z.number().int(),
+    epochs: z.number().int().positive(),
+    batchSize: z.number().int().positive(),
+    learningRate: z.number().positive().finite(),
+    schedule: z.enum(['cosine', 'step', 'constant']),
+    milestones: z.array(z.number().int().positive()).default([]),
+    augmentation: z.enum(['none', 'weak', 'strong']),
+    /** semi-supervised graphs (thesis Ch.5) */
+    semi: semiSchema.optional(),
+  })
+  .strict();
+
+export type GraphJobInput = Omit<z.input<typeof graphJobSchema>, 'spec'> & { spec: unknown };
+export type GraphJob = Omit<z.infer<typeof graphJobSchema>, 'spec'> & { spec: GraphSpec };
+
+export class JobSpecError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'JobSpecError';
+  }
+}
+
+/** checks a job and fills its defaults; the graph spec is parsed (its own errors name the node or edge) */
+export function parseGraphJob(input: unknown): GraphJob {
+  const r = graphJobSchema.safeParse(input);
+  if (!r.success) throw new JobSpecError(`invalid job:\n${issueLines(graphJobSchema, r.error, 'job').join('\n')}`);
+  return { ...r.data, spec: parseGraphSpec(r.data.spec) };
+}
+
+/** the job's content key: sha-256 of its canonical JSON (keys sorted) with JOB_FORMAT */
+export function jobKey(job: GraphJob): string {
+  return createHash('sha256')
+    .update(stringify({ format: JOB_FORMAT, job }) ?? '')
+    .digest('hex');
+}
+
+/** one evaluation after an epoch, as stored (accuracy per node on the test subset) */
+export interface JobEpoch {
+  epoch: number;
+  accuracy: number[];
+  ensembleAccuracy: number;
+  nodeLoss: number[];
+  edgeLoss: number[];
+  seconds: number;
+}
+
+/** what a finished graph job stored */
+export interface GraphJobResult {
+  /** a diverged run is a result too (its seed counts as diverged); an exception is not (the job fails) */
+  status: 'completed' | 'diverged';
+  error?: string;
+  epochs: JobEpoch[];
+  /** final test accuracy per node, of the ensemble of all nodes, of the target node */
+  accuracy: number[];
+  ensembleAccuracy: number;
+  targetAccuracy: number;
+  /** wall time of the training, the backend that ran it, and ktg's version */
+  seconds: number;
+  backend: string;
+  ktg: string;
+}

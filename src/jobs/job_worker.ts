@@ -1,0 +1,119 @@
+/**
+ * A job worker: claims stored jobs (of one batch, or any), runs each, stores its result — the same
+ * leases, heartbeats and storage-fault waits as the search workers (src/search/worker.ts). A job whose
+ * worker dies is handed out again once; a clean stop (Ctrl-C, SIGTERM) gives the running job back.
+ * A job that throws is recorded as failed with its error (a resubmission queues it again); a diverged
+ * run is a result like any other.
+ */
+import { isStorageFault, JobClaim, LostJobError, StudyStorage, WorkerInfo } from '../search/storage/types';
+import { sleep, waitForStorage, workerInfo } from '../search/worker';
+import { GraphJobResult, parseGraphJob } from './job';
+import { runGraphJob } from './run_graph_job';
+import type { EpochMetrics } from '../graph/trainer';
+
+export type JobEvent =
+  | { kind: 'job-started'; key: string; label: string; attempt: number }
+  | { kind: 'job-epoch'; key: string; label: string; epoch: number; accuracy: number[] }
+  | { kind: 'job-finished'; key: string; label: string; status: 'completed' | 'failed'; result?: GraphJobResult; error?: string }
+  | { kind: 'job-lost'; key: string; label: string }
+  | { kind: 'idle'; running: number };
+
+export interface JobWorkerOptions {
+  /** only jobs of this batch (default: any) */
+  batch?: string;
+  id?: string;
+  /** a job whose worker sent no heartbeat for this long is handed out again (default 120 s) */
+  leaseMs?: number;
+  /** stop after this many jobs */
+  maxJobs?: number;
+  signal?: AbortSignal;
+  onEvent?: (e: JobEvent) => void;
+  /** per-epoch metrics of the running job (in-process callers: progress bars) */
+  onEpoch?: (label: string, m: EpochMetrics) => void;
+  storageRetryMs?: number;
+  storageBackoffMs?: number;
+  log?: (line: string) => void;
+}
+
+/** Runs jobs until none is waiting or running (or maxJobs, or the signal). Returns how many it finished. */
+export async function runJobWorker(storage: StudyStorage, options: JobWorkerOptions = {}): Promise<number> {
+  const worker = workerInfo(options.id);
+  const leaseMs = options.leaseMs ?? 120_000;
+  const emit = options.onEvent ?? (() => undefined);
+  await storage.heartbeat(worker, leaseMs);
+  let beatError: Error | undefined;
+  const beat = setInterval(
+    () => {
+      storage.heartbeat(worker, leaseMs).catch((err: Error) => (beatError = err));
+    },
+    Math.max(50, leaseMs / 4),
+  );
+  let finished = 0;
+  try {
+    while (!options.signal?.aborted && (options.maxJobs === undefined || finished < options.maxJobs)) {
+      let claim: JobClaim | undefined;
+      try {
+        if (beatError) throw beatError;
+        const next = await storage.claimJob(worker, leaseMs, options.batch);
+        if (next.kind === 'done') break;
+        if (next.kind === 'wait') {
+          // others still run jobs: stay, to take theirs over if they die
+          emit({ kind: 'idle', running: next.running });
+          await sleep(Math.min(5000, leaseMs / 2), options.signal);
+          continue;
+        }
+        claim = next.claim;
+        const outcome = await runClaimedJob(storage, claim, worker, options);
+        if (outcome === 'aborted') break;
+        if (outcome === 'finished') finished++;
+      } catch (err) {
+        if (!isStorageFault(err)) throw err;
+        await waitForStorage(storage, worker, leaseMs, err, options);
+        beatError = undefined;
+        if (claim) await storage.releaseJob(claim, worker).catch(() => undefined);
+      }
+    }
+  } finally {
+    clearInterval(beat);
+    await storage.retireWorker(worker).catch(() => undefined);
+  }
+  return finished;
+}
+
+async function runClaimedJob(storage: StudyStorage, claim: JobClaim, worker: WorkerInfo, options: JobWorkerOptions): Promise<'finished' | 'lost' | 'aborted'> {
+  const emit = options.onEvent ?? (() => undefined);
+  const [row] = await storage.jobs({ keys: [claim.key] });
+  const label = row?.label ?? claim.key.slice(0, 12);
+  emit({ kind: 'job-started', key: claim.key, label, attempt: claim.attempt });
+  let end: { status: 'completed' | 'failed'; result?: GraphJobResult; error?: string };
+  try {
+    if (!row) throw new Error(`job ${claim.key} vanished from the storage`);
+    const job = parseGraphJob(row.job);
+    const result = await runGraphJob(job, {
+      signal: options.signal,
+      onEpoch: (m) => {
+        options.onEpoch?.(label, m);
+        emit({ kind: 'job-epoch', key: claim.key, label, epoch: m.epoch, accuracy: m.accuracy });
+      },
+    });
+    if (result === 'aborted') {
+      await storage.releaseJob(claim, worker);
+      return 'aborted';
+    }
+    end = { status: 'completed', result };
+  } catch (err) {
+    if (isStorageFault(err)) throw err;
+    end = { status: 'failed', error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
+  }
+  try {
+    await storage.finishJob(claim, worker, { ...end, result: end.result as unknown as Record<string, unknown> | undefined });
+  } catch (err) {
+    if (err instanceof LostJobError) {
+      emit({ kind: 'job-lost', key: claim.key, label });
+      return 'lost';
+    }
+    throw err;
+  }
+  emit({ kind: 'job-finished', key: claim.key, label, ...end });
+  return 'finished';
+}

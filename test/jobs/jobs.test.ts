@@ -1,0 +1,153 @@
+/**
+ * Stored jobs with real processes on real data (Fashion-MNIST from the seeded cache): a notebook-style
+ * sequence of retraining jobs SIGKILLed mid-way (with its worker) and run again reuses what finished
+ * and re-runs the killed job once; two `ktg worker --jobs` on one Redis share a job list, each job run
+ * once; a job's key changes with any setting and with nothing else.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { JOB_FORMAT, jobKey, JobSpecError, parseGraphJob } from '../../src/jobs/job';
+import { graphJobsOf, TrainJob } from '../../src/jobs/train_jobs';
+import { vanillaGraph } from '../../src/graph/presets';
+import { openStorage } from '../../src/search/storage/open';
+import { root, runCli, startRedis, RedisServer, tempDir } from '../search/helpers';
+
+const spec = vanillaGraph({ numClasses: 10, inputShape: [28, 28, 1], model: 'cnn8' });
+const train = (seeds: number[], extra: Partial<TrainJob> = {}): TrainJob => ({
+  name: 'vanilla',
+  spec,
+  dataset: 'fashion-mnist',
+  seeds,
+  epochs: 2,
+  trainSize: 300,
+  testSize: 200,
+  batchSize: 32,
+  learningRate: 0.05,
+  preset: 'ci',
+  ...extra,
+});
+
+describe('job keys', () => {
+  test('the key is the content: the same job spelled differently has one key; any setting, the seed or the format changes it', () => {
+    const [a] = graphJobsOf(train([3]));
+    const job = parseGraphJob(a.job);
+    const reordered = parseGraphJob(Object.fromEntries(Object.entries(a.job).reverse()));
+    assert.equal(jobKey(reordered), jobKey(job));
+    assert.match(jobKey(job), /^[0-9a-f]{64}$/);
+    for (const change of [{ seed: 4 }, { epochs: 3 }, { learningRate: 0.02 }, { trainSize: 301 }, { augmentation: 'weak' as const }, { dataset: 'mnist' }])
+      assert.notEqual(jobKey({ ...job, ...change }), jobKey(job), JSON.stringify(change));
+    const otherGraph = parseGraphJob({ ...a.job, spec: vanillaGraph({ numClasses: 10, inputShape: [28, 28, 1], model: 'cnn16' }) });
+    assert.notEqual(jobKey(otherGraph), jobKey(job));
+    assert.equal(JOB_FORMAT, 1, 'a new format must be a new number (the test pins the one the stored results were made with)');
+  });
+
+  test('an invalid job names the offending field; an invalid graph names its node', () => {
+    const [a] = graphJobsOf(train([0]));
+    assert.throws(
+      () => parseGraphJob({ ...a.job, epochs: 0 }),
+      (e: Error) => e instanceof JobSpecError && /epochs/.test(e.message),
+    );
+    assert.throws(() => parseGraphJob({ ...a.job, lr: 0.1 }), /unknown key "lr" \(known keys: .*learningRate/);
+    assert.throws(() => parseGraphJob({ ...a.job, spec: { ...spec, nodes: [{ ...spec.nodes[0], model: 'resnet999' }] } }), /resnet999/);
+  });
+});
+
+describe('runTrainJobs on SQLite', () => {
+  const dir = tempDir('jobs');
+  const storage = `sqlite:${path.join(dir, 'jobs.db')}`;
+  const script = path.join(dir, 'notebook.js');
+  fs.writeFileSync(
+    script,
+    `const ktg = require(${JSON.stringify(path.join(root, 'dist'))});
+ktg.initBackend({ quiet: true })
+  .then(() => ktg.jobs.runTrainJobs([${JSON.stringify(train([0, 1, 2, 3], { epochs: 3, trainSize: 2000 }))}], { storage: ${JSON.stringify(storage)}, workers: 1, perJob: true }))
+  .then((r) => console.log('RESULT ' + JSON.stringify(r)), (e) => { console.error(e); process.exit(1); });
+`,
+  );
+  const notebook = () => {
+    const proc = spawn(process.execPath, [script], { cwd: dir, detached: true, env: { ...process.env, KTG_THREADS: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let text = '';
+    proc.stdout.on('data', (d: Buffer) => (text += d.toString()));
+    proc.stderr.on('data', (d: Buffer) => (text += d.toString()));
+    const done = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+    return { proc, done, output: () => text };
+  };
+
+  test('killed (with its worker) after a job finished, then run again: finished jobs reused, the killed one re-run once, nothing counted twice', async () => {
+    const first = notebook();
+    const t0 = Date.now();
+    while (!/vanilla, seed \d: target/.test(first.output())) {
+      assert.ok(Date.now() - t0 < 300_000, `no job finished:\n${first.output()}`);
+      if ((await Promise.race([first.done, new Promise((r) => setTimeout(() => r('running'), 200))])) !== 'running')
+        assert.fail(`ended before the kill:\n${first.output()}`);
+    }
+    process.kill(-first.proc.pid!, 'SIGKILL');
+    await first.done;
+    const s = openStorage(storage);
+    const atKill = await s.jobs({ batch: 'retraining' });
+    await s.close();
+    const finished = atKill.filter((j) => j.status === 'completed');
+    const wasRunning = atKill.filter((j) => j.status === 'running').map((j) => j.key);
+    assert.ok(finished.length >= 1 && finished.length < 4, `${finished.length} of 4 finished before the kill`);
+
+    const second = notebook();
+    assert.equal(await second.done, 0, second.output());
+    assert.match(second.output(), new RegExp(`reused ${finished.length} of 4 runs`));
+    const result = JSON.parse(second.output().match(/^RESULT (.*)$/m)![1]) as Array<{ runs: Array<{ seed: number; status: string }>; reused: number }>;
+    assert.deepEqual(
+      result[0].runs.map((r) => [r.seed, r.status]),
+      [0, 1, 2, 3].map((seed) => [seed, 'completed']),
+    );
+    assert.equal(result[0].reused, finished.length);
+    const s2 = openStorage(storage);
+    const end = await s2.jobs({ batch: 'retraining' });
+    await s2.close();
+    assert.equal(end.length, 4, 'one row per job, none added');
+    for (const j of end) {
+      assert.equal(j.status, 'completed', j.label);
+      const before = finished.find((f) => f.key === j.key);
+      if (before) assert.deepEqual([j.finishedAt, j.attempt, j.result], [before.finishedAt, before.attempt, before.result], `${j.label} kept as it was`);
+      else assert.equal(j.attempt, wasRunning.includes(j.key) ? 2 : 1, `${j.label}: attempts`);
+    }
+  });
+});
+
+describe('job workers on Redis', () => {
+  let redis: RedisServer;
+  before(async () => (redis = await startRedis()));
+  after(async () => redis.stop());
+
+  test('two `ktg worker --jobs` share one job list: every job run once, both worked', async () => {
+    const s = openStorage(redis.url);
+    const requests = graphJobsOf(train([0, 1, 2, 3, 4, 5], { epochs: 1 }));
+    const keys = requests.map((r) => jobKey(parseGraphJob(r.job)));
+    await s.submitJobs(requests.map((r, i) => ({ key: keys[i], batch: 'shared', label: r.label, job: r.job as unknown as Record<string, unknown> })));
+    const env = { KTG_STORAGE: redis.url };
+    const workers = [runCli(['worker', '--jobs', '--batch', 'shared'], { env }), runCli(['worker', '--jobs', '--batch', 'shared'], { env })];
+    const codes = await Promise.all(workers.map((w) => w.done));
+    assert.deepEqual(codes, [0, 0], workers.map((w) => w.output()).join('\n----\n'));
+    const counts = workers.map((w) => Number(w.output().match(/worker done: (\d+) job\(s\) finished/)![1]));
+    assert.equal(
+      counts.reduce((a, b) => a + b, 0),
+      6,
+      'six jobs, each finished by one worker',
+    );
+    assert.ok(
+      counts.every((c) => c >= 1),
+      `both workers took jobs: ${counts.join(' + ')}`,
+    );
+    const rows = await s.jobs({ batch: 'shared' });
+    assert.deepEqual(
+      rows.map((r) => [r.status, r.attempt]),
+      keys.map(() => ['completed', 1]),
+    );
+    const again = await s.submitJobs(
+      requests.map((r, i) => ({ key: keys[i], batch: 'shared', label: r.label, job: r.job as unknown as Record<string, unknown> })),
+    );
+    assert.deepEqual(again, { completed: 6 });
+    await s.close();
+  });
+});
