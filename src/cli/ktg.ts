@@ -71,6 +71,9 @@ export function buildProgram(): Command {
     .option('--eta <n>', 'ASHA reduction factor', positiveNumber)
     .option('--no-pruning', 'plain random search: every trial trains all epochs')
     .option('--seed <n>', 'study seed', nonNegativeInt)
+    .option('--confirm-top <k>', "confirmation: retrain the k best trials on fresh seeds (default: the preset's)", positiveInt)
+    .option('--confirm-seeds <r>', "confirmation: fresh seeds per confirmed trial (default: the preset's)", positiveInt)
+    .option('--no-confirm', "no confirmation stage: the best search value is the study's best")
     .option('--lease <seconds>', 'a silent worker loses its trial after this long', positiveNumber, 120)
     .action(runSearchCommand);
 

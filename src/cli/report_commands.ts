@@ -3,7 +3,8 @@ import * as fs from 'fs';
 import { kindOf } from '../search/kinds';
 import { readStudy, studyProgress } from '../search/study';
 import { openStorage } from '../search/storage/open';
-import { JobRow, JobStatus, StudyStorage } from '../search/storage/types';
+import { JobStatus, StudyStorage } from '../search/storage/types';
+import { jobResultText } from '../jobs/job';
 import { writeJsonFile } from './files';
 import { objectiveOf } from '../search/kinds/kind_id';
 import { formatValue, table } from './format';
@@ -16,7 +17,7 @@ async function printJobs(storage: StudyStorage, batch?: string): Promise<void> {
     console.log(
       table(
         ['job', 'state', 'attempt', 'result', 'worker', 'key'],
-        jobs.map((j) => [j.label, j.status, String(j.attempt), jobResultText(j), j.worker ?? '', j.key.slice(0, 12)]),
+        jobs.map((j) => [j.label, j.status, String(j.attempt), jobResultText(j.result), j.worker ?? '', j.key.slice(0, 12)]),
       ),
     );
     for (const j of jobs.filter((j) => j.error)) console.log(`${j.label}: ${j.error}`);
@@ -38,13 +39,6 @@ async function printJobs(storage: StudyStorage, batch?: string): Promise<void> {
       ]),
     ),
   );
-}
-
-function jobResultText(j: JobRow): string {
-  const r = j.result as { status?: string; targetAccuracy?: number; seconds?: number } | undefined;
-  if (!r) return '';
-  if (r.status === 'diverged') return 'diverged';
-  return `target ${(100 * (r.targetAccuracy ?? NaN)).toFixed(2)} % (${(r.seconds ?? NaN).toFixed(0)} s)`;
 }
 
 export async function runStatus(o: { storage: string; study?: string; batch?: string }): Promise<void> {
@@ -88,6 +82,23 @@ export async function runShow(o: { storage: string; study: string }): Promise<vo
     ),
   );
   for (const t of data.trials.filter((t) => t.error)) console.log(`trial ${t.number}: ${t.error}`);
+  const c = data.confirmation;
+  if (c) {
+    const format = objectiveOf(data.study.config).format;
+    console.log(`\nconfirmation (top ${c.top}, ${c.seeds} fresh seed(s) each)${c.complete ? '' : ' — not complete: ktg search --study … resumes it'}:`);
+    console.log(
+      table(
+        ['trial', 'search value', 'confirmed mean', 'sd', 'per seed'],
+        c.trials.map((t) => [
+          `${t.number}${c.best?.number === t.number ? ' (best)' : ''}`,
+          format(t.searchValue),
+          format(t.mean),
+          format(t.std),
+          t.values.map((v) => (Number.isFinite(v) ? format(v) : '—')).join(', '),
+        ]),
+      ),
+    );
+  }
 }
 
 export async function runBest(o: { storage: string; study: string; out?: string; dot?: string }): Promise<void> {
@@ -96,8 +107,12 @@ export async function runBest(o: { storage: string; study: string; out?: string;
   const kind = kindOf(data.study.config);
   const { trial } = data.best;
   const spec = kind.parseSpec(data.best.spec);
+  const objective = objectiveOf(data.study.config);
+  const confirmed = data.best.confirmed;
   console.log(
-    `best trial ${trial.number} (${trial.status}, ${trial.lastEpoch} epochs): ${objectiveOf(data.study.config).name} ${objectiveOf(data.study.config).format(trial.value)}`,
+    confirmed
+      ? `best trial ${trial.number} by its confirmed mean: ${objective.name} ${objective.format(confirmed.mean)} ± ${objective.format(confirmed.std)} over ${confirmed.values.length} fresh seeds (search value ${objective.format(trial.value)})`
+      : `best trial ${trial.number} (${trial.status}, ${trial.lastEpoch} epochs): ${objective.name} ${objective.format(trial.value)}${data.confirmation ? ' — by its search value: the confirmation stage is not complete' : ''}`,
   );
   console.log(kind.describe(spec));
   if (o.out) {

@@ -13,6 +13,8 @@ import { SearchSpace } from '../search/space';
 import { createOrResumeStudy, readStudy, requeueStorageFailures, studyProgress } from '../search/study';
 import { StudyConfigInput } from '../search/study_config';
 import type { WorkerEvent } from '../search/worker';
+import { confirmStudy } from '../jobs/run_confirm';
+import { confirmationText } from '../jobs/confirm';
 import { openStorage, redactStorageUrl } from '../search/storage/open';
 import { readJsonFile } from './files';
 import { formatValue, shellArg } from './format';
@@ -35,6 +37,10 @@ export interface SearchCommandOptions {
   pruning: boolean;
   seed?: number;
   lease: number;
+  /** the confirmation stage: the top k trials retrained on r fresh seeds (default: the preset's); false for none */
+  confirm: boolean;
+  confirmTop?: number;
+  confirmSeeds?: number;
 }
 
 function studyName(o: SearchCommandOptions): string {
@@ -71,7 +77,15 @@ function configFrom(o: SearchCommandOptions): StudyConfigInput {
     metric: sizes.metric ?? o.metric,
     seed: o.seed,
     pruner: o.pruning ? { kind: 'asha', reductionFactor: o.eta } : { kind: 'none' },
+    confirm: confirmFrom(o, sizes.confirm),
   };
+}
+
+function confirmFrom(o: SearchCommandOptions, preset: { top: number; seeds: number } | undefined): { top: number; seeds: number } | undefined {
+  if (!o.confirm) return undefined;
+  const top = o.confirmTop ?? preset?.top;
+  const seeds = o.confirmSeeds ?? preset?.seeds;
+  return top && seeds ? { top, seeds } : undefined;
 }
 
 export async function runSearchCommand(o: SearchCommandOptions): Promise<void> {
@@ -166,7 +180,7 @@ export async function runSearchCommand(o: SearchCommandOptions): Promise<void> {
   );
   if (p.best)
     console.log(
-      `best: trial ${p.best.number}, ${objectiveOf(end.study.config).format(p.best.value)} — export it with: ktg best --storage ${shellArg(redactStorageUrl(o.storage))} --study ${shellArg(name)} --out best.json`,
+      `best search value: trial ${p.best.number}, ${objectiveOf(end.study.config).format(p.best.value)} — export it with: ktg best --storage ${shellArg(redactStorageUrl(o.storage))} --study ${shellArg(name)} --out best.json`,
     );
   if (result.aborted) {
     console.log(`interrupted; resume with: ktg search --storage ${shellArg(redactStorageUrl(o.storage))} --study ${shellArg(name)}`);
@@ -176,4 +190,23 @@ export async function runSearchCommand(o: SearchCommandOptions): Promise<void> {
   const crashed = result.exitCodes.map((c, i) => [i, c] as const).filter(([, c]) => c !== 0);
   if (crashed.length) throw new Error(`worker(s) ${crashed.map(([i, c]) => `${i} (exit ${c})`).join(', ')} failed`);
   if (p.finished > 0 && p.byStatus.failed === p.finished) throw new Error(`every trial failed; first error: ${end.trials.find((t) => t.error)?.error}`);
+  const settings = end.study.config.confirm;
+  if (settings && p.byStatus.completed > 0) {
+    console.log(`confirmation: the ${settings.top} best completed trial(s), each trained again on ${settings.seeds} fresh seed(s)`);
+    process.on('SIGINT', onSigint);
+    try {
+      const c = await confirmStudy(o.storage, name, { workers: o.workers, signal: controller.signal, leaseMs: o.lease * 1000 });
+      console.log(confirmationText(c, objectiveOf(end.study.config).format));
+      if (c.best)
+        console.log(
+          `study best (confirmed): trial ${c.best.number} — export it with: ktg best --storage ${shellArg(redactStorageUrl(o.storage))} --study ${shellArg(name)} --out best.json`,
+        );
+    } catch (err) {
+      if (!controller.signal.aborted) throw err;
+      console.log(`interrupted during the confirmation; resume with: ktg search --storage ${shellArg(redactStorageUrl(o.storage))} --study ${shellArg(name)}`);
+      process.exitCode = 130;
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
+  }
 }

@@ -7,9 +7,9 @@ import * as path from 'path';
 import { initBackend } from '../backend';
 import { loadDataset } from '../data/registry';
 import { describeGraph, isSemiSupervised, parseGraphSpec } from '../graph/spec';
-import { meanStdText, SeedRun, summariseRuns } from '../graph/repeat';
+import { meanStdText, summariseRuns } from '../graph/repeat';
 import { runJobs } from '../jobs/run_jobs';
-import { graphJobsOf, seedList, TrainJob } from '../jobs/train_jobs';
+import { graphJobsOf, seedList, seedRunOf, TrainJob } from '../jobs/train_jobs';
 import { trainPresets } from '../jobs/train_presets';
 import { PresetName } from '../presets';
 import { readJsonFile, writeJsonFile } from './files';
@@ -111,15 +111,7 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
     bar.stop();
     process.off('SIGINT', stop);
   }
-  const runs: SeedRun[] = summary.outcomes.map((x) => ({
-    seed: x.job.seed,
-    status: x.result.status,
-    accuracy: x.result.accuracy,
-    ensembleAccuracy: x.result.ensembleAccuracy,
-    targetAccuracy: x.result.targetAccuracy,
-    seconds: x.result.seconds,
-    ...(x.result.error ? { error: x.result.error } : {}),
-  }));
+  const runs = summary.outcomes.map(seedRunOf);
   const result = summariseRuns(runs);
   for (const r of runs)
     console.log(

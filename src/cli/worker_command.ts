@@ -8,6 +8,7 @@ import { openStorage } from '../search/storage/open';
 import { runWorker, WorkerEvent } from '../search/worker';
 import { formatValue } from './format';
 import { JobEvent, runJobWorker } from '../jobs/job_worker';
+import { jobResultText } from '../jobs/job';
 
 export interface WorkerCommandOptions {
   storage: string;
@@ -21,10 +22,7 @@ export interface WorkerCommandOptions {
 
 function print(e: WorkerEvent | JobEvent): void {
   if (e.kind === 'job-started') console.log(`job ${e.label} started (attempt ${e.attempt}, ${e.key.slice(0, 12)})`);
-  if (e.kind === 'job-finished')
-    console.log(
-      `job ${e.label} ${e.status}${e.result ? `: ${e.result.status}, target ${(100 * e.result.targetAccuracy).toFixed(2)} % in ${e.result.seconds.toFixed(0)} s` : ''}${e.error ? ` — ${e.error}` : ''}`,
-    );
+  if (e.kind === 'job-finished') console.log(`job ${e.label} ${e.status}${e.result ? `: ${jobResultText(e.result)}` : ''}${e.error ? ` — ${e.error}` : ''}`);
   if (e.kind === 'job-lost') console.log(`job ${e.label} was handed to another worker (lease lapsed); dropped here`);
   if (e.kind === 'trial-started') console.log(`trial ${e.number} started (attempt ${e.attempt}): ${e.summary.models}`);
   if (e.kind === 'trial-finished')

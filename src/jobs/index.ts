@@ -5,3 +5,6 @@ export * from './run_jobs';
 export * from './train_jobs';
 export * from './train_presets';
 export * from './experiment_storage';
+export * from './run_trial_job';
+export * from './confirm';
+export * from './run_confirm';

@@ -17,6 +17,9 @@ import { issueLines } from '../schema/issues';
  */
 export const JOB_FORMAT = 1;
 
+/** the version of ktg that ran a job (stored with its result) */
+export const KTG_VERSION = (require('../../package.json') as { version: string }).version;
+
 const semiSchema = z
   .object({
     /** labelled images (class-balanced) out of the training subset; the rest is unlabelled */
@@ -51,6 +54,29 @@ export const graphJobSchema = z
 export type GraphJobInput = Omit<z.input<typeof graphJobSchema>, 'spec'> & { spec: unknown };
 export type GraphJob = Omit<z.infer<typeof graphJobSchema>, 'spec'> & { spec: GraphSpec };
 
+/**
+ * A trial of a study trained again with another seed (the confirmation stage): the study's whole
+ * config and the trial's spec are in the job, so its key changes with either; it trains on the
+ * study's search split and reports the study's objective on its validation part, like the trial did.
+ */
+export const trialJobSchema = z
+  .object({
+    kind: z.literal('trial'),
+    study: z.string().min(1),
+    trial: z.number().int().nonnegative(),
+    /** the study's settings as stored (parsed by the runner with parseStoredStudyConfig) */
+    config: z.record(z.unknown()),
+    /** the trial's sampled spec as stored (parsed by the study's kind) */
+    spec: z.record(z.unknown()),
+    seed: z.number().int(),
+  })
+  .strict();
+
+export type TrialJob = z.infer<typeof trialJobSchema>;
+
+/** every kind of job a worker runs */
+export type Job = GraphJob | TrialJob;
+
 export class JobSpecError extends Error {
   constructor(message: string) {
     super(message);
@@ -65,8 +91,20 @@ export function parseGraphJob(input: unknown): GraphJob {
   return { ...r.data, spec: parseGraphSpec(r.data.spec) };
 }
 
+/** checks a job of any kind */
+export function parseJob(input: unknown): Job {
+  const kind = (input as { kind?: unknown } | null)?.kind;
+  if (kind === 'trial') {
+    const r = trialJobSchema.safeParse(input);
+    if (!r.success) throw new JobSpecError(`invalid job:\n${issueLines(trialJobSchema, r.error, 'job').join('\n')}`);
+    return r.data;
+  }
+  if (kind === 'graph') return parseGraphJob(input);
+  throw new JobSpecError(`invalid job: kind must be "graph" or "trial", got ${JSON.stringify(kind)}`);
+}
+
 /** the job's content key: sha-256 of its canonical JSON (keys sorted) with JOB_FORMAT */
-export function jobKey(job: GraphJob): string {
+export function jobKey(job: Job): string {
   return createHash('sha256')
     .update(stringify({ format: JOB_FORMAT, job }) ?? '')
     .digest('hex');
@@ -80,6 +118,18 @@ export interface JobEpoch {
   nodeLoss: number[];
   edgeLoss: number[];
   seconds: number;
+}
+
+/** what a finished trial job stored: the study's objective on the validation split after every epoch */
+export interface TrialJobResult {
+  status: 'completed' | 'diverged';
+  error?: string;
+  /** the objective after the last epoch trained (NaN when none was) */
+  value: number;
+  epochs: { epoch: number; value: number; metrics: Record<string, number[]> }[];
+  seconds: number;
+  backend: string;
+  ktg: string;
 }
 
 /** what a finished graph job stored */
@@ -96,4 +146,16 @@ export interface GraphJobResult {
   seconds: number;
   backend: string;
   ktg: string;
+}
+
+export type JobResult = GraphJobResult | TrialJobResult;
+
+/** one line about a finished job's result: "target 52.34 % (12 s)", "value 0.5234 (12 s)", "diverged: …" */
+export function jobResultText(result: unknown): string {
+  if (!result) return '';
+  const r = result as { status?: string; error?: string; seconds?: number; targetAccuracy?: number; value?: number };
+  if (r.status === 'diverged') return `diverged${r.error ? `: ${r.error}` : ''}`;
+  const seconds = `(${(r.seconds ?? NaN).toFixed(0)} s)`;
+  if (r.targetAccuracy !== undefined) return `target ${(100 * r.targetAccuracy).toFixed(2)} % ${seconds}`;
+  return `value ${(r.value ?? NaN).toFixed(4)} ${seconds}`;
 }

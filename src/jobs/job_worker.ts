@@ -7,14 +7,16 @@
  */
 import { isStorageFault, JobClaim, LostJobError, StudyStorage, WorkerInfo } from '../search/storage/types';
 import { sleep, waitForStorage, workerInfo } from '../search/worker';
-import { GraphJobResult, parseGraphJob } from './job';
+import { JobResult, parseJob } from './job';
 import { runGraphJob } from './run_graph_job';
+import { runTrialJob } from './run_trial_job';
 import type { EpochMetrics } from '../graph/trainer';
 
 export type JobEvent =
   | { kind: 'job-started'; key: string; label: string; attempt: number }
-  | { kind: 'job-epoch'; key: string; label: string; epoch: number; accuracy: number[] }
-  | { kind: 'job-finished'; key: string; label: string; status: 'completed' | 'failed'; result?: GraphJobResult; error?: string }
+  /** value: the target node's test accuracy (graph jobs) or the study's objective (trial jobs) */
+  | { kind: 'job-epoch'; key: string; label: string; epoch: number; value: number }
+  | { kind: 'job-finished'; key: string; label: string; status: 'completed' | 'failed'; result?: JobResult; error?: string }
   | { kind: 'job-lost'; key: string; label: string }
   | { kind: 'idle'; running: number };
 
@@ -28,7 +30,7 @@ export interface JobWorkerOptions {
   maxJobs?: number;
   signal?: AbortSignal;
   onEvent?: (e: JobEvent) => void;
-  /** per-epoch metrics of the running job (in-process callers: progress bars) */
+  /** per-epoch metrics of a running graph job (in-process callers: progress bars) */
   onEpoch?: (label: string, m: EpochMetrics) => void;
   storageRetryMs?: number;
   storageBackoffMs?: number;
@@ -85,17 +87,21 @@ async function runClaimedJob(storage: StudyStorage, claim: JobClaim, worker: Wor
   const [row] = await storage.jobs({ keys: [claim.key] });
   const label = row?.label ?? claim.key.slice(0, 12);
   emit({ kind: 'job-started', key: claim.key, label, attempt: claim.attempt });
-  let end: { status: 'completed' | 'failed'; result?: GraphJobResult; error?: string };
+  let end: { status: 'completed' | 'failed'; result?: JobResult; error?: string };
   try {
     if (!row) throw new Error(`job ${claim.key} vanished from the storage`);
-    const job = parseGraphJob(row.job);
-    const result = await runGraphJob(job, {
-      signal: options.signal,
-      onEpoch: (m) => {
-        options.onEpoch?.(label, m);
-        emit({ kind: 'job-epoch', key: claim.key, label, epoch: m.epoch, accuracy: m.accuracy });
-      },
-    });
+    const job = parseJob(row.job);
+    const epoch = (e: number, value: number) => emit({ kind: 'job-epoch', key: claim.key, label, epoch: e, value });
+    const result =
+      job.kind === 'trial'
+        ? await runTrialJob(job, { signal: options.signal, onEpoch: epoch })
+        : await runGraphJob(job, {
+            signal: options.signal,
+            onEpoch: (m) => {
+              options.onEpoch?.(label, m);
+              epoch(m.epoch, m.accuracy[job.spec.nodes.findIndex((n) => n.role === 'target')]);
+            },
+          });
     if (result === 'aborted') {
       await storage.releaseJob(claim, worker);
       return 'aborted';

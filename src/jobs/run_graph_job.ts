@@ -10,9 +10,7 @@ import { labelledSplit, randomSubset } from '../data/splits';
 import { disposeModels, EpochMetrics, trainGraph, TrainResult } from '../graph/trainer';
 import { isSemiSupervised } from '../graph/spec';
 import { trainSemiGraph } from '../semi/trainer';
-import { GraphJob, GraphJobResult, JobEpoch } from './job';
-
-const ktgVersion = (require('../../package.json') as { version: string }).version;
+import { GraphJob, GraphJobResult, JobEpoch, KTG_VERSION } from './job';
 
 const subsets = new Map<string, Promise<{ train: ImageDataset; test: ImageDataset }>>();
 
@@ -80,6 +78,6 @@ export async function runGraphJob(job: GraphJob, options: RunJobOptions = {}): P
     targetAccuracy: last?.accuracy[target] ?? NaN,
     seconds: (Date.now() - t0) / 1000,
     backend: backend ? `${backend.name} (${backend.detail})` : 'not initialised',
-    ktg: ktgVersion,
+    ktg: KTG_VERSION,
   };
 }

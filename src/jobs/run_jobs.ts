@@ -12,21 +12,22 @@ import { runLocalWorkers } from '../search/local_pool';
 import { openStorage } from '../search/storage/open';
 import { JobRow } from '../search/storage/types';
 import { temporaryDir } from '../data/temporary';
-import { GraphJob, GraphJobInput, GraphJobResult, jobKey, parseGraphJob } from './job';
+import { GraphJobInput, Job, jobKey, JobResult, jobResultText, parseJob } from './job';
 import { JobEvent, runJobWorker } from './job_worker';
 import type { EpochMetrics } from '../graph/trainer';
 
 export interface JobRequest {
   /** for people: e.g. "vanilla, seed 3" */
   label: string;
-  job: GraphJobInput | GraphJob;
+  job: GraphJobInput | Job;
 }
 
 export interface JobOutcome {
   key: string;
   label: string;
-  job: GraphJob;
-  result: GraphJobResult;
+  job: Job;
+  /** a GraphJobResult for graph jobs, a TrialJobResult for trial jobs */
+  result: JobResult;
   /** true when the result was in the storage before this call */
   reused: boolean;
 }
@@ -60,7 +61,7 @@ export async function runJobs(requests: JobRequest[], options: RunJobsOptions = 
   const log = options.log === false ? () => undefined : (options.log ?? ((line: string) => console.log(line)));
   const batch = options.batch ?? 'jobs';
   const jobs = requests.map((r) => {
-    const job = parseGraphJob(r.job);
+    const job = parseJob(r.job);
     return { key: jobKey(job), batch, label: r.label, job };
   });
   const scratch = options.storage ? undefined : temporaryDir('ktg-jobs');
@@ -103,7 +104,7 @@ export async function runJobs(requests: JobRequest[], options: RunJobsOptions = 
         key: j.key,
         label: j.label,
         job: j.job,
-        result: rows.get(j.key)!.result as unknown as GraphJobResult,
+        result: rows.get(j.key)!.result as unknown as JobResult,
         reused: done.has(j.key),
       })),
       reused: unique.size - toRun,
@@ -123,9 +124,7 @@ function shownUrl(url: string): string {
 }
 
 function finishedText(e: Extract<JobEvent, { kind: 'job-finished' }>): string {
-  if (e.status === 'failed') return `failed: ${e.error}`;
-  const r = e.result!;
-  return r.status === 'diverged' ? `diverged: ${r.error ?? ''}` : `target ${(100 * r.targetAccuracy).toFixed(2)} % (${r.seconds.toFixed(0)} s)`;
+  return e.status === 'failed' ? `failed: ${e.error}` : jobResultText(e.result);
 }
 
 function unfinishedText(batch: string, unfinished: { key: string; label: string }[], rows: Map<string, JobRow>, aborted: boolean): string {

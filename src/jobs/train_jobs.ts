@@ -7,8 +7,8 @@
 import { meanStdText, RepeatedResult, SeedRun, summariseRuns } from '../graph/repeat';
 import { GraphSpec, GraphSpecInput, parseGraphSpec } from '../graph/spec';
 import type { PresetName } from '../presets';
-import { GraphJob } from './job';
-import { JobRequest, runJobs, RunJobsOptions } from './run_jobs';
+import { GraphJob, GraphJobResult } from './job';
+import { JobOutcome, JobRequest, runJobs, RunJobsOptions } from './run_jobs';
 import { trainPresets } from './train_presets';
 
 export interface TrainJob {
@@ -64,6 +64,20 @@ export function graphJobsOf(t: TrainJob): JobRequest[] {
   });
 }
 
+/** a graph job's outcome as one seed of a RepeatedResult */
+export function seedRunOf(o: JobOutcome): SeedRun {
+  const r = o.result as GraphJobResult;
+  return {
+    seed: o.job.seed,
+    status: r.status,
+    accuracy: r.accuracy,
+    ensembleAccuracy: r.ensembleAccuracy,
+    targetAccuracy: r.targetAccuracy,
+    seconds: r.seconds,
+    ...(r.error ? { error: r.error } : {}),
+  };
+}
+
 /**
  * Runs every graph over its seeds and returns per-graph results in the order of `jobs`.
  * `workers`: local worker processes (default: cores); `storage`: where jobs and results are kept
@@ -77,15 +91,7 @@ export async function runTrainJobs(jobs: TrainJob[], options: Omit<RunJobsOption
   for (const [i, t] of jobs.entries()) {
     const mine = outcomes.slice(at, at + perJob[i].length);
     at += perJob[i].length;
-    const runs: SeedRun[] = mine.map((o) => ({
-      seed: o.job.seed,
-      status: o.result.status,
-      accuracy: o.result.accuracy,
-      ensembleAccuracy: o.result.ensembleAccuracy,
-      targetAccuracy: o.result.targetAccuracy,
-      seconds: o.result.seconds,
-      ...(o.result.error ? { error: o.result.error } : {}),
-    }));
+    const runs = mine.map(seedRunOf);
     const result = { name: t.name, ...summariseRuns(runs), seconds: runs.reduce((s, r) => s + r.seconds, 0), reused: mine.filter((o) => o.reused).length };
     results.push(result);
     if (options.log !== false) (options.log ?? console.log)(`  ${t.name.padEnd(24)} ${meanStdText(result)} %  (${result.seconds.toFixed(0)} s)`);

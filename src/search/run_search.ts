@@ -1,6 +1,7 @@
 /**
  * One call for notebooks and scripts: create (or resume) a study, run it with local worker
- * processes, and read it back as plain rows.
+ * processes, confirm its best trials on fresh seeds (when the config has `confirm`), and read it
+ * back as plain rows.
  */
 import { runLocalWorkers } from './local_pool';
 import { createOrResumeStudy, readStudy, StudyData } from './study';
@@ -8,6 +9,8 @@ import { objectiveOf } from './kinds/kind_id';
 import { parseStudyConfig, StudyConfigInput } from './study_config';
 import { openStorage } from './storage/open';
 import { WorkerEvent } from './worker';
+import { confirmStudy } from '../jobs/run_confirm';
+import { confirmationText } from '../jobs/confirm';
 
 export interface RunSearchOptions {
   storage: string;
@@ -44,5 +47,9 @@ export async function runSearch(options: RunSearchOptions): Promise<StudyData & 
   });
   const crashed = result.exitCodes.filter((c) => c !== 0);
   if (crashed.length) throw new Error(`search "${options.study}": ${crashed.length} worker(s) exited with ${crashed.join(', ')}`);
+  if (parseStudyConfig(options.config).confirm) {
+    const c = await confirmStudy(options.storage, options.study, { workers: options.workers, log: options.log === false ? false : undefined });
+    if (options.log !== false) console.log(`  ${options.study}: ${confirmationText(c, objective.format)}`);
+  }
   return { ...(await readStudy(options.storage, options.study)), seconds: (Date.now() - t0) / 1000 };
 }

@@ -8,6 +8,7 @@ import { EpochRow, StoredSpec, StudyRow, StudyStorage, TrialRow, TrialStatus } f
 import { parseAnySpace } from './kinds';
 import { loadSearchData, SearchData } from './worker';
 import { configDifferences, parseStudyConfig, StudyConfig, StudyConfigInput } from './study_config';
+import { Confirmation, ConfirmedTrial, readConfirmation } from '../jobs/confirm';
 
 /** Creates the study, or checks that an existing one has the same settings (to resume it). */
 /**
@@ -113,8 +114,15 @@ export interface StudyData {
   trials: TrialRow[];
   epochs: EpochRow[];
   progress: StudyProgress;
-  /** the best finished trial; read its spec with `asGraphSpec` / `asCoGanSpec` */
-  best?: { trial: TrialRow; spec: StoredSpec };
+  /**
+   * the study's best: once a confirmation stage is complete, the trial with the best confirmed mean;
+   * else the trial with the best search value. Read its spec with `asGraphSpec` / `asCoGanSpec`.
+   */
+  best?: { trial: TrialRow; spec: StoredSpec; confirmed?: ConfirmedTrial };
+  /** the trial with the best search value (one run each) */
+  searchBest?: { trial: TrialRow; spec: StoredSpec };
+  /** the confirmation stage as far as it ran (studies with `confirm` settings) */
+  confirmation?: Confirmation;
 }
 
 /** Everything about a study as plain rows: `await readStudy('sqlite:studies/ktg.db', 'ch3')`. */
@@ -129,8 +137,12 @@ export async function readStudy(storageOrUrl: StudyStorage | string, name: strin
     const trials = await storage.trials(name);
     const epochs = await storage.epochs(name);
     const progress = studyProgress(study.config, trials);
-    const best = progress.best?.spec ? { trial: progress.best, spec: progress.best.spec } : undefined;
-    return { study, trials, epochs, progress, best };
+    const searchBest = progress.best?.spec ? { trial: progress.best, spec: progress.best.spec } : undefined;
+    const confirmation = await readConfirmation(storage, name, study.config, trials);
+    const confirmed = confirmation?.complete ? confirmation.best : undefined;
+    const confirmedTrial = confirmed && trials.find((t) => t.number === confirmed.number);
+    const best = confirmedTrial?.spec ? { trial: confirmedTrial, spec: confirmedTrial.spec, confirmed } : searchBest;
+    return { study, trials, epochs, progress, best, searchBest, confirmation };
   } finally {
     if (typeof storageOrUrl === 'string') await storage.close();
   }

@@ -72,6 +72,18 @@ export const studyConfigSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * the confirmation stage: after the search, the `top` best completed trials are trained again
+     * with `seeds` fresh seeds each (full epochs, same split); the study's best is then the trial with
+     * the best confirmed mean, not the luckiest single run
+     */
+    confirm: z
+      .object({
+        top: z.number().int().positive(),
+        seeds: z.number().int().positive(),
+      })
+      .strict()
+      .optional(),
     pruner: z
       .object({
         kind: z.enum(['asha', 'none']).default('asha'),

@@ -1,7 +1,7 @@
 /**
  * Figures of a graph search, built from `readStudy` rows: per-trial validation curves with the
  * epoch where ASHA stopped each trial (thesis Fig 3.10), the best-so-far curve, the distribution of
- * scores, and the best graph's diagram.
+ * scores, search vs confirmed values, and the best graph's diagram.
  */
 import { kindOf } from '../search/kinds';
 import { objectiveOf } from '../search/kinds/kind_id';
@@ -159,11 +159,51 @@ export function scoreDistributionFigure(data: StudyData, options: { title?: stri
   };
 }
 
+/**
+ * Search validity: each confirmed trial's search value (the one run it was selected on) against its
+ * mean over fresh seeds (± sd), with the line y = x. Points below the line are the winner's curse: the
+ * search picked runs that were luckier than their graphs.
+ */
+export function confirmationFigure(data: StudyData, options: { title?: string } = {}): PlotlyFigure | undefined {
+  const c = data.confirmation;
+  if (!c || !c.trials.length) return undefined;
+  const { scale, label } = valueAxis(data);
+  const x = c.trials.map((t) => t.searchValue * scale);
+  const y = c.trials.map((t) => t.mean * scale);
+  const all = [...x, ...y.map((v, i) => v + c.trials[i].std * scale), ...y.map((v, i) => v - c.trials[i].std * scale)].filter(Number.isFinite);
+  const lo = Math.min(...all);
+  const hi = Math.max(...all);
+  const pad = (hi - lo) * 0.08 || 1;
+  return {
+    data: [
+      { type: 'scatter', mode: 'lines', x: [lo - pad, hi + pad], y: [lo - pad, hi + pad], name: 'confirmed = search', line: { dash: 'dot', color: '#888888' } },
+      {
+        type: 'scatter',
+        mode: 'markers+text',
+        x,
+        y,
+        text: c.trials.map((t) => `trial ${t.number}${c.best?.number === t.number ? ' (best)' : ''}`),
+        textposition: 'top center',
+        error_y: { type: 'data', array: c.trials.map((t) => t.std * scale), visible: true },
+        name: `mean ± sd over ${c.seeds} fresh seeds`,
+        marker: { size: 9, color: c.trials.map((t) => (c.best?.number === t.number ? '#d62728' : '#1f77b4')) },
+      },
+    ],
+    layout: {
+      title: options.title ?? `${data.study.name}: search value vs confirmed value (top ${c.top})`,
+      xaxis: { title: `search: ${label} (one run)`, range: [lo - pad, hi + pad] },
+      yaxis: { title: `confirmed: mean over ${c.seeds} fresh seeds`, range: [lo - pad, hi + pad] },
+      height: 420,
+    },
+  };
+}
+
 /** Graphviz source of the best graph (render with `renderDot`), or undefined before any trial finished. */
 export function bestGraphDot(data: StudyData): string | undefined {
   if (!data.best) return undefined;
-  const { trial } = data.best;
+  const { trial, confirmed } = data.best;
   const kind = kindOf(data.study.config);
-  const value = objectiveOf(data.study.config).format(trial.value);
+  const format = objectiveOf(data.study.config).format;
+  const value = confirmed ? `confirmed ${format(confirmed.mean)} over ${confirmed.values.length} seeds` : format(trial.value);
   return kind.toDot(kind.parseSpec(data.best.spec), { title: `${data.study.name}: best trial ${trial.number}, ${value}` });
 }
