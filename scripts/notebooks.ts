@@ -61,7 +61,8 @@ function printResultTables(file: string, preset: string): void {
   const nb = JSON.parse(fs.readFileSync(file, 'utf8')) as { cells: Array<{ outputs?: Array<{ data?: Record<string, string | string[]> }> }> };
   const tables = nb.cells
     .flatMap((c) => c.outputs ?? [])
-    .map((o) => o.data?.['text/markdown'])
+    // tables go out as HTML with their markdown as text/plain (older outputs: text/markdown)
+    .map((o) => o.data?.['text/markdown'] ?? o.data?.['text/plain'])
     .filter((m): m is string | string[] => m != null)
     .map((m) => (Array.isArray(m) ? m.join('') : m))
     .filter((m) => /^\|.*\|\s*$/m.test(m));

@@ -6,3 +6,4 @@ export * from './attention_grid';
 export * from './tables';
 export * from './claims_forest';
 export * from './bars';
+export * from './display';

@@ -14,6 +14,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { displayBundle } from './display';
 import { renderStaticPng, vendorPlotlyFile } from './static_render';
 
 export interface PlotlyFigure {
@@ -120,28 +121,6 @@ export function plotlyBundle(input: PlotlyFigure): Record<string, string> {
     'text/plain': `[figure: ${title}]`,
   };
   return bundle;
-}
-
-type WriteDisplayData = (
-  data: { data: Record<string, string>; metadata: Record<string, unknown>; transient: Record<string, unknown> },
-  update: boolean,
-) => void;
-
-/** sends a multi-format output (tslab's public display API sends one format per output) */
-function displayBundle(bundle: Record<string, string>): void {
-  let write: WriteDisplayData | null = null;
-  try {
-    write = (require('tslab/dist/jupyter') as { lastWriteDisplayData: WriteDisplayData | null }).lastWriteDisplayData;
-  } catch {
-    write = null;
-  }
-  if (write) {
-    write({ data: bundle, metadata: {}, transient: {} }, false);
-    return;
-  }
-  // tslab is only importable inside the kernel; outside a kernel say where the figure went
-  const display = (require('tslab') as { display: { html(s: string): void } }).display;
-  display.html(bundle['text/html']);
 }
 
 /** Shows a figure in a tslab notebook: interactive where scripts run, a static PNG everywhere else. */

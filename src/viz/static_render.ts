@@ -43,9 +43,31 @@ async function ready() {
   await page.addScriptTag({ path: workerData.plotly });
   return page;
 }
-parentPort.on('message', async ({ figure, options, reply }) => {
+parentPort.on('message', async ({ figure, options, svg, scale, reply }) => {
   try {
     const p = await ready();
+    if (svg !== undefined) {
+      // an SVG drawn onto a canvas at \`scale\` device pixels per CSS pixel
+      const out = await p.evaluate(({ svg, scale }) => new Promise((resolve, reject) => {
+        const img = new Image();
+        img.onload = () => {
+          const width = img.naturalWidth, height = img.naturalHeight;
+          const canvas = document.createElement('canvas');
+          canvas.width = Math.ceil(width * scale);
+          canvas.height = Math.ceil(height * scale);
+          const ctx = canvas.getContext('2d');
+          ctx.fillStyle = '#ffffff';
+          ctx.fillRect(0, 0, canvas.width, canvas.height);
+          ctx.scale(scale, scale);
+          ctx.drawImage(img, 0, 0, width, height);
+          resolve({ url: canvas.toDataURL('image/png'), width, height });
+        };
+        img.onerror = () => reject(new Error('the SVG could not be drawn'));
+        img.src = 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(svg);
+      }), { svg, scale });
+      reply.postMessage({ ok: out });
+      return;
+    }
     const url = await p.evaluate(({ figure, options }) => {
       return window.Plotly.toImage({ data: figure.data, layout: figure.layout }, { format: 'png', width: options.width, height: options.height });
     }, { figure, options });
@@ -86,15 +108,8 @@ function start(): Renderer {
   return { worker };
 }
 
-/**
- * The figure as a PNG data URL, or undefined when no static image can be made here (the reason is
- * printed once). Blocks until the image is ready (the first call also starts Chromium, ~1 s).
- */
-export function renderStaticPng(
-  figure: { data: unknown[]; layout?: Record<string, unknown> },
-  options: StaticRenderOptions,
-  timeoutMs = 60_000,
-): string | undefined {
+/** one request to the Chromium worker, answered synchronously; undefined (reason printed) when none can be made */
+function request<T>(message: Record<string, unknown>, what: string, timeoutMs: number): T | undefined {
   const reason = why();
   if (reason) {
     if (!warned) console.warn(`[ktg] figures get no static image: ${reason}`);
@@ -105,8 +120,8 @@ export function renderStaticPng(
   const { worker } = renderer;
   // the reply comes on a port of its own, polled synchronously: this thread's event loop is blocked
   const { port1, port2 } = new MessageChannel();
-  worker.postMessage({ figure: { data: figure.data, layout: figure.layout ?? {} }, options, reply: port1 }, [port1]);
-  let reply: { ok?: string; error?: string } | undefined;
+  worker.postMessage({ ...message, reply: port1 }, [port1]);
+  let reply: { ok?: T; error?: string } | undefined;
   const deadline = Date.now() + timeoutMs;
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
   while (reply == null && Date.now() < deadline) {
@@ -125,11 +140,31 @@ export function renderStaticPng(
     return undefined;
   }
   if (reply.error) {
-    // this figure only (e.g. a layout plotly.js rejects); the next one is tried again
-    console.warn(`[ktg] no static image for this figure: ${reply.error}`);
+    // this one only (e.g. a layout plotly.js rejects); the next one is tried again
+    console.warn(`[ktg] no static image for this ${what}: ${reply.error}`);
     return undefined;
   }
   return reply.ok;
+}
+
+/**
+ * The figure as a PNG data URL, or undefined when no static image can be made here (the reason is
+ * printed once). Blocks until the image is ready (the first call also starts Chromium, ~1 s).
+ */
+export function renderStaticPng(
+  figure: { data: unknown[]; layout?: Record<string, unknown> },
+  options: StaticRenderOptions,
+  timeoutMs = 60_000,
+): string | undefined {
+  return request<string>({ figure: { data: figure.data, layout: figure.layout ?? {} }, options }, 'figure', timeoutMs);
+}
+
+/**
+ * An SVG (e.g. a Graphviz diagram) as a PNG data URL with `scale` device pixels per CSS pixel, and
+ * its CSS size; undefined when no image can be made here. Synchronous, like renderStaticPng.
+ */
+export function renderSvgPng(svg: string, scale = 2, timeoutMs = 60_000): { url: string; width: number; height: number } | undefined {
+  return request<{ url: string; width: number; height: number }>({ svg, scale }, 'diagram', timeoutMs);
 }
 
 /** where the figure loader expects plotly.js next to the notebooks (copied there by setup) */

@@ -1,0 +1,48 @@
+/**
+ * One-off migration of committed notebook outputs to forms every viewer shows (#33), without
+ * re-executing anything: each `image/svg+xml` output (a Graphviz diagram) becomes the 2× PNG
+ * `ktg.viz.showDiagram` now sends, drawn from that same SVG; each `text/markdown` output becomes the
+ * HTML + text/plain `ktg.viz.showMarkdown` now sends, from that same markdown. Numbers and pictures
+ * are the run's own; only their carrier changes. Usage: tsx scripts/convert_outputs.ts NOTEBOOK…
+ */
+import * as fs from 'fs';
+import { diagramBundle, markdownBundle } from '../src/viz/display';
+
+interface Output {
+  output_type: string;
+  data?: Record<string, string | string[]>;
+  metadata?: Record<string, unknown>;
+}
+
+const text = (v: string | string[]): string => (Array.isArray(v) ? v.join('') : v);
+/** nbformat stores multi-line strings as lists of lines */
+const lines = (s: string): string[] => s.split(/(?<=\n)/);
+
+function convert(o: Output): boolean {
+  if (o.output_type !== 'display_data' && o.output_type !== 'execute_result') return false;
+  const data = o.data ?? {};
+  if (data['image/svg+xml'] !== undefined) {
+    const svg = text(data['image/svg+xml']);
+    const title = /<title>([^<]*)<\/title>/.exec(svg)?.[1] ?? 'diagram';
+    const { bundle, metadata } = diagramBundle(svg, title);
+    if (!bundle['image/png']) throw new Error('no PNG could be made (Chromium missing?)');
+    o.data = { 'image/png': bundle['image/png'], 'text/plain': lines(bundle['text/plain']) };
+    o.metadata = metadata;
+    return true;
+  }
+  if (data['text/markdown'] !== undefined && data['text/html'] === undefined) {
+    const b = markdownBundle(text(data['text/markdown']));
+    o.data = { 'text/html': lines(b['text/html']), 'text/plain': lines(b['text/plain']) };
+    return true;
+  }
+  return false;
+}
+
+for (const file of process.argv.slice(2)) {
+  const nb = JSON.parse(fs.readFileSync(file, 'utf8')) as { cells: Array<{ outputs?: Output[] }> };
+  let n = 0;
+  for (const cell of nb.cells) for (const o of cell.outputs ?? []) if (convert(o)) n++;
+  fs.writeFileSync(file, `${JSON.stringify(nb, null, 1)}\n`);
+  console.log(`${file}: ${n} output(s) converted`);
+}
+process.exit(0);

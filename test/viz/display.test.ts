@@ -1,0 +1,51 @@
+/**
+ * Outputs every viewer shows (#33): a diagram goes out as a PNG at 2× device pixels with its CSS size
+ * in the metadata (no SVG, which untrusted Notebook 6 drops and nbconvert 6.5 blanks), drawn by the
+ * real Chromium; markdown goes out as HTML (tables survive untrusted sanitising) with its source.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { vanillaGraph, kdGraph } from '../../src/graph/presets';
+import { graphToDot } from '../../src/graph/dot';
+import { parseGraphSpec } from '../../src/graph/spec';
+import { diagramBundle, markdownBundle } from '../../src/viz/display';
+import { renderDot } from '../../src/viz/graphviz';
+import { markdownTable } from '../../src/viz/tables';
+
+/** width and height from a PNG's IHDR chunk */
+function pngSize(base64: string): { width: number; height: number } {
+  const b = Buffer.from(base64, 'base64');
+  assert.equal(b.subarray(1, 4).toString('latin1'), 'PNG');
+  return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
+}
+
+test('a graph diagram becomes a 2x PNG with its CSS size, and no SVG', async () => {
+  const spec = parseGraphSpec(kdGraph({ numClasses: 10, inputShape: [28, 28, 1], student: 'cnn8', teacher: 'cnn16', temperature: 4 }));
+  const svg = await renderDot(graphToDot(spec, { title: 'KD' }));
+  const { bundle, metadata } = diagramBundle(svg, 'KD');
+  assert.deepEqual(Object.keys(bundle).sort(), ['image/png', 'text/plain']);
+  const css = metadata['image/png'] as { width: number; height: number };
+  const px = pngSize(bundle['image/png']);
+  assert.ok(css.width > 50 && css.height > 50, JSON.stringify(css));
+  assert.ok(Math.abs(px.width - 2 * css.width) <= 2 && Math.abs(px.height - 2 * css.height) <= 2, `${JSON.stringify(px)} vs 2 × ${JSON.stringify(css)}`);
+  // not a blank canvas: the PNG of a drawing is larger than that of a white rectangle of its size
+  const blank = diagramBundle(`<svg xmlns="http://www.w3.org/2000/svg" width="${css.width}pt" height="${css.height}pt"></svg>`).bundle['image/png'];
+  assert.ok(bundle['image/png'].length > 3 * blank.length, `${bundle['image/png'].length} vs blank ${blank.length}`);
+  const other = diagramBundle(await renderDot(graphToDot(parseGraphSpec(vanillaGraph({ numClasses: 10, inputShape: [28, 28, 1], model: 'cnn8' })))));
+  assert.notEqual(other.bundle['image/png'], bundle['image/png']);
+});
+
+test('markdown tables become HTML tables, with the markdown kept as text/plain', () => {
+  const md = markdownTable(
+    ['method', 'accuracy (%)'],
+    [
+      ['vanilla', 52.345],
+      ['KD', 55.1],
+    ],
+    { title: 'Table 3.2 analogue' },
+  );
+  const bundle = markdownBundle(md);
+  assert.equal(bundle['text/plain'], md);
+  assert.match(bundle['text/html'], /<table>[\s\S]*<th>method<\/th>[\s\S]*<td>vanilla<\/td>[\s\S]*<\/table>/);
+  assert.match(bundle['text/html'], /Table 3\.2 analogue/);
+});
