@@ -17,6 +17,7 @@ import { Checksum, download, fileChecksum } from './download';
 import { parseIdx } from './idx';
 import { parseCifarBinary } from './cifar_binary';
 import { loadImageFolder } from './image_folder';
+import { InputError } from '../input_error';
 
 export interface RemoteFile {
   /** file name in the cache (and under a mirror) */
@@ -131,7 +132,7 @@ function fileUrl(file: RemoteFile): string {
 
 function entryOf(name: string): DatasetEntry {
   const entry = datasets[name];
-  if (!entry) throw new Error(`unknown dataset "${name}"; known: ${Object.keys(datasets).join(', ')}`);
+  if (!entry) throw new InputError(`unknown dataset "${name}"; known: ${Object.keys(datasets).join(', ')}`);
   return entry;
 }
 
@@ -282,5 +283,5 @@ export async function loadDataset(name: string, options: { progress?: boolean } 
       failures.push(`${candidate}: ${(err as Error).message}`);
     }
   }
-  throw new Error(`dataset ${name} could not be loaded — ${failures.join('; ')}`);
+  throw new InputError(`dataset ${name} could not be loaded — ${failures.join('; ')}`);
 }

@@ -24,6 +24,7 @@ import { realImageStream } from './real_images';
 import { driveEpochs } from '../training/epoch_driver';
 import { generateImages } from './train_gan';
 import { DcganDiscriminator, DcganGenerator, GeneratorOutput, ImageSize } from './dcgan';
+import { InputError } from '../input_error';
 
 export type TransferKind = 'images' | 'input-side' | 'output-side';
 
@@ -76,10 +77,9 @@ export const coGanSpecSchema = z
   })
   .strict();
 
-export class CoGanSpecError extends Error {
+export class CoGanSpecError extends InputError {
   constructor(readonly problems: string[]) {
     super(`invalid co-GAN spec:\n  - ${problems.join('\n  - ')}`);
-    this.name = 'CoGanSpecError';
   }
 }
 

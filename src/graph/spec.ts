@@ -9,6 +9,7 @@ import { copiesSource, DEFAULT_LOSS, labelLosses, lossDefinition, lossNames, Los
 import { isModelName, modelFactories } from '../models/registry';
 import { upgradeIds } from '../schema/ids';
 import { issueLines, shown } from '../schema/issues';
+import { InputError } from '../input_error';
 
 export { gateSchema, semiSupervisedLosses };
 
@@ -70,10 +71,9 @@ export function emaNodes(spec: GraphSpec): number[] {
   return [...new Set(copyEdges(spec).map((e) => e.target))];
 }
 
-export class GraphSpecError extends Error {
+export class GraphSpecError extends InputError {
   constructor(readonly problems: string[]) {
     super(`invalid knowledge transfer graph:\n  - ${problems.join('\n  - ')}`);
-    this.name = 'GraphSpecError';
   }
 }
 

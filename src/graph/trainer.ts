@@ -23,6 +23,7 @@ import { lossDefinition } from '../losses/registry';
 import { DivergedError, driveEpochs, DriverResult, EpochInfo, learningRateAt, TrainStatus, yieldToEventLoop } from '../training/epoch_driver';
 import { frozenNodes, GraphSpec, GraphSpecError, GraphSpecInput, isSemiSupervised, parseGraphSpec } from './spec';
 import { vanillaSpecFor } from './presets';
+import { InputError } from '../input_error';
 
 export interface TrainOptions {
   epochs: number;
@@ -106,7 +107,7 @@ export function checkTrainOptions(options: TrainOptions, trainSize: number, minB
   if (Number.isInteger(options.batchSize) && options.batchSize > trainSize) {
     problems.push(`batchSize ${options.batchSize} is larger than the training set (${trainSize} images): no optimisation step would run`);
   } else if (trainSize < minBatch) problems.push(`the training set has ${trainSize} images, fewer than one batch`);
-  if (problems.length) throw new Error(`invalid training options: ${problems.join('; ')}`);
+  if (problems.length) throw new InputError(`invalid training options: ${problems.join('; ')}`);
 }
 
 /**
@@ -262,11 +263,11 @@ export function buildEdgeParams(spec: GraphSpec, models: Classifier[], train: Im
 export function checkData(spec: GraphSpec, data: { train: ImageDataset; test: ImageDataset }): void {
   for (const [split, ds] of Object.entries(data)) {
     if (ds.classes.length !== spec.numClasses)
-      throw new Error(`the graph has ${spec.numClasses} classes but the ${split} set ${ds.name} has ${ds.classes.length}`);
+      throw new InputError(`the graph has ${spec.numClasses} classes but the ${split} set ${ds.name} has ${ds.classes.length}`);
     if (ds.shape.join('x') !== spec.inputShape.join('x'))
-      throw new Error(`the graph expects ${spec.inputShape.join('×')} inputs but the ${split} set ${ds.name} has ${ds.shape.join('×')}`);
+      throw new InputError(`the graph expects ${spec.inputShape.join('×')} inputs but the ${split} set ${ds.name} has ${ds.shape.join('×')}`);
   }
-  if (data.train.labels.length === 0) throw new Error(`the training set ${data.train.name} is empty`);
+  if (data.train.labels.length === 0) throw new InputError(`the training set ${data.train.name} is empty`);
 }
 
 export function saveCheckpoints(spec: GraphSpec, models: Classifier[], learning: boolean[], dir: string, epoch: number): void {
@@ -282,7 +283,7 @@ export async function trainGraph(
 ): Promise<TrainResult> {
   const spec = parseGraphSpec(input);
   if (isSemiSupervised(spec))
-    throw new Error('this graph has semi-supervised edges (consistency, pseudo, pseudo-threshold, ema): train it with trainSemiGraph');
+    throw new InputError('this graph has semi-supervised edges (consistency, pseudo, pseudo-threshold, ema): train it with trainSemiGraph');
   checkData(spec, data);
   checkTrainOptions(options, data.train.labels.length);
   const seed = options.seed ?? 0;

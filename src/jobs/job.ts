@@ -10,6 +10,7 @@ import stringify from 'safe-stable-stringify';
 import { z } from 'zod';
 import { GraphSpec, parseGraphSpec } from '../graph/spec';
 import { issueLines } from '../schema/issues';
+import { InputError } from '../input_error';
 
 /**
  * What a job stores and how it trains: bump it when either changes meaning (a result of an older
@@ -77,12 +78,7 @@ export type TrialJob = z.infer<typeof trialJobSchema>;
 /** every kind of job a worker runs */
 export type Job = GraphJob | TrialJob;
 
-export class JobSpecError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'JobSpecError';
-  }
-}
+export class JobSpecError extends InputError {}
 
 /** checks a job and fills its defaults; the graph spec is parsed (its own errors name the node or edge) */
 export function parseGraphJob(input: unknown): GraphJob {

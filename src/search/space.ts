@@ -13,6 +13,7 @@ import { copiesSource, DEFAULT_LOSS, LABEL_LOSS, lossDefinition, lossNames, self
 import { upgradeIds } from '../schema/ids';
 import { isModelName, modelFactories } from '../models/registry';
 import { issueLines, shown } from '../schema/issues';
+import { InputError } from '../input_error';
 
 export const searchSpaceSchema = z
   .object({
@@ -51,10 +52,9 @@ export const searchSpaceSchema = z
 export type SearchSpace = z.infer<typeof searchSpaceSchema>;
 export type SearchSpaceInput = z.input<typeof searchSpaceSchema>;
 
-export class SearchSpaceError extends Error {
+export class SearchSpaceError extends InputError {
   constructor(readonly problems: string[]) {
     super(`invalid search space:\n  - ${problems.join('\n  - ')}`);
-    this.name = 'SearchSpaceError';
   }
 }
 

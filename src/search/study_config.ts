@@ -10,6 +10,7 @@ import { kindConfigProblems } from './kinds/kind_id';
 import { upgradeIds } from '../schema/ids';
 import { issueLines } from '../schema/issues';
 import { searchSpaceSchema } from './space';
+import { InputError } from '../input_error';
 
 export const studyConfigSchema = z
   .object({
@@ -105,7 +106,7 @@ export function parseStudyConfig(input: unknown): StudyConfig {
   // study files written before ids became kebab-case (e.g. gates: ["negativeLinear"]) still load
   const parsed = studyConfigSchema.safeParse(upgradeIds(input));
   const problems = parsed.success ? kindConfigProblems(parsed.data) : issueLines(studyConfigSchema, parsed.error, 'study');
-  if (problems.length || !parsed.success) throw new Error(`invalid study settings:\n  - ${problems.join('\n  - ')}`);
+  if (problems.length || !parsed.success) throw new InputError(`invalid study settings:\n  - ${problems.join('\n  - ')}`);
   return parsed.data;
 }
 

@@ -9,13 +9,13 @@ import { marked } from 'marked';
 import { renderDot } from './graphviz';
 import { renderSvgPng } from './static_render';
 
-type WriteDisplayData = (
-  data: { data: Record<string, string>; metadata: Record<string, unknown>; transient: Record<string, unknown> },
-  update: boolean,
-) => void;
+/** an output's data by mime type: text, or JSON for `application/…+json` types */
+export type MimeBundle = Record<string, string | object>;
+
+type WriteDisplayData = (data: { data: MimeBundle; metadata: Record<string, unknown>; transient: Record<string, unknown> }, update: boolean) => void;
 
 /** sends a multi-format output (tslab's public display API sends one format per output) */
-export function displayBundle(bundle: Record<string, string>, metadata: Record<string, unknown> = {}): void {
+export function displayBundle(bundle: MimeBundle, metadata: Record<string, unknown> = {}): void {
   let write: WriteDisplayData | null = null;
   try {
     write = (require('tslab/dist/jupyter') as { lastWriteDisplayData: WriteDisplayData | null }).lastWriteDisplayData;

@@ -7,6 +7,8 @@
  *    has none yet — from `notebooks/vendor/` through the Jupyter server, via RequireJS in the classic
  *    Notebook — so figures survive page reloads, new tabs and re-execution, and no notebook carries
  *    the 4.6 MB library;
+ *  - `application/vnd.plotly.v1+json` (long traces thinned), which JupyterLab's Plotly renderer and
+ *    VS Code draw natively; the classic Notebook ignores it and shows the HTML;
  *  - text/plain, the title.
  * Untrusted notebooks (Jupyter sanitises their HTML but keeps the image), GitHub and nbconvert HTML
  * without scripts show the static image. The picture is not repeated as a separate image/png, which
@@ -14,7 +16,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { displayBundle } from './display';
+import { displayBundle, MimeBundle } from './display';
 import { renderStaticPng, vendorPlotlyFile } from './static_render';
 
 export interface PlotlyFigure {
@@ -105,8 +107,28 @@ export function withReadableLayout(figure: PlotlyFigure, width: number): PlotlyF
   return { data: figure.data, layout };
 }
 
-/** The output bundle of a figure: HTML (static image + interactive loader) and plain text. */
-export function plotlyBundle(input: PlotlyFigure): Record<string, string> {
+/** points kept per trace in the Plotly mime bundle: longer traces are thinned to every k-th point */
+export const MIME_POINTS_PER_TRACE = 2000;
+
+/** the figure for `application/vnd.plotly.v1+json`, with long x/y arrays thinned (the HTML keeps them all) */
+export function plotlyMimeFigure(figure: PlotlyFigure): PlotlyFigure {
+  const thin = (trace: Record<string, unknown>): Record<string, unknown> => {
+    const n = Math.max(...['x', 'y', 'z', 'text'].map((k) => (Array.isArray(trace[k]) ? (trace[k] as unknown[]).length : 0)));
+    if (n <= MIME_POINTS_PER_TRACE) return trace;
+    const step = Math.ceil(n / MIME_POINTS_PER_TRACE);
+    const out: Record<string, unknown> = { ...trace };
+    for (const k of ['x', 'y', 'z', 'text', 'customdata'])
+      if (Array.isArray(trace[k]) && (trace[k] as unknown[]).length === n) out[k] = (trace[k] as unknown[]).filter((_, i) => i % step === 0);
+    return out;
+  };
+  return { data: figure.data.map(thin), layout: figure.layout ?? {} };
+}
+
+/**
+ * The output bundle of a figure: HTML (static image + interactive loader for the classic Notebook),
+ * the Plotly mime type (drawn natively by JupyterLab's Plotly renderer and VS Code) and plain text.
+ */
+export function plotlyBundle(input: PlotlyFigure): MimeBundle {
   const id = `ktg-plot-${Date.now().toString(36)}-${counter++}`;
   const width = Number(input.layout?.width ?? FIGURE_WIDTH);
   const height = Number(input.layout?.height ?? FIGURE_HEIGHT);
@@ -116,8 +138,9 @@ export function plotlyBundle(input: PlotlyFigure): Record<string, string> {
   const picture = png
     ? `<img src="${png}" width="${width}" height="${height}" alt="${escapeAttribute(title)}" style="max-width:100%;height:auto">`
     : `<p><em>${escapeAttribute(title)}: interactive figure (run or trust the notebook to see it)</em></p>`;
-  const bundle: Record<string, string> = {
+  const bundle: MimeBundle = {
     'text/html': `<div id="${id}" class="ktg-plot" style="width:100%;max-width:${width}px">${picture}</div>${loaderScript(id, figure, height)}`,
+    'application/vnd.plotly.v1+json': plotlyMimeFigure({ data: figure.data, layout: { ...figure.layout, width, height } }),
     'text/plain': `[figure: ${title}]`,
   };
   return bundle;

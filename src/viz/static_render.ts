@@ -43,7 +43,8 @@ async function ready() {
   await page.addScriptTag({ path: workerData.plotly });
   return page;
 }
-parentPort.on('message', async ({ figure, options, svg, scale, reply }) => {
+parentPort.on('message', async ({ figure, options, svg, scale, warm, reply }) => {
+  if (warm) return void ready().catch(() => undefined);
   try {
     const p = await ready();
     if (svg !== undefined) {
@@ -166,6 +167,23 @@ export function renderStaticPng(
 export function renderSvgPng(svg: string, scale = 2, timeoutMs = 60_000): { url: string; width: number; height: number } | undefined {
   return request<{ url: string; width: number; height: number }>({ svg, scale }, 'diagram', timeoutMs);
 }
+
+/**
+ * Starts Chromium in the background (without waiting), so that the first figure of a notebook costs
+ * what later ones do instead of the browser's start-up. Done once when ktg is loaded in a tslab kernel.
+ */
+export function warmUpStaticRenderer(): void {
+  if (renderer || why()) return;
+  renderer = start();
+  renderer.worker.postMessage({ warm: true });
+}
+
+/** true in a tslab kernel process (notebooks), false in scripts, workers and the CLI */
+export function inNotebookKernel(): boolean {
+  return /[\\/]tslab[\\/]bin[\\/]tslab$/.test(process.argv[1] ?? '') && process.argv.includes('kernel');
+}
+
+if (inNotebookKernel()) warmUpStaticRenderer();
 
 /** where the figure loader expects plotly.js next to the notebooks (copied there by setup) */
 export function vendorPlotlyFile(notebooksDir: string): string {

@@ -199,3 +199,53 @@ describe('figures without scripts', () => {
     await context.close();
   });
 });
+
+describe('a fresh clone: every committed notebook untrusted', () => {
+  const committed = fs
+    .readdirSync(path.join(root, 'notebooks'))
+    .filter((f) => f.endsWith('.ipynb') && !f.startsWith('_'))
+    .sort();
+
+  it('shows every output the file holds (no svg or markdown output that untrusted Notebook 6 drops)', async () => {
+    const page = await browser.newPage();
+    const ignored: string[] = [];
+    page.on('console', (m) => {
+      if (/Ignoring untrusted/.test(m.text())) ignored.push(m.text());
+    });
+    for (const name of committed) {
+      const nb = JSON.parse(fs.readFileSync(path.join(root, 'notebooks', name), 'utf8')) as { cells: Array<{ outputs?: Array<{ output_type: string }> }> };
+      const expected = nb.cells.flatMap((c) => c.outputs ?? []).length;
+      ignored.length = 0;
+      await page.goto(`${base}/notebooks/notebooks/${name}`);
+      await page.waitForFunction(() => (window as unknown as Partial<JupyterWindow>).Jupyter?.notebook?.get_cells().length, undefined, { timeout: 60_000 });
+      const trusted = await page.evaluate(() => (window as unknown as { Jupyter: { notebook: { trusted: boolean } } }).Jupyter.notebook.trusted);
+      assert.equal(trusted, false, `${name} opened trusted: the test must see what a fresh clone sees`);
+      const shown = await page.evaluate(
+        () => Array.from(document.querySelectorAll('.output_area .output_subarea')).filter((e) => e.childElementCount > 0 || (e.textContent ?? '').trim() !== '').length,
+      );
+      assert.deepEqual({ name, shown, ignored: ignored.length }, { name, shown: expected, ignored: 0 }, ignored.join('\n'));
+    }
+    await page.close();
+  });
+
+  it('nbconvert HTML without scripts: every diagram and table of ch5 is there (PNG images drawn, HTML tables)', async () => {
+    const notebook = path.join(root, 'notebooks', 'ch5_semi_supervised.ipynb');
+    const html = path.join(home, 'ch5.html');
+    const res = spawnSync(python, ['-m', 'nbconvert', '--to', 'html', '--output', html, notebook], { encoding: 'utf8' });
+    assert.equal(res.status, 0, res.stderr);
+    const outputs = JSON.parse(fs.readFileSync(notebook, 'utf8')).cells.flatMap((c: { outputs?: Array<{ data?: Record<string, unknown> }> }) => c.outputs ?? []);
+    const diagrams = outputs.filter((o: { data?: Record<string, unknown> }) => o.data?.['image/png'] !== undefined).length;
+    const tables = outputs.filter((o: { data?: Record<string, unknown> }) => /<table>/.test([o.data?.['text/html'] ?? ''].flat().join(''))).length;
+    assert.ok(diagrams >= 5 && tables >= 2, `${diagrams} diagrams, ${tables} tables`);
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto(`file://${html}`);
+    const seen = await page.evaluate(() => ({
+      images: Array.from(document.querySelectorAll('.jp-RenderedImage img, .output_png img')).filter((i) => (i as HTMLImageElement).naturalWidth > 100).length,
+      tables: document.querySelectorAll('.jp-RenderedHTMLCommon table, .output_html table').length,
+    }));
+    assert.ok(seen.images >= diagrams, `${seen.images} drawn images for ${diagrams} diagrams`);
+    assert.ok(seen.tables >= tables, `${seen.tables} tables for ${tables}`);
+    await context.close();
+  });
+});

@@ -11,6 +11,8 @@ import { parseGraphSpec } from '../../src/graph/spec';
 import { diagramBundle, markdownBundle } from '../../src/viz/display';
 import { renderDot } from '../../src/viz/graphviz';
 import { markdownTable } from '../../src/viz/tables';
+import { MIME_POINTS_PER_TRACE, plotlyBundle } from '../../src/viz/plotly';
+import { renderStaticPng } from '../../src/viz/static_render';
 
 /** width and height from a PNG's IHDR chunk */
 function pngSize(base64: string): { width: number; height: number } {
@@ -48,4 +50,25 @@ test('markdown tables become HTML tables, with the markdown kept as text/plain',
   assert.equal(bundle['text/plain'], md);
   assert.match(bundle['text/html'], /<table>[\s\S]*<th>method<\/th>[\s\S]*<td>vanilla<\/td>[\s\S]*<\/table>/);
   assert.match(bundle['text/html'], /Table 3\.2 analogue/);
+});
+
+test('a figure carries the Plotly mime bundle beside the HTML; long traces are thinned there only; Plotly draws it from the JSON', () => {
+  const n = 10_000;
+  const figure = {
+    data: [
+      { type: 'scatter', mode: 'lines', x: Array.from({ length: n }, (_, i) => i), y: Array.from({ length: n }, (_, i) => Math.sin(i / 100)) },
+      { type: 'bar', x: ['a', 'b'], y: [1, 2] },
+    ],
+    layout: { title: 'a long trace' },
+  };
+  const bundle = plotlyBundle(figure);
+  assert.deepEqual(Object.keys(bundle).sort(), ['application/vnd.plotly.v1+json', 'text/html', 'text/plain']);
+  const mime = bundle['application/vnd.plotly.v1+json'] as { data: Array<{ x: number[]; y: number[] }>; layout: Record<string, unknown> };
+  assert.ok(mime.data[0].x.length <= MIME_POINTS_PER_TRACE && mime.data[0].x.length >= MIME_POINTS_PER_TRACE / 2, String(mime.data[0].x.length));
+  assert.equal(mime.data[0].x.length, mime.data[0].y.length);
+  assert.deepEqual(mime.data[1], figure.data[1], 'short traces unchanged');
+  assert.match(String(bundle['text/html']), new RegExp(`"x":\\[0,1,2,[^\\]]*,${n - 1}\\]`), 'the HTML figure keeps every point');
+  assert.ok(JSON.stringify(mime).length < JSON.stringify(figure).length / 3);
+  const png = renderStaticPng(mime, { width: 600, height: 400 });
+  assert.match(png ?? '', /^data:image\/png;base64,/, 'plotly.js draws the mime figure');
 });
