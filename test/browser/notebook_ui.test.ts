@@ -221,7 +221,9 @@ describe('a fresh clone: every committed notebook untrusted', () => {
       const trusted = await page.evaluate(() => (window as unknown as { Jupyter: { notebook: { trusted: boolean } } }).Jupyter.notebook.trusted);
       assert.equal(trusted, false, `${name} opened trusted: the test must see what a fresh clone sees`);
       const shown = await page.evaluate(
-        () => Array.from(document.querySelectorAll('.output_area .output_subarea')).filter((e) => e.childElementCount > 0 || (e.textContent ?? '').trim() !== '').length,
+        () =>
+          Array.from(document.querySelectorAll('.output_area .output_subarea')).filter((e) => e.childElementCount > 0 || (e.textContent ?? '').trim() !== '')
+            .length,
       );
       assert.deepEqual({ name, shown, ignored: ignored.length }, { name, shown: expected, ignored: 0 }, ignored.join('\n'));
     }
@@ -233,7 +235,9 @@ describe('a fresh clone: every committed notebook untrusted', () => {
     const html = path.join(home, 'ch5.html');
     const res = spawnSync(python, ['-m', 'nbconvert', '--to', 'html', '--output', html, notebook], { encoding: 'utf8' });
     assert.equal(res.status, 0, res.stderr);
-    const outputs = JSON.parse(fs.readFileSync(notebook, 'utf8')).cells.flatMap((c: { outputs?: Array<{ data?: Record<string, unknown> }> }) => c.outputs ?? []);
+    const outputs = JSON.parse(fs.readFileSync(notebook, 'utf8')).cells.flatMap(
+      (c: { outputs?: Array<{ data?: Record<string, unknown> }> }) => c.outputs ?? [],
+    );
     const diagrams = outputs.filter((o: { data?: Record<string, unknown> }) => o.data?.['image/png'] !== undefined).length;
     const tables = outputs.filter((o: { data?: Record<string, unknown> }) => /<table>/.test([o.data?.['text/html'] ?? ''].flat().join(''))).length;
     assert.ok(diagrams >= 5 && tables >= 2, `${diagrams} diagrams, ${tables} tables`);

@@ -16,7 +16,12 @@ import { parseStudyConfig } from '../../src/search/study_config';
 import { checkTrainOptions } from '../../src/graph/trainer';
 
 const root = path.resolve(__dirname, '..', '..');
-const typo = { numClasses: 10, inputShape: [28, 28, 1], nodes: [{ model: 'cnn8', role: 'target' }], edges: [{ source: 0, target: 1, loss: 'ce', gaet: { name: 'through' } }] };
+const typo = {
+  numClasses: 10,
+  inputShape: [28, 28, 1],
+  nodes: [{ model: 'cnn8', role: 'target' }],
+  edges: [{ source: 0, target: 1, loss: 'ce', gaet: { name: 'through' } }],
+};
 
 function caught(f: () => unknown): unknown {
   try {
@@ -69,7 +74,10 @@ test('in a real notebook a spec typo prints the message, not a stack through dis
     });
     assert.equal(res.status, 1, 'the notebook fails');
     const executed = JSON.parse(fs.readFileSync(file, 'utf8')) as { cells: Array<{ outputs?: Array<{ name?: string; text?: string | string[] }> }> };
-    const stderr = executed.cells[1].outputs!.filter((o) => o.name === 'stderr').map((o) => [o.text ?? ''].flat().join('')).join('');
+    const stderr = executed.cells[1]
+      .outputs!.filter((o) => o.name === 'stderr')
+      .map((o) => [o.text ?? ''].flat().join(''))
+      .join('');
     assert.match(stderr, /GraphSpecError: invalid knowledge transfer graph:\n\s+- edges\.0: unknown key "gaet" \(did you mean "gate"\?\)/);
     assert.doesNotMatch(stderr, /\n\s+at |dist\/graph\/spec\.js/);
   } finally {

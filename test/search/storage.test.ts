@@ -229,6 +229,21 @@ function contract(name: string, open: () => Promise<{ a: StudyStorage; b: StudyS
       assert.deepEqual(await b.claimJob(w('next'), 60_000, job.batch), { kind: 'job', claim: { key: job.key, attempt: 1 } });
     });
 
+    test('jobs: a waiting job submitted again by another batch moves to it (its workers claim it); a completed one stays where it is', async () => {
+      const job = { key: `${name}-moves`, batch: `${name}-old`, label: 'old label', job: { seed: 3 } };
+      await a.submitJobs([job]);
+      await b.submitJobs([{ ...job, batch: `${name}-new`, label: 'new label' }]);
+      assert.deepEqual(await a.claimJob(w('X'), 60_000, `${name}-old`), { kind: 'done' });
+      const c = await a.claimJob(w('Y'), 60_000, `${name}-new`);
+      assert.deepEqual(c, { kind: 'job', claim: { key: job.key, attempt: 1 } });
+      const [row] = await b.jobs({ batch: `${name}-new` });
+      assert.deepEqual([row.key, row.label], [job.key, 'new label']);
+      assert.deepEqual(await b.jobs({ batch: `${name}-old` }), []);
+      if (c.kind === 'job') await a.finishJob(c.claim, w('Y'), { status: 'completed', result: { value: 1 } });
+      assert.deepEqual(await a.submitJobs([{ ...job, batch: `${name}-third` }]), { completed: 1 });
+      assert.equal((await b.jobs({ keys: [job.key] }))[0].batch, `${name}-new`);
+    });
+
     test('readStudy returns plain rows and the progress', async () => {
       const data = await readStudy(url, 's2');
       assert.equal(data.trials.length, 3);

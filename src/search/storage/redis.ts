@@ -105,12 +105,19 @@ for i = 2, #ARGV, 4 do
     redis.call('ZADD', 'ktg:jobs:all', seq, key)
     redis.call('ZADD', 'ktg:jobs:batch:' .. batch, seq, key)
     redis.call('ZADD', 'ktg:jobs:waiting', seq, key)
-  elseif status == 'failed' then
-    redis.call('HSET', h, 'status', 'waiting', 'attempt', 0)
-    redis.call('HDEL', h, 'error', 'worker')
-    redis.call('ZADD', 'ktg:jobs:waiting', tonumber(redis.call('HGET', h, 'seq')), key)
   elseif status == 'completed' then
     completed = completed + 1
+  elseif status ~= 'running' then
+    -- failed: queued again (an error is not a result); failed or waiting: it belongs to the batch that submitted it last
+    local seq = tonumber(redis.call('HGET', h, 'seq'))
+    redis.call('ZREM', 'ktg:jobs:batch:' .. redis.call('HGET', h, 'batch'), key)
+    redis.call('ZADD', 'ktg:jobs:batch:' .. batch, seq, key)
+    redis.call('HSET', h, 'status', 'waiting', 'batch', batch, 'label', ARGV[i + 2])
+    if status == 'failed' then
+      redis.call('HSET', h, 'attempt', 0)
+      redis.call('HDEL', h, 'error', 'worker')
+      redis.call('ZADD', 'ktg:jobs:waiting', seq, key)
+    end
   end
 end
 return completed

@@ -337,11 +337,14 @@ export class SqliteStorage implements StudyStorage {
           "INSERT OR IGNORE INTO jobs (key, seq, batch, label, job, status, attempt, submitted_at) VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs), ?, ?, ?, 'waiting', 0, ?)",
         );
         const retry = this.db.prepare("UPDATE jobs SET status = 'waiting', attempt = 0, error = NULL, worker = NULL WHERE key = ? AND status = 'failed'");
+        // a job not run yet belongs to the batch that submitted it last (whose workers will claim it)
+        const adopt = this.db.prepare("UPDATE jobs SET batch = ?, label = ? WHERE key = ? AND status = 'waiting'");
         const status = this.db.prepare('SELECT status FROM jobs WHERE key = ?');
         let completed = 0;
         for (const j of jobs) {
           insert.run(j.key, j.batch, j.label, JSON.stringify(j.job), Date.now());
           retry.run(j.key);
+          adopt.run(j.batch, j.label, j.key);
           if ((status.get(j.key) as { status: JobStatus }).status === 'completed') completed++;
         }
         return { completed };

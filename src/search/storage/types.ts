@@ -176,7 +176,8 @@ export interface StudyStorage {
   trials(study: string): Promise<TrialRow[]>;
   /**
    * adds jobs not stored yet (waiting), puts failed ones of these keys back to waiting (an error is not
-   * a result), leaves completed and running ones as they are; returns how many of them are completed
+   * a result), moves waiting ones to this batch (its workers claim them), leaves completed and running
+   * ones as they are; returns how many of them are completed
    */
   submitJobs(jobs: { key: string; batch: string; label: string; job: StoredJob }[]): Promise<{ completed: number }>;
   /**
