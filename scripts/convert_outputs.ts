@@ -2,19 +2,22 @@
  * One-off migration of committed notebook outputs to forms every viewer shows (#33), without
  * re-executing anything: each `image/svg+xml` output (a Graphviz diagram) becomes the 2× PNG
  * `ktg.viz.showDiagram` now sends, drawn from that same SVG; each `text/markdown` output becomes the
- * HTML + text/plain `ktg.viz.showMarkdown` now sends, from that same markdown. Numbers and pictures
- * are the run's own; only their carrier changes. Usage: tsx scripts/convert_outputs.ts NOTEBOOK…
+ * HTML + text/plain `ktg.viz.showMarkdown` now sends, from that same markdown; each figure's embedded
+ * Plotly JSON is stored with numbers at 5 significant digits (what a plot or its hover shows) and
+ * gains the Plotly mime bundle `showPlot` now adds. Numbers and pictures are the run's own; only
+ * their carrier changes. Usage: tsx scripts/convert_outputs.ts NOTEBOOK…
  */
 import * as fs from 'fs';
 import { diagramBundle, markdownBundle } from '../src/viz/display';
+import { compactNumbers, plotlyMimeFigure, PlotlyFigure } from '../src/viz/plotly';
 
 interface Output {
   output_type: string;
-  data?: Record<string, string | string[]>;
+  data?: Record<string, string | string[] | object>;
   metadata?: Record<string, unknown>;
 }
 
-const text = (v: string | string[]): string => (Array.isArray(v) ? v.join('') : v);
+const text = (v: string | string[] | object): string => (Array.isArray(v) ? v.join('') : String(v));
 /** nbformat stores multi-line strings as lists of lines */
 const lines = (s: string): string[] => s.split(/(?<=\n)/);
 
@@ -28,6 +31,18 @@ function convert(o: Output): boolean {
     if (!bundle['image/png']) throw new Error('no PNG could be made (Chromium missing?)');
     o.data = { 'image/png': bundle['image/png'], 'text/plain': lines(bundle['text/plain']) };
     o.metadata = metadata;
+    return true;
+  }
+  const html = data['text/html'] !== undefined ? text(data['text/html']) : '';
+  const figure = /class="ktg-plot"/.test(html) ? /, fig = (\{.*\});\n/.exec(html) : null;
+  if (figure && data['application/vnd.plotly.v1+json'] === undefined) {
+    const fig = JSON.parse(figure[1]) as PlotlyFigure;
+    const compact = JSON.stringify(fig, compactNumbers).replace(/</g, '\\u003c');
+    o.data = {
+      'text/html': lines(html.replace(figure[1], () => compact)),
+      'application/vnd.plotly.v1+json': plotlyMimeFigure(fig) as unknown as string,
+      'text/plain': data['text/plain'] ?? '[figure]',
+    };
     return true;
   }
   if (data['text/markdown'] !== undefined && data['text/html'] === undefined) {

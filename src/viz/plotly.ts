@@ -46,7 +46,7 @@ function plotlyVersion(): string {
 
 /** the script that swaps the static image for the interactive figure (loading plotly.js if needed) */
 function loaderScript(id: string, figure: PlotlyFigure, height: number): string {
-  const json = JSON.stringify({ data: figure.data, layout: { ...(figure.layout ?? {}), autosize: true } }).replace(/</g, '\\u003c');
+  const json = JSON.stringify({ data: figure.data, layout: { ...(figure.layout ?? {}), autosize: true } }, compactNumbers).replace(/</g, '\\u003c');
   return `<script type="text/javascript">(function () {
 var id = ${JSON.stringify(id)}, fig = ${json};
 function draw() { var el = document.getElementById(id); if (!el || !window.Plotly) return; el.innerHTML = ''; el.style.height = '${height}px'; window.Plotly.newPlot(el, fig.data, fig.layout, { responsive: true }); }
@@ -107,21 +107,38 @@ export function withReadableLayout(figure: PlotlyFigure, width: number): PlotlyF
   return { data: figure.data, layout };
 }
 
-/** points kept per trace in the Plotly mime bundle: longer traces are thinned to every k-th point */
-export const MIME_POINTS_PER_TRACE = 2000;
+/** significant digits of the numbers a notebook stores for a figure (what a plot or its hover can show) */
+export const FIGURE_DIGITS = 5;
 
-/** the figure for `application/vnd.plotly.v1+json`, with long x/y arrays thinned (the HTML keeps them all) */
+/** JSON.stringify replacer: non-integer numbers to FIGURE_DIGITS significant digits (0.11135640239269337 → 0.11136) */
+export function compactNumbers(_key: string, value: unknown): unknown {
+  return typeof value === 'number' && Number.isFinite(value) && !Number.isInteger(value) ? Number(value.toPrecision(FIGURE_DIGITS)) : value;
+}
+
+/** points kept per figure in the Plotly mime bundle: longer traces are thinned to every k-th point */
+export const MIME_POINTS_PER_FIGURE = 2000;
+
+/**
+ * The figure for `application/vnd.plotly.v1+json`: numbers at FIGURE_DIGITS digits and, beyond
+ * MIME_POINTS_PER_FIGURE points in all, every trace thinned by one factor (the HTML keeps them all).
+ * A notebook stores this JSON one value per line, so an unthinned scatter of thousands of points
+ * would cost more than the picture.
+ */
 export function plotlyMimeFigure(figure: PlotlyFigure): PlotlyFigure {
+  const pointsOf = (trace: Record<string, unknown>) =>
+    Math.max(0, ...['x', 'y', 'z', 'text'].map((k) => (Array.isArray(trace[k]) ? (trace[k] as unknown[]).length : 0)));
+  const total = figure.data.reduce((s, t) => s + pointsOf(t), 0);
+  const step = Math.max(1, Math.ceil(total / MIME_POINTS_PER_FIGURE));
   const thin = (trace: Record<string, unknown>): Record<string, unknown> => {
-    const n = Math.max(...['x', 'y', 'z', 'text'].map((k) => (Array.isArray(trace[k]) ? (trace[k] as unknown[]).length : 0)));
-    if (n <= MIME_POINTS_PER_TRACE) return trace;
-    const step = Math.ceil(n / MIME_POINTS_PER_TRACE);
+    const n = pointsOf(trace);
+    // heatmaps and other grids keep their shape; only point traces are thinned
+    if (step === 1 || n < 2 * step || trace.type === 'heatmap') return trace;
     const out: Record<string, unknown> = { ...trace };
     for (const k of ['x', 'y', 'z', 'text', 'customdata'])
       if (Array.isArray(trace[k]) && (trace[k] as unknown[]).length === n) out[k] = (trace[k] as unknown[]).filter((_, i) => i % step === 0);
     return out;
   };
-  return { data: figure.data.map(thin), layout: figure.layout ?? {} };
+  return JSON.parse(JSON.stringify({ data: figure.data.map(thin), layout: figure.layout ?? {} }, compactNumbers)) as PlotlyFigure;
 }
 
 /**

@@ -53,6 +53,9 @@ describe('ktg search on SQLite', () => {
     assert.equal(await second.done, 0, second.output());
     assert.match(second.output(), new RegExp(`resuming study "tiny"[\\s\\S]*kept ${kept.length} finished trial`));
     assert.match(second.output(), /study "tiny": 6\/6 finished/);
+    // the ci preset confirms the 2 best completed trials on 2 fresh seeds each
+    assert.match(second.output(), /confirmation: the 2 best completed trial\(s\), each trained again on 2 fresh seed\(s\)/);
+    assert.match(second.output(), /confirmed best: trial \d+ — top 2 on 2 fresh seed\(s\): trial \d+ \d+\.\d\d % ± \d+\.\d\d % \(search \d+\.\d\d %\)/);
     const afterRun = await readStudy(storage, 'tiny');
     assertConsistent(afterRun, 6);
     for (const t of kept) {
@@ -69,6 +72,10 @@ describe('ktg search on SQLite', () => {
     assert.match(status.output(), /tiny\s+6\/6/);
     const best = runCli(['best', '--storage', storage, '--study', 'tiny', '--out', 'best.json', '--dot', 'best.dot'], { cwd: dir });
     assert.equal(await best.done, 0, best.output());
+    assert.match(best.output(), /best trial \d+ by its confirmed mean: target accuracy \d+\.\d\d % ± \d+\.\d\d % over 2 fresh seeds/);
+    const show = runCli(['show', '--storage', storage, '--study', 'tiny'], { cwd: dir });
+    assert.equal(await show.done, 0, show.output());
+    assert.match(show.output(), /confirmation \(top 2, 2 fresh seed\(s\) each\):[\s\S]*\(best\)/);
     const spec = parseGraphSpec(JSON.parse(fs.readFileSync(path.join(dir, 'best.json'), 'utf8')));
     assert.equal(spec.nodes[0].model, 'cnn8');
     assert.match(fs.readFileSync(path.join(dir, 'best.dot'), 'utf8'), /^digraph/);

@@ -11,7 +11,7 @@ import { parseGraphSpec } from '../../src/graph/spec';
 import { diagramBundle, markdownBundle } from '../../src/viz/display';
 import { renderDot } from '../../src/viz/graphviz';
 import { markdownTable } from '../../src/viz/tables';
-import { MIME_POINTS_PER_TRACE, plotlyBundle } from '../../src/viz/plotly';
+import { MIME_POINTS_PER_FIGURE, plotlyBundle } from '../../src/viz/plotly';
 import { renderStaticPng } from '../../src/viz/static_render';
 
 /** width and height from a PNG's IHDR chunk */
@@ -64,7 +64,7 @@ test('a figure carries the Plotly mime bundle beside the HTML; long traces are t
   const bundle = plotlyBundle(figure);
   assert.deepEqual(Object.keys(bundle).sort(), ['application/vnd.plotly.v1+json', 'text/html', 'text/plain']);
   const mime = bundle['application/vnd.plotly.v1+json'] as { data: Array<{ x: number[]; y: number[] }>; layout: Record<string, unknown> };
-  assert.ok(mime.data[0].x.length <= MIME_POINTS_PER_TRACE && mime.data[0].x.length >= MIME_POINTS_PER_TRACE / 2, String(mime.data[0].x.length));
+  assert.ok(mime.data[0].x.length <= MIME_POINTS_PER_FIGURE && mime.data[0].x.length >= MIME_POINTS_PER_FIGURE / 2, String(mime.data[0].x.length));
   assert.equal(mime.data[0].x.length, mime.data[0].y.length);
   assert.deepEqual(mime.data[1], figure.data[1], 'short traces unchanged');
   assert.match(String(bundle['text/html']), new RegExp(`"x":\\[0,1,2,[^\\]]*,${n - 1}\\]`), 'the HTML figure keeps every point');
