@@ -4,7 +4,7 @@
  * a notebook or a search starts with its data in place. The main job runs it before its notebook.
  */
 import * as path from 'path';
-import { dataDir, loadDataset, planDataset } from '../src/data';
+import { dataDir, howToProvide, loadDataset, planDataset } from '../src/data';
 
 function mib(bytes: number): string {
   return bytes < 2 ** 20 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
@@ -14,6 +14,16 @@ async function main(): Promise<void> {
   const names = process.argv.slice(2);
   if (names.length === 0) throw new Error('usage: npm run data -- <dataset> [<dataset> ...]');
   const where = path.relative(process.cwd(), dataDir()) || dataDir();
+  // every dataset's plan first: a dataset that cannot come from anywhere is reported with the others, before any work
+  const problems: string[] = [];
+  for (const name of names) {
+    try {
+      planDataset(name);
+    } catch (err) {
+      problems.push(`${name}: ${(err as Error).message}\n${howToProvide(name)}`);
+    }
+  }
+  if (problems.length) throw new Error(`${problems.length} of ${names.length} dataset(s) cannot be loaded here:\n${problems.join('\n')}`);
   for (const name of names) {
     const plan = planDataset(name);
     if (plan.note) console.log(`[data] ${name}: ${plan.note}`);

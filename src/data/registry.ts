@@ -249,7 +249,11 @@ async function loadExact(entry: DatasetEntry, options: { progress?: boolean }): 
     });
     return { train, test };
   }
-  const loaded = await entry.load(await fetchDataset(name, options));
+  const files = await fetchDataset(name, options);
+  const t0 = Date.now();
+  console.log(`[data] decoding ${entry.label} into the cache (once; later loads read the decoded copy)…`);
+  const loaded = await entry.load(files);
+  console.log(`[data] ${entry.label}: ${loaded.train.labels.length + loaded.test.labels.length} images decoded in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   splits.forEach((s, i) => {
     writeAtomic(cached[i].images, loaded[s].images);
     writeAtomic(cached[i].labels, new Uint8Array(loaded[s].labels.buffer, loaded[s].labels.byteOffset, loaded[s].labels.byteLength));
@@ -283,5 +287,24 @@ export async function loadDataset(name: string, options: { progress?: boolean } 
       failures.push(`${candidate}: ${(err as Error).message}`);
     }
   }
-  throw new InputError(`dataset ${name} could not be loaded — ${failures.join('; ')}`);
+  throw new InputError(`dataset ${name} could not be loaded. Tried:\n${failures.map((f) => `  - ${f}`).join('\n')}\n${howToProvide(name)}`);
+}
+
+/**
+ * Every way to make a dataset loadable here, for error messages: each file (of the dataset or of an
+ * alternative) with where it comes from and where it goes, the mirror layout, and the cache folder.
+ */
+export function howToProvide(name: string): string {
+  const entry = entryOf(name);
+  const dir = dataDir();
+  const lines = ['Provide it in one of these ways:'];
+  for (const candidate of [name, ...(entry.alternatives ?? [])]) {
+    const e = entryOf(candidate);
+    const files = e.files.map((f) => `${path.join(dir, f.name)} (${f.checksum.algorithm} ${f.checksum.hex}${f.url ? `; official: ${f.url}` : ''})`);
+    lines.push(`  - ${e.label} (${e.name}): put ${files.length === 1 ? 'the file' : 'these files'} at ${files.join(', ')}`);
+  }
+  const names = [name, ...(entry.alternatives ?? [])].flatMap((n) => entryOf(n).files.map((f) => f.name));
+  lines.push(`  - or set KTG_DATA_MIRROR to a URL or folder holding the same names: ${names.map((n) => `MIRROR/${n}`).join(', ')}`);
+  lines.push(`  - or set KTG_DATA_DIR to a cache folder that already holds them (now: ${dir})`);
+  return lines.join('\n');
 }

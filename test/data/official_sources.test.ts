@@ -178,6 +178,14 @@ test('CIFAR-10: when the official binary cannot be downloaded, the JPEG re-encod
 
 test('a dataset that no source can provide fails naming every source tried', async () => {
   await withCache(`${base}/nowhere`, async () => {
-    await assert.rejects(loadDataset('cifar10'), /dataset cifar10 could not be loaded — cifar10: .*HTTP 404.*; cifar10-jpeg: .*HTTP 404/);
+    await assert.rejects(loadDataset('cifar10'), (err: Error) => {
+      // what was tried, then every way to provide the data: the official file, the JPEG copy, a mirror's layout, a cache folder
+      assert.match(err.message, /dataset cifar10 could not be loaded\. Tried:\n  - cifar10: .*HTTP 404.*\n  - cifar10-jpeg: .*HTTP 404/);
+      assert.match(err.message, /CIFAR-10 \(cifar10\): put the file at \S*cifar-10-binary\.tar\.gz \(md5 c32a1d4ab5d03f1284b67883e8d87530; official: https:\/\/www\.cs\.toronto\.edu/);
+      assert.match(err.message, /CIFAR-10 \(JPEG\) \(cifar10-jpeg\): put the file at \S*cifar10-jpeg\.tar\.gz/);
+      assert.match(err.message, /KTG_DATA_MIRROR .*MIRROR\/cifar-10-binary\.tar\.gz, MIRROR\/cifar10-jpeg\.tar\.gz/);
+      assert.match(err.message, /KTG_DATA_DIR/);
+      return true;
+    });
   });
 });
