@@ -73,8 +73,12 @@ test('in a real notebook a spec typo prints the message, not a stack through dis
       timeout: 5 * 60_000,
     });
     assert.equal(res.status, 1, 'the notebook fails');
-    const executed = JSON.parse(fs.readFileSync(file, 'utf8')) as { cells: Array<{ outputs?: Array<{ name?: string; text?: string | string[] }> }> };
-    const stderr = executed.cells[1]
+    const executed = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+      cells: Array<{ source: string | string[]; outputs?: Array<{ name?: string; text?: string | string[] }> }>;
+    };
+    // the runner puts its banner first: find the failing cell by its source
+    const failing = executed.cells.find((c) => [c.source].flat().join('').includes('parseGraphSpec'))!;
+    const stderr = failing
       .outputs!.filter((o) => o.name === 'stderr')
       .map((o) => [o.text ?? ''].flat().join(''))
       .join('');
