@@ -6,7 +6,7 @@
  * run is a result like any other.
  */
 import { isStorageFault, JobClaim, LostJobError, StudyStorage, WorkerInfo } from '../search/storage/types';
-import { sleep, waitForStorage, workerInfo } from '../search/worker';
+import { runLeasedLoop } from '../search/worker';
 import { JobResult, parseJob } from './job';
 import { runGraphJob } from './run_graph_job';
 import { runTrialJob } from './run_trial_job';
@@ -39,47 +39,20 @@ export interface JobWorkerOptions {
 
 /** Runs jobs until none is waiting or running (or maxJobs, or the signal). Returns how many it finished. */
 export async function runJobWorker(storage: StudyStorage, options: JobWorkerOptions = {}): Promise<number> {
-  const worker = workerInfo(options.id);
-  const leaseMs = options.leaseMs ?? 120_000;
   const emit = options.onEvent ?? (() => undefined);
-  await storage.heartbeat(worker, leaseMs);
-  let beatError: Error | undefined;
-  const beat = setInterval(
-    () => {
-      storage.heartbeat(worker, leaseMs).catch((err: Error) => (beatError = err));
-    },
-    Math.max(50, leaseMs / 4),
-  );
-  let finished = 0;
-  try {
-    while (!options.signal?.aborted && (options.maxJobs === undefined || finished < options.maxJobs)) {
-      let claim: JobClaim | undefined;
-      try {
-        if (beatError) throw beatError;
+  return runLeasedLoop<JobClaim>(
+    storage,
+    {
+      claim: async (worker, leaseMs) => {
         const next = await storage.claimJob(worker, leaseMs, options.batch);
-        if (next.kind === 'done') break;
-        if (next.kind === 'wait') {
-          // others still run jobs: stay, to take theirs over if they die
-          emit({ kind: 'idle', running: next.running });
-          await sleep(Math.min(5000, leaseMs / 2), options.signal);
-          continue;
-        }
-        claim = next.claim;
-        const outcome = await runClaimedJob(storage, claim, worker, options);
-        if (outcome === 'aborted') break;
-        if (outcome === 'finished') finished++;
-      } catch (err) {
-        if (!isStorageFault(err)) throw err;
-        await waitForStorage(storage, worker, leaseMs, err, options);
-        beatError = undefined;
-        if (claim) await storage.releaseJob(claim, worker).catch(() => undefined);
-      }
-    }
-  } finally {
-    clearInterval(beat);
-    await storage.retireWorker(worker).catch(() => undefined);
-  }
-  return finished;
+        return next.kind === 'job' ? { kind: 'claimed', claim: next.claim } : next;
+      },
+      run: (claim, worker) => runClaimedJob(storage, claim, worker, options),
+      release: (claim, worker) => storage.releaseJob(claim, worker),
+      onIdle: (running) => emit({ kind: 'idle', running }),
+    },
+    { ...options, max: options.maxJobs },
+  );
 }
 
 async function runClaimedJob(storage: StudyStorage, claim: JobClaim, worker: WorkerInfo, options: JobWorkerOptions): Promise<'finished' | 'lost' | 'aborted'> {

@@ -110,19 +110,29 @@ export const sleep = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
   });
 
-/** Runs trials until the study is done (or maxTrials, or the signal). Returns how many trials it finished. */
-export async function runWorker(storage: StudyStorage, studyName: string, options: WorkerOptions = {}): Promise<number> {
-  const study = await storage.getStudy(studyName);
-  if (!study) throw new Error(`no study "${studyName}" in ${storage.url}`);
-  const config = study.config;
-  if (config.pruner.kind === 'asha') checkAshaOptions(config.pruner);
-  const data = options.data ?? (await loadSearchData(config));
-  const kind = kindOf(config);
-  // once per worker, e.g. for GAN studies the metric classifier (trained once, cached on disk)
-  const prepared = await kind.prepare(config, data);
+/** what a leased worker loop claims and runs: trials of a study, or stored jobs */
+export interface LeasedWork<C> {
+  /** the next piece of work, else "wait" (others still run some) or "done" */
+  claim(worker: WorkerInfo, leaseMs: number): Promise<{ kind: 'claimed'; claim: C } | { kind: 'wait'; running: number } | { kind: 'done' }>;
+  /** runs it; "lost" when the claim went to another worker (not counted), "aborted" ends the loop */
+  run(claim: C, worker: WorkerInfo): Promise<'finished' | 'lost' | 'aborted'>;
+  /** gives it back to be run again from scratch (after a storage fault) */
+  release(claim: C, worker: WorkerInfo): Promise<void>;
+  onIdle(running: number): void;
+}
+
+/**
+ * The loop every worker runs: a lease renewed by heartbeats, claims until done (staying while others
+ * run, to take their work over if they die), and storage faults waited out with the claimed work
+ * given back. Returns how many pieces of work it finished.
+ */
+export async function runLeasedLoop<C>(
+  storage: StudyStorage,
+  work: LeasedWork<C>,
+  options: Pick<WorkerOptions, 'id' | 'leaseMs' | 'signal' | 'storageRetryMs' | 'storageBackoffMs' | 'log'> & { max?: number },
+): Promise<number> {
   const worker = workerInfo(options.id);
   const leaseMs = options.leaseMs ?? 120_000;
-  const emit = options.onEvent ?? (() => undefined);
   await storage.heartbeat(worker, leaseMs);
   let beatError: Error | undefined;
   const beat = setInterval(
@@ -133,29 +143,28 @@ export async function runWorker(storage: StudyStorage, studyName: string, option
   );
   let finished = 0;
   try {
-    while (!options.signal?.aborted && (options.maxTrials === undefined || finished < options.maxTrials)) {
-      let claim: Claim | undefined;
+    while (!options.signal?.aborted && (options.max === undefined || finished < options.max)) {
+      let claim: C | undefined;
       try {
         if (beatError) throw beatError;
-        const next = await storage.claimTrial(studyName, worker, leaseMs);
+        const next = await work.claim(worker, leaseMs);
         if (next.kind === 'done') break;
         if (next.kind === 'wait') {
-          // others are still running: stay to take over their trials if they die
-          emit({ kind: 'idle', running: next.running });
+          // others are still running: stay to take over their work if they die
+          work.onIdle(next.running);
           await sleep(Math.min(5000, leaseMs / 2), options.signal);
           continue;
         }
         claim = next.claim;
-        const outcome = await runTrial(storage, studyName, config, data, next.claim, worker, options, kind, prepared);
+        const outcome = await work.run(claim, worker);
         if (outcome === 'aborted') break;
-        if (outcome === 'lost') emit({ kind: 'trial-lost', number: next.claim.number });
-        else finished++;
+        if (outcome === 'finished') finished++;
       } catch (err) {
         if (!isStorageFault(err)) throw err;
-        // the storage failed, not the trial: wait for it, then give the trial back to be run again from scratch
+        // the storage failed, not the work: wait for it, then give the work back to be run again from scratch
         await waitForStorage(storage, worker, leaseMs, err, options);
         beatError = undefined;
-        if (claim) await storage.releaseTrial(studyName, claim, worker).catch(() => undefined);
+        if (claim !== undefined) await work.release(claim, worker).catch(() => undefined);
       }
     }
   } finally {
@@ -163,6 +172,36 @@ export async function runWorker(storage: StudyStorage, studyName: string, option
     await storage.retireWorker(worker).catch(() => undefined);
   }
   return finished;
+}
+
+/** Runs trials until the study is done (or maxTrials, or the signal). Returns how many trials it finished. */
+export async function runWorker(storage: StudyStorage, studyName: string, options: WorkerOptions = {}): Promise<number> {
+  const study = await storage.getStudy(studyName);
+  if (!study) throw new Error(`no study "${studyName}" in ${storage.url}`);
+  const config = study.config;
+  if (config.pruner.kind === 'asha') checkAshaOptions(config.pruner);
+  const data = options.data ?? (await loadSearchData(config));
+  const kind = kindOf(config);
+  // once per worker, e.g. for GAN studies the metric classifier (trained once, cached on disk)
+  const prepared = await kind.prepare(config, data);
+  const emit = options.onEvent ?? (() => undefined);
+  return runLeasedLoop<Claim>(
+    storage,
+    {
+      claim: async (worker, leaseMs) => {
+        const next = await storage.claimTrial(studyName, worker, leaseMs);
+        return next.kind === 'trial' ? { kind: 'claimed', claim: next.claim } : next;
+      },
+      run: async (claim, worker) => {
+        const outcome = await runTrial(storage, studyName, config, data, claim, worker, options, kind, prepared);
+        if (outcome === 'lost') emit({ kind: 'trial-lost', number: claim.number });
+        return outcome;
+      },
+      release: (claim, worker) => storage.releaseTrial(studyName, claim, worker),
+      onIdle: (running) => emit({ kind: 'idle', running }),
+    },
+    { ...options, max: options.maxTrials },
+  );
 }
 
 async function runTrial(
