@@ -33,11 +33,8 @@ export interface RunJobOptions {
 /** the job's result, or "aborted" when the signal ended it (nothing to store) */
 export async function runGraphJob(job: GraphJob, options: RunJobOptions = {}): Promise<GraphJobResult | 'aborted'> {
   const spec = job.spec;
+  // classes and input shape are checked against the data by the trainers (checkData)
   const data = await jobData(job);
-  if (data.train.classes.length !== spec.numClasses)
-    throw new Error(`the job's graph is for ${spec.numClasses} classes but ${job.dataset} has ${data.train.classes.length}`);
-  if (data.train.shape.join('x') !== spec.inputShape.join('x'))
-    throw new Error(`the job's graph expects ${spec.inputShape.join('×')} inputs but ${job.dataset} has ${data.train.shape.join('×')}`);
   const common = {
     epochs: job.epochs,
     learningRate: job.learningRate,
