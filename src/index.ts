@@ -23,3 +23,4 @@ export * as semi from './semi';
 export * as optim from './optim';
 export * as claims from './claims';
 export * as training from './training';
+export * as experiments from './experiments';

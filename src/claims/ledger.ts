@@ -7,6 +7,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { markdownTable } from '../viz/tables';
+import { backendInfo } from '../backend';
+import { presetName } from '../presets';
 import { applyHolm, inHolmFamily } from './holm';
 import { judgeDifferences, pairedDifferences, PairedComparison, rulesOut, seedsToDecide, signed, Verdict } from './paired';
 import { PaperReference, paperReferences, ReferenceName, referenceText } from './references';
@@ -44,6 +46,9 @@ export interface LedgerMeta {
   dataset: string;
   seeds: number[];
 }
+
+/** what a notebook gives its ledger: the preset and the backend default to the running ones */
+export type LedgerInput = Omit<LedgerMeta, 'preset' | 'backend'> & Partial<Pick<LedgerMeta, 'preset' | 'backend'>>;
 
 export interface LedgerFile extends LedgerMeta {
   format: number;
@@ -137,12 +142,16 @@ export function updateHolm(dir = resultsDir()): LedgerFile[] {
 export class ClaimsLedger {
   readonly claims: ClaimRecord[] = [];
   private readonly started: number;
+  readonly meta: LedgerMeta;
 
-  /** `startedAt` (ms since the epoch) defaults to the start of this process: in a notebook, its kernel's start */
-  constructor(
-    readonly meta: LedgerMeta,
-    startedAt = Date.now() - process.uptime() * 1000,
-  ) {
+  /**
+   * `meta.preset` defaults to KTG_PRESET's preset, `meta.backend` to the initialised backend's name;
+   * `startedAt` (ms since the epoch) to the start of this process: in a notebook, its kernel's start.
+   */
+  constructor(meta: LedgerInput, startedAt = Date.now() - process.uptime() * 1000) {
+    const backend = meta.backend ?? backendInfo()?.name;
+    if (!backend) throw new Error('a claims ledger names its backend: call initBackend() first, or give meta.backend');
+    this.meta = { ...meta, preset: meta.preset ?? presetName(), backend };
     this.started = startedAt;
   }
 

@@ -169,12 +169,6 @@ function isCached(name: string): boolean {
   return isDecoded(name) || entryOf(name).files.every((f) => fs.existsSync(path.join(dataDir(), f.name)));
 }
 
-/** True when the dataset, or one of its alternatives, loads without a download. */
-export function isDatasetAvailable(name: string): boolean {
-  if (!datasets[name]) return false;
-  return [name, ...(datasets[name].alternatives ?? [])].some(isCached);
-}
-
 /** Where a dataset will come from: the cache, or a download of `bytes` bytes from `urls`. */
 export interface DatasetPlan {
   /** the dataset that will be used (the one asked for, or an alternative already cached) */

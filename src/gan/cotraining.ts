@@ -1,42 +1,29 @@
 /**
- * Collaborative learning of GANs (papers 003 / 000): k DCGAN generators and one discriminator with
- * k + 1 softmax outputs (class i = "made by G_i", class k = real; MAD-GAN style).
+ * Collaborative learning of GANs (papers 003 / 000): a GAN graph (graph/spec.ts, `kind: "gan"`) of k
+ * DCGAN generators and one discriminator with k + 1 softmax outputs (class i = "made by G_i",
+ * class k = real; MAD-GAN style).
  *   D step (Eq 1): CE(D(x_real), k) + Σ_i CE(D(G_i(z_i)), i), a different z_i per generator.
- *   G step: all generators share one z. Generator t's loss is Gate_t(CE(D(G_t(z)), real)) (Eq 2)
- *   plus, for every transfer edge s → t, Gate_{s,t}(α · ‖n(A_s) − n(A_t)‖²) where A is the generated
- *   image (Eq 5) or the feature-map attention Q = (1/C) Σ_c F² of two layers near the input or the
- *   output (Eq 3–4), n(·) the per-sample L2 normalisation, α = 1000; the source side is
- *   stop-gradient, so an edge trains only its target.
- * k = 1 without edges is DCGAN (with a 2-way softmax D), k > 1 without edges is MAD-GAN; `norm:
- * 'spectral'` gives the SN variants.
+ *   G step: all generators share one z. Generator t's loss is the sum over its incoming edges of
+ *   Gate(loss): the edge 0 → t carries its adversarial loss CE(D(G_t(z)), real) (Eq 2), an edge
+ *   s → t a transfer loss of the registry (src/losses/generated.ts: images, input-side or
+ *   output-side attention, Eq 3–5, weight α = 1000) with the source stop-gradient, so an edge
+ *   trains only its target.
+ * k = 1 without transfer edges is DCGAN (with a 2-way softmax D), k > 1 without them is MAD-GAN;
+ * `norm: 'spectral'` gives the SN variants. Training runs in periods of `every` steps, the GAN's
+ * epochs: each ends with the period's mean losses and `onEpoch`, which may stop the run.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { z } from 'zod';
 import { Adam } from '../optim';
-import { issueLines } from '../schema/issues';
 import { ImageDataset } from '../data/dataset';
 import { Rng } from '../data/random';
-import { applyGate, DEFAULT_GATE, gateProblems, gateSchema, GateSpec } from '../gates';
-import { upgradeIds } from '../schema/ids';
-import { crossEntropy } from '../losses';
+import { applyGate, DEFAULT_GATE, GateSpec } from '../gates';
+import { ADVERSARIAL_LOSS, crossEntropy, GeneratedOutput, lossDefinition, TransferSide, transferLosses } from '../losses';
+import { GanGraphSpec, GanGraphSpecInput, parseGanGraphSpec } from '../graph/spec';
 import { stopGradient } from '../tensor/stop_gradient';
 import { realImageStream } from './real_images';
-import { driveEpochs } from '../training/epoch_driver';
+import { driveEpochs, RunResult } from '../training/epoch_driver';
 import { generateImages } from './train_gan';
-import { DcganDiscriminator, DcganGenerator, GeneratorOutput, ImageSize } from './dcgan';
-import { InputError } from '../input_error';
-
-export type TransferKind = 'images' | 'input-side' | 'output-side';
-
-export interface CoGanSpec {
-  generators: number;
-  /** gate of each generator's adversarial loss (default through) */
-  adversarialGates?: GateSpec[];
-  /** transfer edges between generators (1-based ids) */
-  edges: { source: number; target: number; kind: TransferKind; gate: GateSpec }[];
-  /** weight of transfer losses (paper: 1000) */
-  alpha?: number;
-}
+import { DcganDiscriminator, DcganGenerator, ImageSize } from './dcgan';
 
 export interface CoGanOptions {
   imageSize: ImageSize;
@@ -49,9 +36,10 @@ export interface CoGanOptions {
   learningRate?: number;
   beta1?: number;
   seed?: number;
-  /** called every `every` steps (and at the last) with the current state, e.g. to compute IS; "stop" ends training (status "stopped") */
-  onCheckpoint?: (step: number, gans: CoGanModels, history: CoGanHistory[]) => void | 'stop' | Promise<void | 'stop'>;
+  /** steps per period (the GAN's epoch; default a quarter of the steps) */
   every?: number;
+  /** after each period, with its metrics and the models (e.g. to compute IS); "stop" ends training (status "stopped") */
+  onEpoch?: (period: CoGanPeriod, models: CoGanModels) => void | 'stop' | Promise<void | 'stop'>;
   signal?: AbortSignal;
 }
 
@@ -60,50 +48,43 @@ export interface CoGanModels {
   discriminator: DcganDiscriminator;
 }
 
-export interface CoGanHistory {
+/** one period of `every` steps */
+export interface CoGanPeriod {
+  /** 1-based period */
+  epoch: number;
+  /** steps done by its end */
   step: number;
+  /** mean discriminator loss over the period's steps */
   dLoss: number;
+  /** mean loss per generator (adversarial + transfer, gated) */
   gLoss: number[];
+  seconds: number;
 }
 
-export const transferKindSchema = z.enum(['images', 'input-side', 'output-side']);
+export type CoGanResult = RunResult<CoGanPeriod, CoGanModels>;
 
-export const coGanSpecSchema = z
-  .object({
-    generators: z.number().int().min(1).max(64),
-    adversarialGates: z.array(gateSchema).optional(),
-    edges: z.array(z.object({ source: z.number().int(), target: z.number().int(), kind: transferKindSchema, gate: gateSchema }).strict()),
-    alpha: z.number().positive().finite().optional(),
-  })
-  .strict();
-
-export class CoGanSpecError extends InputError {
-  constructor(readonly problems: string[]) {
-    super(`invalid co-GAN spec:\n  - ${problems.join('\n  - ')}`);
-  }
+/**
+ * A GAN graph of `generators` generators, each with its adversarial edge (gate `adversarialGate`,
+ * default through) and, with `transfer`, a transfer edge between every ordered pair (gate `gate`).
+ */
+export function coTrainingGraph(
+  generators: number,
+  options: { transfer?: TransferSide; gate?: GateSpec; adversarialGate?: GateSpec; alpha?: number } = {},
+): GanGraphSpec {
+  const edges: GanGraphSpec['edges'] = Array.from({ length: generators }, (_, i) => ({
+    source: 0,
+    target: i + 1,
+    loss: ADVERSARIAL_LOSS,
+    gate: options.adversarialGate ?? DEFAULT_GATE,
+  }));
+  if (options.transfer)
+    for (let t = 1; t <= generators; t++)
+      for (let s = 1; s <= generators; s++) if (s !== t) edges.push({ source: s, target: t, loss: options.transfer, gate: options.gate ?? DEFAULT_GATE });
+  return parseGanGraphSpec({ kind: 'gan', nodes: Array.from({ length: generators }, () => ({ model: 'dcgan' })), edges, alpha: options.alpha ?? 1000 });
 }
 
-/** Parses and validates a co-GAN spec: unknown keys and kinds, gate parameters, edge ends. */
-export function parseCoGanSpec(input: unknown): CoGanSpec {
-  const parsed = coGanSpecSchema.safeParse(upgradeIds(input));
-  if (!parsed.success) throw new CoGanSpecError(issueLines(coGanSpecSchema, parsed.error));
-  const spec = parsed.data;
-  const k = spec.generators;
-  const problems: string[] = [];
-  if (spec.adversarialGates && spec.adversarialGates.length !== k) problems.push(`adversarialGates: needs ${k} gates, got ${spec.adversarialGates.length}`);
-  spec.adversarialGates?.forEach((g, i) => gateProblems(g).forEach((p) => problems.push(`adversarialGates.${i} (generator ${i + 1}): ${p}`)));
-  const seen = new Set<string>();
-  spec.edges.forEach((e, i) => {
-    const label = `edge ${i} (${e.source}→${e.target}, ${e.kind})`;
-    for (const end of [e.source, e.target]) if (!(end >= 1 && end <= k)) problems.push(`${label}: generator ${end} does not exist (1..${k})`);
-    if (e.source === e.target) problems.push(`${label}: a generator cannot transfer to itself`);
-    gateProblems(e.gate).forEach((p) => problems.push(`${label}: ${p}`));
-    if (seen.has(`${e.source}->${e.target}`)) problems.push(`${label}: duplicate edge`);
-    seen.add(`${e.source}->${e.target}`);
-  });
-  if (problems.length) throw new CoGanSpecError(problems);
-  return spec as CoGanSpec;
-}
+/** the transfer sides a GAN graph's edges may compare (the registry's losses between generators) */
+export const transferSides = transferLosses as TransferSide[];
 
 /** D's loss (Eq 1): real images belong to class k, images of generator i to class i */
 export function discriminatorCoLoss(realLogits: tf.Tensor2D, fakeLogits: tf.Tensor2D[]): tf.Scalar {
@@ -118,62 +99,19 @@ export function discriminatorCoLoss(realLogits: tf.Tensor2D, fakeLogits: tf.Tens
   });
 }
 
-/**
- * What a transfer edge compares, per sample and L2-normalised per sample: the generated image
- * (Eq 5, one part) or the attention maps Q = (1/C)Σ_c F² of two layers near the input or the
- * output (Eq 3, one part per layer).
- */
-export function transferRepresentation(out: GeneratorOutput, kind: TransferKind): tf.Tensor2D[] {
-  return tf.tidy(() => {
-    const flat = (x: tf.Tensor4D) => tf.reshape(x, [x.shape[0], -1]) as tf.Tensor2D;
-    let parts: tf.Tensor2D[];
-    if (kind === 'images') parts = [flat(out.images)];
-    else {
-      const maps = out.features.slice(1).length >= 2 ? out.features.slice(1) : out.features;
-      // two layers per side when there are at least three maps (64×64); with two maps (28×28 and
-      // 32×32 generators) one each, so that input-side and output-side never compare the same layers
-      const k = maps.length >= 3 ? 2 : 1;
-      const chosen = kind === 'input-side' ? maps.slice(0, k) : maps.slice(-k);
-      parts = chosen.map((f) => flat(tf.expandDims(tf.mean(tf.square(f), 3), 3) as tf.Tensor4D));
-    }
-    return parts.map((p) => tf.div(p, tf.add(tf.norm(p, 2, 1, true), 1e-8)) as tf.Tensor2D);
-  });
-}
-
-/**
- * Per-sample transfer loss with the source stop-gradient: α/M Σ_m mean_n (n(A_s) − n(A_t))² — the
- * squared difference of the per-sample L2-normalised representations averaged over the positions
- * (pixels) of each of the M parts (Eq 4–5; the caller averages over the batch). Averaging over
- * positions is how attention-transfer code computes it (Zagoruyko & Komodakis, whose β = 1000 is
- * the papers' α); summing over positions instead makes α = 1000 pull the generators onto one
- * z-independent image within a few dozen steps (measured at 28×28), which the papers do not report.
- */
-export function transferLoss(source: GeneratorOutput, target: GeneratorOutput, kind: TransferKind, alpha: number): tf.Tensor1D {
-  return tf.tidy(() => {
-    const s = transferRepresentation(source, kind).map((p) => stopGradient(p));
-    const t = transferRepresentation(target, kind);
-    const perPart = t.map((tp, m) => tf.mean(tf.square(tf.sub(s[m], tp)), 1));
-    return tf.mul(alpha / perPart.length, tf.addN(perPart)) as tf.Tensor1D;
-  });
-}
-
-export function createCoGan(spec: CoGanSpec, options: Pick<CoGanOptions, 'imageSize' | 'channels' | 'zDim' | 'baseWidth' | 'norm' | 'seed'>): CoGanModels {
+export function createCoGan(spec: GanGraphSpec, options: Pick<CoGanOptions, 'imageSize' | 'channels' | 'zDim' | 'baseWidth' | 'norm' | 'seed'>): CoGanModels {
   const base = { imageSize: options.imageSize, channels: options.channels, zDim: options.zDim, baseWidth: options.baseWidth };
   const seed = options.seed ?? 0;
+  const k = spec.nodes.length;
   return {
-    generators: Array.from({ length: spec.generators }, (_, i) => new DcganGenerator({ ...base, seed: seed * 100 + i + 1 })),
-    discriminator: new DcganDiscriminator({ ...base, seed: seed * 100 + 50, norm: options.norm ?? 'spectral', outputs: spec.generators + 1 }),
+    generators: spec.nodes.map((n, i) => new DcganGenerator({ ...base, seed: seed * 100 + (n.seed ?? i + 1) })),
+    discriminator: new DcganDiscriminator({ ...base, seed: seed * 100 + 50, norm: options.norm ?? 'spectral', outputs: k + 1 }),
   };
 }
 
-export async function trainCoGan(
-  input: CoGanSpec,
-  data: ImageDataset,
-  options: CoGanOptions,
-): Promise<{ models: CoGanModels; history: CoGanHistory[]; status: 'completed' | 'aborted' | 'diverged' | 'stopped' }> {
-  const spec = parseCoGanSpec(input);
-  const k = spec.generators;
-  const alpha = spec.alpha ?? 1000;
+export async function trainCoGan(input: GanGraphSpecInput, data: ImageDataset, options: CoGanOptions): Promise<CoGanResult> {
+  const spec = parseGanGraphSpec(input);
+  const k = spec.nodes.length;
   const models = createCoGan(spec, options);
   const { generators, discriminator } = models;
   const zDim = generators[0].zDim;
@@ -188,10 +126,9 @@ export async function trainCoGan(
   const lr = options.learningRate ?? 2e-4;
   const dOpt = new Adam({ learningRate: lr, beta1: options.beta1 ?? 0.5, beta2: 0.999 });
   const gOpts = generators.map(() => new Adam({ learningRate: lr, beta1: options.beta1 ?? 0.5, beta2: 0.999 }));
-  const history: CoGanHistory[] = [];
   const every = options.every ?? Math.max(1, Math.floor(options.steps / 4));
-  // an "epoch" is `every` steps; after each, onCheckpoint sees the models (and may stop the run)
-  const run = await driveEpochs({
+  const incoming = generators.map((_, t) => spec.edges.filter((e) => e.target === t + 1));
+  const run = await driveEpochs<number, CoGanPeriod>({
     epochs: Math.ceil(options.steps / every),
     optimizers: [dOpt, ...gOpts],
     steps: (epoch) => Array.from({ length: Math.min(every, options.steps - epoch * every) }, (_, i) => epoch * every + i),
@@ -216,24 +153,28 @@ export async function trainCoGan(
       // G step: one shared z; each generator's own optimizer over its own variables
       const z = tf.randomNormal([n, zDim], 0, 1, 'float32', seedBase + k) as tf.Tensor2D;
       const gLosses: number[] = [];
-      const outputsNoGrad = generators.map((g) =>
+      const outputsNoGrad: GeneratedOutput[] = generators.map((g) =>
         tf.tidy(() => {
           const o = g.apply(z, true);
           return { images: stopGradient(o.images), features: o.features.map((f) => stopGradient(f)) };
         }),
       );
+      const ctx = { step, totalSteps: options.steps };
       for (let t = 0; t < k; t++) {
         const loss = gOpts[t].minimize(
           () => {
             const out = generators[t].apply(z, true);
-            const realClass = tf.fill([n], k, 'int32') as tf.Tensor1D;
-            const adv = crossEntropy(realClass, discriminator.apply(out.images, false).logits);
-            const ctx = { step, totalSteps: options.steps };
-            const terms: tf.Scalar[] = [tf.mean(applyGate(spec.adversarialGates?.[t] ?? DEFAULT_GATE, adv, ctx)) as tf.Scalar];
-            for (const e of spec.edges.filter((x) => x.target === t + 1)) {
-              terms.push(tf.mean(applyGate(e.gate, transferLoss(outputsNoGrad[e.source - 1], out, e.kind, alpha), ctx)) as tf.Scalar);
-            }
-            return tf.addN(terms) as tf.Scalar;
+            const judged = () => ({ logits: discriminator.apply(out.images, false).logits, realClass: k });
+            const terms = incoming[t].map((e) => {
+              const perSample = lossDefinition(e.loss).generated!(e, {
+                source: e.source === 0 ? undefined : outputsNoGrad[e.source - 1],
+                target: out,
+                judged,
+                alpha: spec.alpha,
+              });
+              return tf.mean(applyGate(e.gate, perSample, ctx)) as tf.Scalar;
+            });
+            return (terms.length ? tf.addN(terms) : tf.mul(0, tf.sum(out.images))) as tf.Scalar;
           },
           true,
           generators[t].params.variables(),
@@ -243,13 +184,18 @@ export async function trainCoGan(
       }
       const d = dLoss.dataSync()[0];
       tf.dispose([dLoss, z, real, ...outputsNoGrad.flatMap((o) => [o.images, ...o.features])]);
-      history.push({ step: step + 1, dLoss: d, gLoss: gLosses });
       return [d, ...gLosses];
     },
-    endEpoch: (_means, info) => (options.onCheckpoint ? options.onCheckpoint(Math.min((info.epoch + 1) * every, options.steps), models, history) : undefined),
-    onEpoch: (answer) => answer,
+    endEpoch: (means, info) => ({
+      epoch: info.epoch + 1,
+      step: Math.min((info.epoch + 1) * every, options.steps),
+      dLoss: means[0],
+      gLoss: means.slice(1),
+      seconds: info.seconds,
+    }),
+    onEpoch: options.onEpoch && ((period) => options.onEpoch!(period, models)),
   });
-  return { models, history, status: run.status };
+  return { ...run, models };
 }
 
 /** `n` images from a generator, [n, h, w, c] in [−1, 1] (`generateImages` without the labels) */

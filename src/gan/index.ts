@@ -5,6 +5,5 @@ export * from './metrics';
 export * from './quality';
 export * from './cotraining';
 export * from './space';
-export * from './dot';
 export * from './train_gan';
 export * from './generated_data';

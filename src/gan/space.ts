@@ -6,12 +6,12 @@
  */
 import { z } from 'zod';
 import { Rng } from '../data/random';
-import { DEFAULT_GATE, describeGate, gateNameSchema, isContinuousGate, sampleGate } from '../gates';
+import { DEFAULT_GATE, gateNameSchema, isContinuousGate, sampleGate } from '../gates';
+import { ADVERSARIAL_LOSS, TransferSide } from '../losses';
+import { GanGraphSpec } from '../graph/spec';
 import { upgradeIds } from '../schema/ids';
 import { issueLines } from '../schema/issues';
-import { CoGanSpec, TransferKind } from './cotraining';
-
-export const transferKinds: TransferKind[] = ['images', 'input-side', 'output-side'];
+import { transferSides } from './cotraining';
 
 export const ganSpaceSchema = z
   .object({
@@ -24,7 +24,7 @@ export const ganSpaceSchema = z
     adversarialGates: z.array(gateNameSchema).min(1).default([DEFAULT_GATE.name]),
     /** what a transfer edge compares (one kind per study reproduces Fig 7's per-method boxes) */
     transfers: z
-      .array(z.enum(transferKinds as [TransferKind, ...TransferKind[]]))
+      .array(z.enum(transferSides as [TransferSide, ...TransferSide[]]))
       .min(1)
       .default(['images']),
     /** weight α of the transfer losses */
@@ -60,28 +60,22 @@ export function ganSpaceSize(space: GanSpace): { discrete: number; continuous: b
   };
 }
 
-/** The co-training graph of one trial: deterministic in (space, seed). */
-export function sampleCoGan(space: GanSpace, seed: number): CoGanSpec {
+/** The GAN graph of one trial: deterministic in (space, seed). */
+export function sampleCoGan(space: GanSpace, seed: number): GanGraphSpec {
   const rng = new Rng(seed);
   const k = space.generators;
-  const adversarialGates = Array.from({ length: k }, () => sampleGate(rng, space.adversarialGates));
-  const edges: CoGanSpec['edges'] = [];
+  const edges: GanGraphSpec['edges'] = Array.from({ length: k }, (_, i) => ({
+    source: 0,
+    target: i + 1,
+    loss: ADVERSARIAL_LOSS,
+    gate: sampleGate(rng, space.adversarialGates),
+  }));
   for (let t = 1; t <= k; t++) {
     for (let s = 1; s <= k; s++) {
       if (s === t) continue;
-      const kind = space.transfers[rng.int(space.transfers.length)];
-      edges.push({ source: s, target: t, kind, gate: sampleGate(rng, space.gates) });
+      const loss = space.transfers[rng.int(space.transfers.length)];
+      edges.push({ source: s, target: t, loss, gate: sampleGate(rng, space.gates) });
     }
   }
-  return { generators: k, adversarialGates, edges, alpha: space.alpha };
-}
-
-/** one line per generator: its adversarial gate and incoming transfer edges */
-export function describeCoGan(spec: CoGanSpec): string {
-  const lines = [`GAN co-training: ${spec.generators} generator(s), ${spec.edges.length} transfer edge(s), α = ${spec.alpha ?? 1000}`];
-  for (let t = 1; t <= spec.generators; t++) {
-    const incoming = spec.edges.filter((e) => e.target === t).map((e) => `G${e.source}→G${t} ${e.kind} · ${describeGate(e.gate)}`);
-    lines.push(`  G${t}: adversarial · ${describeGate(spec.adversarialGates?.[t - 1] ?? DEFAULT_GATE)}${incoming.length ? `; ${incoming.join('; ')}` : ''}`);
-  }
-  return lines.join('\n');
+  return { kind: 'gan', nodes: Array.from({ length: k }, () => ({ model: 'dcgan' as const })), edges, alpha: space.alpha };
 }

@@ -2,7 +2,8 @@
  * One generator against one discriminator with a 1-logit output, under any objective of paper 002
  * (non-saturating GAN, LSGAN, WGAN with clipping, WGAN-GP, hinge) and batch or spectral norm in D.
  * Snapshots of the generator (paper 001: iterations 300/600/1200/2400) are handed to `onSnapshot`
- * while training goes on, e.g. to generate a training set from each.
+ * while training goes on, e.g. to generate a training set from each. Like every trainer it runs in
+ * periods (here of `every` steps), each ending with its mean losses and `onEpoch`, which may stop it.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Adam } from '../optim';
@@ -12,7 +13,7 @@ import { stopGradient } from '../tensor/stop_gradient';
 import { DcganDiscriminator, DcganGenerator, ImageSize } from './dcgan';
 import { clipWeights, discriminatorLoss, GanObjective, generatorLoss, gradientPenalty } from './objectives';
 import { realImageStream } from './real_images';
-import { driveEpochs, TrainStatus } from '../training/epoch_driver';
+import { driveEpochs, RunResult } from '../training/epoch_driver';
 
 export interface GanOptions {
   imageSize: ImageSize;
@@ -36,24 +37,34 @@ export interface GanOptions {
   /** steps after which `onSnapshot` sees the generator */
   snapshots?: number[];
   onSnapshot?: (step: number, generator: DcganGenerator) => void | Promise<void>;
+  /** steps per period (default a quarter of the steps) */
+  every?: number;
+  /** after each period, with its mean losses and the models; "stop" ends training (status "stopped") */
+  onEpoch?: (period: GanPeriod, models: GanModels) => void | 'stop' | Promise<void | 'stop'>;
   signal?: AbortSignal;
   /** conditional GAN (CGAN, paper 001): generator and discriminator see the class label */
   conditional?: boolean;
 }
 
-export interface GanHistory {
+/** one period of `every` steps */
+export interface GanPeriod {
+  /** 1-based period */
+  epoch: number;
+  /** steps done by its end */
   step: number;
+  /** mean discriminator (critic) loss of the period's steps (the last critic step of each) */
   dLoss: number;
+  /** mean generator loss */
   gLoss: number;
+  seconds: number;
 }
 
-export interface GanResult {
+export interface GanModels {
   generator: DcganGenerator;
   discriminator: DcganDiscriminator;
-  history: GanHistory[];
-  /** never "stopped": a single GAN has no per-period callback that could stop it */
-  status: TrainStatus;
 }
+
+export type GanResult = RunResult<GanPeriod, GanModels>;
 
 export async function trainGan(data: ImageDataset, options: GanOptions): Promise<GanResult> {
   const objective = options.objective ?? 'gan';
@@ -83,14 +94,15 @@ export async function trainGan(data: ImageDataset, options: GanOptions): Promise
       : undefined;
   const critic = (labels: tf.Tensor1D | undefined) => (x: tf.Tensor4D) => tf.reshape(discriminator.apply(x, true, labels).logits, [-1]);
   const snapshots = new Set(options.snapshots ?? []);
-  const history: GanHistory[] = [];
+  const models = { generator, discriminator };
+  const every = options.every ?? Math.max(1, Math.floor(options.steps / 4));
   let zSeed = seed * 1_000_003;
   const z = () => tf.randomNormal([n, zDim], 0, 1, 'float32', zSeed++) as tf.Tensor2D;
-  // one "epoch" of all the steps: the driver gives the abort signal, the non-finite check and disposal
-  const run = await driveEpochs({
-    epochs: 1,
+  // periods of `every` steps: the driver gives the abort signal, the non-finite check, the means and disposal
+  const run = await driveEpochs<number, GanPeriod>({
+    epochs: Math.ceil(options.steps / every),
     optimizers: [dOpt, gOpt],
-    steps: () => Array.from({ length: options.steps }, (_, i) => i),
+    steps: (epoch) => Array.from({ length: Math.min(every, options.steps - epoch * every) }, (_, i) => epoch * every + i),
     signal: options.signal,
     describeValue: (i) => (i === 0 ? 'the discriminator loss' : 'the generator loss'),
     step: async (step) => {
@@ -124,13 +136,19 @@ export async function trainGan(data: ImageDataset, options: GanOptions): Promise
       )!;
       const g = gLoss.dataSync()[0];
       tf.dispose([gLoss, ...(labels ? [labels] : [])]);
-      history.push({ step: step + 1, dLoss: d, gLoss: g });
       if (Number.isFinite(d) && Number.isFinite(g) && snapshots.has(step + 1)) await options.onSnapshot?.(step + 1, generator);
       return [d, g];
     },
-    endEpoch: () => undefined,
+    endEpoch: ([dLoss, gLoss], info) => ({
+      epoch: info.epoch + 1,
+      step: Math.min((info.epoch + 1) * every, options.steps),
+      dLoss,
+      gLoss,
+      seconds: info.seconds,
+    }),
+    onEpoch: options.onEpoch && ((period) => options.onEpoch!(period, models)),
   });
-  return { generator, discriminator, history, status: run.status };
+  return { ...run, models };
 }
 
 /** `n` images of a generator from a seeded z; conditional generators get balanced labels i mod classes */

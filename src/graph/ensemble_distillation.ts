@@ -9,11 +9,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { SgdMomentum } from '../optim';
 import { batches } from '../data/batches';
 import { ImageDataset } from '../data/dataset';
-import { attentionMapOf, crossEntropy, distillation, normalizedMapMse } from '../losses';
+import { ATTENTION_LOSS, crossEntropy, DISTILLATION_LOSS, lossDefinition } from '../losses';
 import { Classifier, ForwardOutput, trainableVariables } from '../models/model';
 import { flattenGrads, projectConflicts, unflattenGrads } from './gradient_surgery';
 import { evaluateAll, TrainOptions } from './trainer';
-import { driveEpochs, learningRateAt, TrainStatus } from '../training/epoch_driver';
+import { driveEpochs, learningRateAt, OnEpoch, RunResult } from '../training/epoch_driver';
 
 export interface DistillOptions extends Pick<
   TrainOptions,
@@ -25,21 +25,32 @@ export interface DistillOptions extends Pick<
   attentionWeight?: number;
   surgery?: boolean;
   seed?: number;
-  onEpoch?: (epoch: number, accuracy: number) => void;
+  /** after each epoch; "stop" ends training (status "stopped") */
+  onEpoch?: OnEpoch<DistillEpoch>;
 }
 
-export interface DistillResult {
-  /** "diverged" when a loss became NaN or infinite (then `error` says which, and when) */
-  status: TrainStatus;
-  error?: string;
-  /** test accuracy after each epoch */
-  accuracy: number[];
+export interface DistillEpoch {
+  /** 1-based epoch */
+  epoch: number;
+  /** the student's test accuracy */
+  accuracy: number;
+  /** mean training loss (label + transfer losses) */
+  loss: number;
+  learningRate: number;
+  seconds: number;
+}
+
+/** the student is the run's model; "diverged" when a loss became NaN or infinite (then `error` says which, and when) */
+export interface DistillResult extends RunResult<DistillEpoch, Classifier> {
   /** conflicts between teachers' probability losses [teacher][teacher], summed over steps */
   probabilityConflicts: number[][];
   /** conflicts between teachers' attention losses */
   attentionConflicts: number[][];
-  steps: number;
 }
+
+/** the registry's losses a student learns from its teachers with (Table 4.9): KD at temperature T, attention-map MSE */
+const KD = lossDefinition(DISTILLATION_LOSS);
+const MAP_PULL = lossDefinition(ATTENTION_LOSS);
 
 export async function distillTeachers(
   student: Classifier,
@@ -54,7 +65,7 @@ export async function distillTeachers(
   const optimizer = new SgdMomentum({ learningRate: options.learningRate ?? 0.1, momentum: options.momentum ?? 0.9, nesterov: true });
   const k = teachers.length;
   const zeros = () => Array.from({ length: k }, () => new Array<number>(k).fill(0));
-  const result: Omit<DistillResult, 'status'> = { accuracy: [], probabilityConflicts: zeros(), attentionConflicts: zeros(), steps: 0 };
+  const conflicts = { probabilityConflicts: zeros(), attentionConflicts: zeros() };
   const beta = options.attentionWeight ?? 0;
   const T = options.temperature;
   const trainOptions = { ...options, seed: options.seed ?? 0 } as TrainOptions;
@@ -65,25 +76,23 @@ export async function distillTeachers(
     steps: (epoch) => batches(data.train, { batchSize: options.batchSize, seed: options.seed ?? 0, epoch, augmentation: options.augmentation ?? 'none' }),
     discard: (batch) => tf.dispose([batch.x, batch.labels]),
     step: (batch) => {
-      const targets = tf.tidy(() =>
-        teachers.map((t) => {
-          const o = t.apply(batch.x, false);
-          return { logits: o.logits, map: attentionMapOf(o) };
-        }),
-      );
+      // the teachers' outputs, kept for the step's losses (no gradient reaches them: only the student's variables are differentiated)
+      const targets = teachers.map((t) => tf.tidy(() => ({ ...t.apply(batch.x, false) }) as unknown as tf.TensorContainer) as unknown as ForwardOutput);
+      const kd = { temperature: T };
       // the losses, each a function of the student's output on the batch
       type Loss = { kind: 'label' | 'prob' | 'att'; teacher: number; f: (o: ForwardOutput) => tf.Scalar };
       const losses: Loss[] = [];
       const decay = () => (wd > 0 ? tf.mul(0.5 * wd, tf.addN(decayed.map((v) => tf.sum(tf.square(v))))) : tf.scalar(0));
       losses.push({ kind: 'label', teacher: -1, f: (o) => tf.add(tf.mean(crossEntropy(batch.labels, o.logits)), decay()) as tf.Scalar });
       if (options.knowledge === 'ensemble') {
-        const ensemble = tf.tidy(() => tf.div(tf.addN(targets.map((t) => t.logits)), k) as tf.Tensor2D);
-        targets.push({ logits: ensemble, map: targets[0].map });
-        losses.push({ kind: 'prob', teacher: -1, f: (o) => tf.mean(distillation(ensemble, o.logits, T)) as tf.Scalar });
+        const ensemble: ForwardOutput = { logits: tf.tidy(() => tf.div(tf.addN(targets.map((t) => t.logits)), k) as tf.Tensor2D), features: [] };
+        targets.push(ensemble);
+        losses.push({ kind: 'prob', teacher: -1, f: (o) => tf.mean(KD.labelled!(kd, { source: ensemble, target: o })) as tf.Scalar });
       } else {
         targets.slice(0, k).forEach((t, i) => {
-          losses.push({ kind: 'prob', teacher: i, f: (o) => tf.mean(distillation(t.logits, o.logits, T)) as tf.Scalar });
-          if (beta > 0) losses.push({ kind: 'att', teacher: i, f: (o) => tf.mul(beta, tf.mean(normalizedMapMse(t.map, attentionMapOf(o)))) as tf.Scalar });
+          losses.push({ kind: 'prob', teacher: i, f: (o) => tf.mean(KD.labelled!(kd, { source: t, target: o })) as tf.Scalar });
+          if (beta > 0)
+            losses.push({ kind: 'att', teacher: i, f: (o) => tf.mul(beta, tf.mean(MAP_PULL.labelled!({}, { source: t, target: o }))) as tf.Scalar });
         });
       }
       let total: tf.Tensor1D;
@@ -99,11 +108,12 @@ export async function distillTeachers(
           return g;
         });
         const own = losses.slice(1);
-        const { projected, conflicts } = projectConflicts(flat.slice(1));
+        const projection = projectConflicts(flat.slice(1));
+        const projected = projection.projected;
         own.forEach((a, i) =>
           own.forEach((b, j) => {
             if (a.kind === b.kind && a.teacher >= 0 && b.teacher >= 0 && a.teacher !== b.teacher)
-              (a.kind === 'prob' ? result.probabilityConflicts : result.attentionConflicts)[a.teacher][b.teacher] += conflicts[i][j];
+              (a.kind === 'prob' ? conflicts.probabilityConflicts : conflicts.attentionConflicts)[a.teacher][b.teacher] += projection.conflicts[i][j];
           }),
         );
         total = tf.tidy(() => tf.addN([flat[0], ...projected]) as tf.Tensor1D);
@@ -119,17 +129,24 @@ export async function distillTeachers(
       }
       const named = unflattenGrads(total, vars);
       optimizer.applyGradients(vars.map((v) => ({ name: v.name, tensor: named[v.name] })));
-      tf.dispose([total, ...Object.values(named), batch.x, batch.labels, ...targets.flatMap((t) => [t.logits, t.map])]);
-      result.steps++;
+      tf.dispose([
+        total,
+        ...Object.values(named),
+        batch.x,
+        batch.labels,
+        ...targets.flatMap((t) => [t.logits, ...t.features, ...(t.attention ? [t.attention] : []), ...(t.auxLogits ? [t.auxLogits] : [])]),
+      ]);
       return [lossValue];
     },
     describeValue: () => 'the distillation loss',
-    endEpoch: (_means, info) => {
-      const acc = evaluateAll([student], data.test).accuracy[0];
-      result.accuracy.push(acc);
-      return { epoch: info.epoch + 1, accuracy: acc };
-    },
-    onEpoch: (m) => void options.onEpoch?.(m.epoch, m.accuracy),
+    endEpoch: ([loss], info) => ({
+      epoch: info.epoch + 1,
+      accuracy: evaluateAll([student], data.test).accuracy[0],
+      loss,
+      learningRate: info.learningRate,
+      seconds: info.seconds,
+    }),
+    onEpoch: options.onEpoch,
   });
-  return { ...result, status: run.status, ...(run.error ? { error: run.error } : {}) };
+  return { ...run, models: student, ...conflicts };
 }

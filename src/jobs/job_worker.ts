@@ -10,7 +10,7 @@ import { runLeasedLoop } from '../search/worker';
 import { JobResult, parseJob } from './job';
 import { runGraphJob } from './run_graph_job';
 import { runTrialJob } from './run_trial_job';
-import type { EpochMetrics } from '../graph/trainer';
+import type { EpochMetrics } from '../training';
 
 export type JobEvent =
   | { kind: 'job-started'; key: string; label: string; attempt: number }

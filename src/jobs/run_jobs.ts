@@ -14,7 +14,7 @@ import { JobRow } from '../search/storage/types';
 import { temporaryDir } from '../data/temporary';
 import { GraphJobInput, Job, jobKey, JobResult, jobResultText, parseJob } from './job';
 import { JobEvent, runJobWorker } from './job_worker';
-import type { EpochMetrics } from '../graph/trainer';
+import type { EpochMetrics } from '../training';
 
 export interface JobRequest {
   /** for people: e.g. "vanilla, seed 3" */

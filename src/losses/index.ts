@@ -3,3 +3,4 @@ export * from './attention';
 export * from './maps';
 export * from './features';
 export * from './registry';
+export * from './generated';

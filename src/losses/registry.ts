@@ -13,6 +13,7 @@ import { attentionTransfer } from './attention';
 import { fspLoss, hintLoss } from './features';
 import { attentionMapOf, croppedMapLoss, mapCosineSimilarity, normalizedMapMse } from './maps';
 import { cosineSimilarity, crossEntropy, distillation, klDivergence, pearsonDistance } from './probability';
+import { adversarialLoss, GeneratedOutput, transferLoss } from './generated';
 
 /** the fields of an edge that its loss reads */
 export interface EdgeLossOptions {
@@ -37,10 +38,21 @@ export interface UnlabelledPair {
   tau: number;
 }
 
+/** a GAN graph's edge (co-training, papers 003 / 000): generator outputs on one shared z */
+export interface GeneratedPair {
+  /** the source generator's output (stop-gradient is the loss's job); undefined on edges from the discriminator */
+  source?: GeneratedOutput;
+  target: GeneratedOutput;
+  /** the shared discriminator's logits for the target's images and the index of its "real" class */
+  judged?: () => { logits: tf.Tensor2D; realClass: number };
+  /** weight of transfer losses (the graph's α, paper: 1000) */
+  alpha: number;
+}
+
 export interface LossDefinition {
   summary: string;
-  /** labelled: `trainGraph` only; unlabelled: `trainSemiGraph` only; both: either */
-  data: 'labelled' | 'unlabelled' | 'both';
+  /** labelled: `trainGraph` only; unlabelled: `trainSemiGraph` only; both: either; generated: GAN graphs (`trainCoGan`) */
+  data: 'labelled' | 'unlabelled' | 'both' | 'generated';
   /** compares attention maps: takes `crops` in specs and spaces */
   usesMaps?: boolean;
   /** allowed on a self-loop s → s (semi-supervised consistency between two views of one node) */
@@ -51,6 +63,8 @@ export interface LossDefinition {
   noLoss?: boolean;
   /** allowed on edges from the label node 0 (its "probabilities" are the one-hot labels) */
   fromLabels?: boolean;
+  /** GAN graphs: the loss of edges from node 0, the shared discriminator (and only of those) */
+  fromDiscriminator?: boolean;
   /** the target becomes a copy of the source (an exponential moving average, Eq 5.2): one source per target, the same model at both ends */
   copiesSource?: boolean;
   /** diagram colour in the "losses" view (default grey) */
@@ -61,6 +75,8 @@ export interface LossDefinition {
   labelled?: (edge: EdgeLossOptions, pair: LabelledPair) => tf.Tensor1D;
   /** per-sample loss [batch] on an unlabelled batch */
   unlabelled?: (edge: EdgeLossOptions, pair: UnlabelledPair) => tf.Tensor1D;
+  /** per-sample loss [batch] of a generator in a GAN graph */
+  generated?: (edge: EdgeLossOptions, pair: GeneratedPair) => tf.Tensor1D;
 }
 
 const probs = (o: ForwardOutput) => tf.softmax(o.logits) as tf.Tensor2D;
@@ -82,6 +98,10 @@ function mapLoss(edge: EdgeLossOptions, { source, target }: LabelledPair, kind: 
 const kl = (_e: EdgeLossOptions, { source, target }: LabelledPair) => klDivergence(probs(source), target.logits);
 const probPush = (_e: EdgeLossOptions, { source, target }: LabelledPair) => cosineSimilarity(probs(source), probs(target));
 const pseudoLabels = (p: UnlabelledPair) => tf.argMax(p.sourceWeakProbs, 1) as tf.Tensor1D;
+function between(p: GeneratedPair): { source: GeneratedOutput; target: GeneratedOutput } {
+  if (!p.source) throw new Error('a transfer loss needs a source generator');
+  return { source: p.source, target: p.target };
+}
 
 export const lossRegistry = {
   kl: {
@@ -194,6 +214,35 @@ export const lossRegistry = {
     copiesSource: true,
     colour: '#2ca02c',
   },
+  adversarial: {
+    summary: "a generator's loss against the shared discriminator: CE(D(G_t(z)), real) (GAN paper Eq 2)",
+    data: 'generated',
+    fromDiscriminator: true,
+    colour: '#333333',
+    generated: (_e, p) => {
+      if (!p.judged) throw new Error('an adversarial loss needs the discriminator');
+      const { logits, realClass } = p.judged();
+      return adversarialLoss(logits, realClass);
+    },
+  },
+  images: {
+    summary: 'α · MSE of the per-sample L2-normalised generated images (GAN paper Eq 5)',
+    data: 'generated',
+    colour: '#1f77b4',
+    generated: (_e, p) => ((x) => transferLoss(x.source, x.target, 'images', p.alpha))(between(p)),
+  },
+  'input-side': {
+    summary: "α · MSE of normalised attention maps of the generators' layers nearest the input (GAN paper Eq 3-4)",
+    data: 'generated',
+    colour: '#2ca02c',
+    generated: (_e, p) => ((x) => transferLoss(x.source, x.target, 'input-side', p.alpha))(between(p)),
+  },
+  'output-side': {
+    summary: "α · MSE of normalised attention maps of the generators' layers nearest the output (GAN paper Eq 3-4)",
+    data: 'generated',
+    colour: '#d62728',
+    generated: (_e, p) => ((x) => transferLoss(x.source, x.target, 'output-side', p.alpha))(between(p)),
+  },
 } as const satisfies Record<string, LossDefinition>;
 
 export type LossName = keyof typeof lossRegistry;
@@ -208,12 +257,17 @@ export function lossDefinition(name: LossName): LossDefinition {
   return def;
 }
 
+/** losses of GAN graphs (trained with `trainCoGan`) */
+export const generatedLosses = lossNames.filter((n) => lossDefinition(n).data === 'generated');
+/** losses between two generators of a GAN graph: what a transfer edge compares */
+export const transferLosses = generatedLosses.filter((n) => !lossDefinition(n).fromDiscriminator);
+/** the loss of a GAN graph's edges from the discriminator */
+export const ADVERSARIAL_LOSS = generatedLosses.find((n) => lossDefinition(n).fromDiscriminator)!;
+
 /** losses that need unlabelled data (trained with `trainSemiGraph`) */
 export const semiSupervisedLosses = lossNames.filter((n) => lossDefinition(n).data === 'unlabelled');
 /** losses allowed on a self-loop */
 export const selfLoopLosses = lossNames.filter((n) => lossDefinition(n).selfLoop === true);
-/** losses that compare attention maps (they take `crops`) */
-export const mapLosses = lossNames.filter((n) => lossDefinition(n).usesMaps === true);
 
 /** the edge makes its target a copy (EMA) of its source instead of carrying a loss */
 export function copiesSource(loss: LossName): boolean {
@@ -224,5 +278,9 @@ export function copiesSource(loss: LossName): boolean {
 export const DEFAULT_LOSS: LossName = 'kl';
 /** the loss a search gives label edges 0 → t (cross-entropy, Eq 3.1) */
 export const LABEL_LOSS: LossName = 'ce';
+/** what a student learns from teachers' probabilities in multi-teacher distillation (Table 4.9): Hinton's KD at temperature T */
+export const DISTILLATION_LOSS: LossName = 'kd';
+/** what a student learns from teachers' attention maps there: the MSE of L2-normalised maps (Eq 4.8) */
+export const ATTENTION_LOSS: LossName = 'map-pull';
 /** losses allowed on edges from the label node */
 export const labelLosses = lossNames.filter((n) => lossDefinition(n).fromLabels);

@@ -70,6 +70,8 @@ export function parseSearchSpace(input: unknown): SearchSpace {
     if (n.role === 'target' && n.models.length !== 1)
       problems.push(`node ${i + 1}: the target node's model is fixed, give exactly one (got ${n.models.length})`);
   });
+  const ganLosses = space.losses.filter((l) => lossDefinition(l).data === 'generated');
+  if (ganLosses.length) problems.push(`losses: "${ganLosses.join('", "')}" compare generated images: a GAN space says kind: "gan"`);
   const copying = space.losses.filter(copiesSource);
   if (copying.length > 0) {
     const models = new Set(space.nodes.flatMap((n) => n.models));

@@ -1,2 +1,2 @@
 export * from './trainer';
-export * from './presets';
+export * from './methods';

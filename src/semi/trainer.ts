@@ -32,8 +32,10 @@ import {
   TrainOptions,
   TrainResult,
   trainResult,
-} from '../graph/trainer';
-import { DivergedError, driveEpochs, learningRateAt } from '../training/epoch_driver';
+  DivergedError,
+  driveEpochs,
+  learningRateAt,
+} from '../training';
 
 export interface SemiData {
   labelled: ImageDataset;

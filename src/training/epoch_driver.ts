@@ -82,6 +82,17 @@ export interface DriverResult<Metrics> {
   steps: number;
 }
 
+/**
+ * What every trainer returns: how the run ended, the metrics of each period (an epoch; a GAN's
+ * `every` steps) and the models it trained (owned by the caller). Trainers add their own fields.
+ */
+export interface RunResult<Metrics, Models> extends DriverResult<Metrics> {
+  models: Models;
+}
+
+/** the per-period callback every trainer takes: after each period, with its metrics; "stop" ends the run (status "stopped") */
+export type OnEpoch<Metrics, Extra extends unknown[] = []> = (metrics: Metrics, ...extra: Extra) => void | 'stop' | Promise<void | 'stop'>;
+
 /** Runs the loop. Errors other than divergence propagate (after the optimizers are disposed). */
 export async function driveEpochs<Item, Metrics>(d: EpochDriver<Item, Metrics>): Promise<DriverResult<Metrics>> {
   const history: Metrics[] = [];

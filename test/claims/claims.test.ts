@@ -117,3 +117,13 @@ test('docs/RESULTS.md holds `npm run claims` over the committed ledgers', () => 
     if (saved !== undefined) process.env.KTG_RESULTS_DIR = saved;
   }
 });
+
+test('a notebook names its ledger and data; the preset and the backend come from the run', async () => {
+  const { initBackend, backendInfo } = await import('../../src/backend');
+  const { presetName } = await import('../../src/presets');
+  await initBackend({ backend: 'cpu', quiet: true });
+  const ledger = new ClaimsLedger({ notebook: 'nb', dataset: 'x', seeds: [0, 1] });
+  assert.equal(ledger.meta.preset, presetName());
+  assert.equal(ledger.meta.backend, backendInfo()!.name);
+  assert.equal(new ClaimsLedger({ notebook: 'nb', dataset: 'x', seeds: [0], preset: 'paper', backend: 'native' }).meta.preset, 'paper');
+});

@@ -120,7 +120,7 @@ test('classifier outputs give probabilities and penultimate features per image',
 });
 
 test('transfer loss is α × the mean over positions of squared differences of per-sample L2-normalised images (Eq 5) or attention maps (Eq 3–4), averaged over the two layers', async () => {
-  const { transferLoss } = await import('../../src/gan');
+  const { transferLoss } = await import('../../src/losses');
   const map = (values: number[]) => tf.tensor4d(values, [1, 1, values.length, 1]);
   const source = { images: map([3, 4]), features: [map([5, 5]), map([2, 0]), map([1, 1]), map([1, 2])] };
   const target = { images: map([1, 0]), features: [map([0, 1]), map([0, 3]), map([1, 0]), map([1, 2])] };
@@ -143,8 +143,9 @@ test('transfer loss is α × the mean over positions of squared differences of p
 });
 
 test('co-training: D loss is Eq 1; a transfer edge gives its source no gradient; a tiny MAD-GAN + transfer run trains without tensor growth', async () => {
-  const { discriminatorCoLoss, transferLoss, trainCoGan, createCoGan, parseCoGanSpec } = await import('../../src/gan');
-  const { crossEntropy } = await import('../../src/losses');
+  const { discriminatorCoLoss, trainCoGan, createCoGan } = await import('../../src/gan');
+  const { parseGanGraphSpec } = await import('../../src/graph/spec');
+  const { crossEntropy, transferLoss } = await import('../../src/losses');
   const real = tf.tensor2d([
     [0.1, 0.2, 2],
     [1, 0, 0],
@@ -162,7 +163,16 @@ test('co-training: D loss is Eq 1; a transfer edge gives its source no gradient;
     tf.mean(crossEntropy(tf.tensor1d([0, 0], 'int32'), f1)).dataSync()[0] +
     tf.mean(crossEntropy(tf.tensor1d([1, 1], 'int32'), f2)).dataSync()[0];
   close(discriminatorCoLoss(real, [f1, f2]).dataSync()[0], want);
-  const spec = { generators: 2, edges: [{ source: 1, target: 2, kind: 'output-side' as const, gate: { name: 'through' as const } }] };
+  const through = { name: 'through' as const };
+  const spec = parseGanGraphSpec({
+    kind: 'gan',
+    nodes: [{ model: 'dcgan' }, { model: 'dcgan' }],
+    edges: [
+      { source: 0, target: 1, loss: 'adversarial', gate: through },
+      { source: 0, target: 2, loss: 'adversarial', gate: through },
+      { source: 1, target: 2, loss: 'output-side', gate: through },
+    ],
+  });
   const gans = createCoGan(spec, { imageSize: 28, channels: 1, baseWidth: 8, zDim: 8 });
   const z = tf.randomNormal([3, 8], 0, 1, 'float32', 4) as tf.Tensor2D;
   tf.tidy(() => {
@@ -181,9 +191,11 @@ test('co-training: D loss is Eq 1; a transfer edge gives its source no gradient;
     );
   }
   assert.throws(
-    () => parseCoGanSpec({ generators: 2, edges: [{ source: 1, target: 3, kind: 'images', gate: { name: 'through' } }] }),
-    /edge 0 \(1→3, images\): generator 3 does not exist/,
+    () => parseGanGraphSpec({ ...spec, edges: [...spec.edges, { source: 1, target: 3, loss: 'images', gate: through }] }),
+    /edge 3 \(1→3, images\): target 3 does not exist \(nodes 1\.\.2\)/,
   );
+  // the old co-GAN spec of stored studies reads as the same graph
+  assert.deepEqual(parseGanGraphSpec({ generators: 2, edges: [{ source: 1, target: 2, kind: 'output-side', gate: through }] }), spec);
   const { toyData } = await import('../helpers/toy_data');
   const data = { ...toyData(64, 1) };
   const images = new Uint8Array(64 * 28 * 28);
@@ -200,14 +212,19 @@ test('co-training: D loss is Eq 1; a transfer edge gives its source no gradient;
     steps: 4,
     batchSize: 8,
     every: 2,
-    onCheckpoint: (step) => {
-      checkpoints.push(step);
+    onEpoch: (period, models) => {
+      checkpoints.push(period.step);
+      assert.equal(models.generators.length, 2);
       if (tensors < 0) tensors = tf.memory().numTensors;
       else assert.equal(tf.memory().numTensors, tensors, 'tensor count grew');
     },
   });
   assert.equal(result.status, 'completed');
   assert.deepEqual(checkpoints, [2, 4]);
-  assert.equal(result.history.length, 4);
+  assert.equal(result.steps, 4);
+  assert.deepEqual(
+    result.history.map((h) => h.epoch),
+    [1, 2],
+  );
   assert.ok(result.history.every((h) => Number.isFinite(h.dLoss) && h.gLoss.length === 2 && h.gLoss.every(Number.isFinite)));
 });

@@ -12,13 +12,14 @@ import { initBackend } from '../../src/backend';
 import { subset } from '../../src/data/dataset';
 import { loadDataset } from '../../src/data/registry';
 import { toTensor } from '../../src/data/batches';
-import { coGanToDot, createScorer, describeCoGan, ganSpaceSize, loadFeatureNetwork, metricClassifier, parseGanSpace, sampleCoGan } from '../../src/gan';
+import { createScorer, ganSpaceSize, loadFeatureNetwork, metricClassifier, parseGanSpace, sampleCoGan } from '../../src/gan';
 import { parseStudyConfig } from '../../src/search/study_config';
 import { createOrResumeStudy, readStudy } from '../../src/search/study';
 import { openStorage } from '../../src/search/storage/open';
 import { asCoGanSpec, asGraphSpec } from '../../src/search/kinds';
-import { vanillaGraph } from '../../src/graph/presets';
-import { parseGraphSpec } from '../../src/graph/spec';
+import { vanillaGraph } from '../../src/graph/methods';
+import { describeGraph, parseGanGraphSpec, parseGraphSpec } from '../../src/graph/spec';
+import { graphToDot } from '../../src/graph/dot';
 import { runWorker } from '../../src/search/worker';
 import { tempDir } from '../search/helpers';
 
@@ -113,23 +114,30 @@ test('GAN gate space: size formula, seeded sampling, errors name the field; stud
   const a = sampleCoGan(space, 7);
   assert.deepEqual(a, sampleCoGan(space, 7));
   assert.notDeepEqual(a, sampleCoGan(space, 8));
-  assert.equal(a.edges.length, 6);
-  assert.ok(a.edges.every((e) => e.source !== e.target && ['images', 'output-side'].includes(e.kind)));
+  // three adversarial edges (through, the default candidate), then six transfer edges
+  assert.equal(a.edges.length, 9);
+  assert.ok(a.edges.slice(0, 3).every((e, i) => e.source === 0 && e.target === i + 1 && e.loss === 'adversarial' && e.gate.name === 'through'));
+  assert.ok(a.edges.slice(3).every((e) => e.source !== e.target && e.source > 0 && ['images', 'output-side'].includes(e.loss)));
   assert.deepEqual(asCoGanSpec(a), a);
-  assert.throws(() => asGraphSpec(a), /trains 3 co-trained generators, not a classifier graph/);
+  assert.throws(() => asGraphSpec(a), /trains a GAN graph of 3 generator\(s\), not a classifier graph/);
   const graph = parseGraphSpec(vanillaGraph({ model: 'cnn8', numClasses: 10, inputShape: [28, 28, 1] }));
   assert.deepEqual(asGraphSpec(graph), graph);
   assert.throws(() => asCoGanSpec(graph), /classifier graph of 1 model node\(s\)/);
-  assert.match(describeCoGan(a), /G1: adversarial · through/);
-  const dot = coGanToDot({
-    generators: 2,
-    edges: [
-      { source: 1, target: 2, kind: 'images', gate: { name: 'linear' } },
-      { source: 2, target: 1, kind: 'images', gate: { name: 'cutoff' } },
-    ],
-  });
-  assert.match(dot, /G1 -> G2 \[label="images · linear"/);
-  assert.doesNotMatch(dot, /G2 -> G1/);
+  assert.match(describeGraph(a), /G1: adversarial · through/);
+  // one diagram for both kinds: D feeds each generator's adversarial edge, cut transfer edges hidden
+  const dot = graphToDot(
+    parseGanGraphSpec({
+      generators: 2,
+      edges: [
+        { source: 1, target: 2, kind: 'images', gate: { name: 'linear' } },
+        { source: 2, target: 1, kind: 'images', gate: { name: 'cutoff' } },
+      ],
+    }),
+  );
+  assert.match(dot, /n0 \[label="D \(3 classes\)"/);
+  assert.match(dot, /n0 -> n1 \[label="adversarial · through"/);
+  assert.match(dot, /n1 -> n2 \[label="images · linear"/);
+  assert.doesNotMatch(dot, /n2 -> n1/);
   assert.throws(() => parseGanSpace({ kind: 'gan', generators: 2, gates: ['through'], transfers: ['pixels'] }), /transfers\.0/);
   const base = { dataset: 'fashion-mnist', trials: 2, validationSize: 100, epochs: 2, batchSize: 8 };
   assert.throws(() => parseStudyConfig({ ...base, space, gan: { stepsPerEpoch: 2 } }), /metric: a GAN space is scored by "best-is"/);
@@ -171,7 +179,7 @@ test('GAN gate search: a worker co-trains sampled generators, records IS and FID
     );
     for (const t of data.trials) {
       const spec = asCoGanSpec(t.spec);
-      assert.ok(spec.generators === 2 && spec.edges.length === 2);
+      assert.ok(spec.nodes.length === 2 && spec.edges.filter((e) => e.source > 0).length === 2);
       const rows = data.epochs.filter((e) => e.trial === t.number);
       assert.equal(rows.length, t.lastEpoch);
       for (const r of rows) {

@@ -59,10 +59,11 @@ test('conditional DCGAN: the label changes the image for the same z; a condition
   assert.throws(() => g.apply(z, false), /conditional generator needs labels/);
 });
 
-test('trainGan: every objective trains a few steps with finite losses; WGAN keeps weights clipped; snapshots arrive in order', async () => {
+test('trainGan: every objective trains a few steps with finite losses; WGAN keeps weights clipped; snapshots arrive in order; periods of `every` steps, "stop" stops', async () => {
   const data = bars(32);
   for (const objective of ganObjectives) {
     const seen: number[] = [];
+    const periods: number[] = [];
     const r = await trainGan(data, {
       imageSize: 28,
       channels: 1,
@@ -75,27 +76,38 @@ test('trainGan: every objective trains a few steps with finite losses; WGAN keep
       batchSize: 8,
       snapshots: [1, 3],
       onSnapshot: (s) => void seen.push(s),
+      every: 2,
+      onEpoch: (period, models) => {
+        periods.push(period.step);
+        assert.ok(models.generator && models.discriminator);
+      },
     });
     assert.equal(r.status, 'completed', objective);
     assert.deepEqual(seen, [1, 3]);
+    assert.deepEqual(periods, [2, 3]);
+    assert.equal(r.steps, 3);
     assert.ok(
       r.history.every((h) => Number.isFinite(h.dLoss) && Number.isFinite(h.gLoss)),
       `${objective}: ${JSON.stringify(r.history)}`,
     );
-    if (objective === 'wgan') for (const v of r.discriminator.params.variables()) assert.ok(tf.max(tf.abs(v)).dataSync()[0] <= 0.01 + 1e-7, v.name);
+    if (objective === 'wgan') for (const v of r.models.discriminator.params.variables()) assert.ok(tf.max(tf.abs(v)).dataSync()[0] <= 0.01 + 1e-7, v.name);
   }
 });
 
 test('generated images become a labelled uint8 dataset with balanced classes; mixHalf takes half of each', async () => {
   const real = bars(40);
   const r = await trainGan(real, { imageSize: 28, channels: 1, conditional: true, zDim: 8, baseWidth: 8, steps: 1, batchSize: 8 });
-  const gen = generatedDataset(r.generator, 10, 5, real, 'gen');
+  const gen = generatedDataset(r.models.generator, 10, 5, real, 'gen');
   assert.equal(gen.labels.length, 10);
   assert.deepEqual(Array.from(gen.labels), [0, 1, 2, 3, 0, 1, 2, 3, 0, 1]);
   assert.equal(gen.images.length, 10 * 784);
   assert.deepEqual(gen.shape, [28, 28, 1]);
   const unconditional = await trainGan(real, { imageSize: 28, channels: 1, zDim: 8, baseWidth: 8, steps: 1, batchSize: 8 });
-  assert.throws(() => generatedDataset(unconditional.generator, 4, 0, real, 'x'), /conditional generator/);
+  assert.throws(() => generatedDataset(unconditional.models.generator, 4, 0, real, 'x'), /conditional generator/);
+  // a period's "stop" ends the run after it (status "stopped", like every trainer)
+  const stopped = await trainGan(real, { imageSize: 28, channels: 1, zDim: 8, baseWidth: 8, steps: 4, batchSize: 8, every: 1, onEpoch: () => 'stop' });
+  assert.equal(stopped.status, 'stopped');
+  assert.equal(stopped.steps, 1);
   const black: ImageDataset = { ...real, name: 'black', images: new Uint8Array(real.images.length) };
   const white: ImageDataset = { ...real, name: 'white', images: new Uint8Array(real.images.length).fill(255) };
   const mix = mixHalf(black, white, 1);

@@ -47,7 +47,7 @@ test('hint, fsp, map-pull (cropped), map-push and prob-push edges train, with fi
   // the hint and map-pull losses are positive
   assert.ok(result.history[0].edgeLoss[1] > 0 && result.history[0].edgeLoss[4] > 0);
   // prob-push by hand on the trained nodes 1 → 3: p₁·p₃ / (‖p₁‖ ‖p₃‖) per sample
-  const { perSampleEdgeLoss } = await import('../../src/graph/edge_loss');
+  const { perSampleEdgeLoss } = await import('../../src/training/edge_loss');
   const x = tf.tensor4d(
     Array.from(toyData(4, 5).images, (v) => v / 127.5 - 1),
     [4, 8, 8, 1],
@@ -88,7 +88,7 @@ test('fsp between models of different widths fails with a message naming the sta
 });
 
 test('both-pull / both-push add the probability and map terms (Eq 4.11); neg-kl is −KL', async () => {
-  const { perSampleEdgeLoss } = await import('../../src/graph/edge_loss');
+  const { perSampleEdgeLoss } = await import('../../src/training/edge_loss');
   const { build } = await import('../../src/models/model');
   const { createModel } = await import('../../src/models/registry');
   const a = build(createModel('cnn8', { ...base, seed: 1 }));
@@ -105,7 +105,7 @@ test('both-pull / both-push add the probability and map terms (Eq 4.11); neg-kl 
 });
 
 test('an ABN source is compared through its own attention map, and no gradient of the edge reaches the source', async () => {
-  const { detachOutput, perSampleEdgeLoss } = await import('../../src/graph/edge_loss');
+  const { detachOutput, perSampleEdgeLoss } = await import('../../src/training/edge_loss');
   const { normalizedMapMse, spatialAttention } = await import('../../src/losses');
   const { build, trainableVariables } = await import('../../src/models/model');
   const { createModel } = await import('../../src/models/registry');

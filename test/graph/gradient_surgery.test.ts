@@ -39,8 +39,10 @@ test('distilling teachers: ensemble KD, per-teacher KD + attention with surgery;
   for (const seed of [1, 2, 3])
     teachers.push((await trainGraph(vanillaGraph({ ...base, model: 'cnn8' }), data, { epochs: 1, batchSize: 16, learningRate: 0.05, seed })).models[0]);
   const student = () => build(createModel('cnn8', { ...base, seed: 9 }));
-  const ens = await distillTeachers(student(), teachers, data, { knowledge: 'ensemble', temperature: 2, epochs: 1, batchSize: 16, learningRate: 0.05 });
-  assert.equal(ens.accuracy.length, 1);
+  const ensStudent = student();
+  const ens = await distillTeachers(ensStudent, teachers, data, { knowledge: 'ensemble', temperature: 2, epochs: 1, batchSize: 16, learningRate: 0.05 });
+  assert.equal(ens.history.length, 1);
+  assert.equal(ens.models, ensStudent, 'the run result carries the trained student');
   assert.equal(ens.steps, 3);
   const tensors = tf.memory().numTensors;
   const per = await distillTeachers(student(), teachers, data, {
@@ -63,7 +65,7 @@ test('distilling teachers: ensemble KD, per-teacher KD + attention with surgery;
       }),
     );
   }
-  assert.ok(per.accuracy.every((a) => a >= 0 && a <= 1));
+  assert.ok(per.history.every((h) => h.accuracy >= 0 && h.accuracy <= 1 && Number.isFinite(h.loss)));
   // differently trained teachers pull the student apart: some steps have conflicting transfer gradients
   const total = (m: number[][]) => m.flat().reduce((a, b) => a + b, 0);
   assert.ok(total(per.probabilityConflicts) + total(per.attentionConflicts) > 0, 'conflicts are counted');
@@ -110,6 +112,6 @@ test('a NaN in distillation ends the run as diverged, like every other trainer',
     });
     assert.equal(r.status, 'diverged');
     assert.match(r.error!, /the distillation loss became NaN at epoch 1, step 1/);
-    assert.equal(r.accuracy.length, 0, 'no epoch finished');
+    assert.equal(r.history.length, 0, 'no epoch finished');
   }
 });

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { JOB_FORMAT, jobKey, JobSpecError, parseGraphJob } from '../../src/jobs/job';
 import { graphJobsOf, TrainJob } from '../../src/jobs/train_jobs';
-import { vanillaGraph } from '../../src/graph/presets';
+import { vanillaGraph } from '../../src/graph/methods';
 import { openStorage } from '../../src/search/storage/open';
 import { root, runCli, startRedis, RedisServer, tempDir } from '../search/helpers';
 

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/backend';
 import { fingerprint, subset } from '../../src/data/dataset';
 import { loadDataset } from '../../src/data/registry';
-import { kdGraph } from '../../src/graph/presets';
+import { kdGraph } from '../../src/graph/methods';
 import { disposeModels, trainGraph } from '../../src/graph/trainer';
 import { loadCheckpoint, saveCheckpoint } from '../../src/models/checkpoint';
 import { build } from '../../src/models/model';

@@ -59,7 +59,7 @@ test('ResNet-18 has 11.69 M parameters with 1,000 classes (torchvision count); s
 test('ABN ResNet returns a sigmoid attention map, the attention branch scores, and the label edge trains both', async () => {
   const tf = await import('@tensorflow/tfjs-core');
   const { AbnResNet } = await import('../../src/models/abn');
-  const { perSampleEdgeLoss } = await import('../../src/graph/edge_loss');
+  const { perSampleEdgeLoss } = await import('../../src/training/edge_loss');
   const { crossEntropy } = await import('../../src/losses');
   const model = build(new AbnResNet({ depth: 20, numClasses: 10, seed: 0 }));
   const out = model.apply(tf.randomNormal([2, 32, 32, 3], 0, 1, 'float32', 1) as import('@tensorflow/tfjs-core').Tensor4D, false);

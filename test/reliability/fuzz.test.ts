@@ -1,5 +1,5 @@
 /**
- * Fuzzing the parsers: valid graph specs, search spaces, co-GAN specs and study files are mutated
+ * Fuzzing the parsers: valid graph specs, GAN graphs, search spaces and study files are mutated
  * hundreds of times (keys dropped or misspelled, numbers out of range or non-finite, wrong types,
  * extra keys). Every mutant must give a clear error (an Error that is not a TypeError, naming where)
  * or parse without losing any key it was given — never a crash or a silent default. Some accepted
@@ -9,8 +9,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initBackend } from '../../src/backend';
 import { Rng } from '../../src/data/random';
-import { parseCoGanSpec } from '../../src/gan/cotraining';
-import { parseGraphSpec, trainGraph } from '../../src/graph';
+import { parseGanGraphSpec, parseGraphSpec, trainGraph } from '../../src/graph';
 import { parseSearchSpace } from '../../src/search/space';
 import { parseStudyConfig } from '../../src/search/study_config';
 import { toyData } from '../helpers/toy_data';
@@ -47,14 +46,18 @@ const seeds: Record<string, { value: Json; parse: (x: unknown) => unknown }> = {
     },
     parse: parseSearchSpace,
   },
-  cogan: {
+  gan: {
     value: {
-      generators: 2,
+      kind: 'gan',
+      nodes: [{ model: 'dcgan' }, { model: 'dcgan', seed: 3 }],
       alpha: 1000,
-      adversarialGates: [{ name: 'through' }, { name: 'linear' }],
-      edges: [{ source: 1, target: 2, kind: 'images', gate: { name: 'sine', f: 0.5, phi: 1 } }],
+      edges: [
+        { source: 0, target: 1, loss: 'adversarial', gate: { name: 'through' } },
+        { source: 0, target: 2, loss: 'adversarial', gate: { name: 'linear' } },
+        { source: 1, target: 2, loss: 'images', gate: { name: 'sine', f: 0.5, phi: 1 } },
+      ],
     },
-    parse: parseCoGanSpec,
+    parse: parseGanGraphSpec,
   },
   study: {
     value: {

@@ -13,7 +13,7 @@ import { GraphSpecError, parseGraphSpec } from '../../src/graph/spec';
 import { InputError } from '../../src/input_error';
 import { parseSearchSpace } from '../../src/search/space';
 import { parseStudyConfig } from '../../src/search/study_config';
-import { checkTrainOptions } from '../../src/graph/trainer';
+import { checkTrainOptions } from '../../src/training';
 
 const root = path.resolve(__dirname, '..', '..');
 const typo = {

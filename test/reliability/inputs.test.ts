@@ -89,6 +89,7 @@ test('a diverged seed keeps its reason (ktg train prints it and names it in its 
     status: seed === 0 ? ('diverged' as const) : ('completed' as const),
     ...(seed === 0 ? { error: 'edge 1 (2→1, kl): loss NaN is not finite at epoch 1, step 3' } : {}),
     history: [],
+    steps: 0,
     targetAccuracy: NaN,
     models: [],
   }));

@@ -13,7 +13,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/backend';
 import { loadImageFolder, stratifiedSubset } from '../../src/data';
-import { parseCoGanSpec } from '../../src/gan/cotraining';
+import { parseGanGraphSpec } from '../../src/graph/spec';
 import { parseGanSpace } from '../../src/gan/space';
 import { GraphSpecError, parseGraphSpec, trainGraph } from '../../src/graph';
 import { loadCheckpoint, saveCheckpoint } from '../../src/models/checkpoint';
@@ -105,19 +105,55 @@ describe('strict schemas: unknown keys are errors that suggest the known key', (
     );
   });
 
-  it('co-GAN specs: unknown transfer kind, sine f = 2, missing edges', () => {
-    const edge = { source: 1, target: 2, kind: 'images', gate: { name: 'through' } };
+  it('GAN graphs: unknown loss, sine f = 2, missing edges, wrong loss for the edge, generator without its adversarial edge; old co-GAN specs too', () => {
+    const through = { name: 'through' };
+    const adversarial = [1, 2].map((t) => ({ source: 0, target: t, loss: 'adversarial', gate: through }));
+    const graph = (edges: unknown[]) => ({ kind: 'gan', nodes: [{ model: 'dcgan' }, { model: 'dcgan' }], edges });
+    const edge = { source: 1, target: 2, loss: 'images', gate: through };
     assert.match(
-      problemsOf(() => parseCoGanSpec({ generators: 2, edges: [{ ...edge, kind: 'imagez' }] })),
-      /edges\.0\.kind: "imagez" is not one of images, input-side, output-side \(did you mean "images"\?\)/,
+      problemsOf(() => parseGanGraphSpec(graph([...adversarial, { ...edge, loss: 'imagez' }]))),
+      /edges\.2\.loss: "imagez" is not one of .*\(did you mean "images"\?\)/,
     );
     assert.match(
-      problemsOf(() => parseCoGanSpec({ generators: 2, edges: [{ ...edge, gate: { name: 'sine', f: 2, phi: 0 } }] })),
-      /edge 0 \(1→2, images\): sine frequency f must be in \[0, 1\], got 2/,
+      problemsOf(() => parseGanGraphSpec(graph([...adversarial, { ...edge, gate: { name: 'sine', f: 2, phi: 0 } }]))),
+      /edge 2 \(1→2, images\): sine frequency f must be in \[0, 1\], got 2/,
     );
     assert.match(
-      problemsOf(() => parseCoGanSpec({ generators: 2 })),
+      problemsOf(() => parseGanGraphSpec({ kind: 'gan', nodes: [{ model: 'dcgan' }] })),
       /edges: Required/,
+    );
+    assert.match(
+      problemsOf(() => parseGanGraphSpec(graph([...adversarial, { ...edge, loss: 'kl' }]))),
+      /edge 2 \(1→2, kl\): an edge between generators carries a transfer loss/,
+    );
+    assert.match(
+      problemsOf(() => parseGanGraphSpec(graph([adversarial[0], { ...edge, source: 0 }]))),
+      /edge 1 \(0→2, images\): an edge from node 0 \(the discriminator\) carries the loss "adversarial"/,
+    );
+    assert.match(
+      problemsOf(() => parseGanGraphSpec(graph([adversarial[0], edge]))),
+      /node 2 \(dcgan generator\): no edge 0→2 with its adversarial loss/,
+    );
+    // the co-GAN spec of older studies: its own mistakes still name the place
+    assert.match(
+      problemsOf(() => parseGanGraphSpec({ generators: 2, edges: [{ source: 1, target: 2, kind: 'imagez', gate: through }] })),
+      /edges\.2\.loss: "imagez"/,
+    );
+    assert.match(
+      problemsOf(() => parseGanGraphSpec({ generators: 2, adversarialGates: [through], edges: [] })),
+      /adversarialGates: needs 2 gates, got 1/,
+    );
+    // a classifier graph names the other kind's losses
+    assert.match(
+      problemsOf(() =>
+        parseGraphSpec({
+          numClasses: 10,
+          inputShape: [8, 8, 1],
+          nodes: [{ model: 'cnn8', role: 'target' }, { model: 'cnn8' }],
+          edges: [{ source: 2, target: 1, loss: 'images' }],
+        }),
+      ),
+      /edge 0 \(2→1, cnn8\): loss "images" is a GAN graph's/,
     );
   });
 });

@@ -148,7 +148,7 @@ describe('ktg search on SQLite', () => {
   });
 
   test('ktg train --labelled retrains a semi-supervised graph (FixMatch) and asks for --labelled when missing', async () => {
-    const { fixMatchGraph } = await import('../../src/semi/presets');
+    const { fixMatchGraph } = await import('../../src/semi/methods');
     fs.writeFileSync(path.join(dir, 'fixmatch.json'), JSON.stringify(fixMatchGraph({ numClasses: 10, inputShape: [28, 28, 1], model: 'cnn8' })));
     const run = runCli(
       [

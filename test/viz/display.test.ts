@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { vanillaGraph, kdGraph } from '../../src/graph/presets';
+import { vanillaGraph, kdGraph } from '../../src/graph/methods';
 import { graphToDot } from '../../src/graph/dot';
 import { parseGraphSpec } from '../../src/graph/spec';
 import { diagramBundle, markdownBundle } from '../../src/viz/display';

@@ -6,7 +6,8 @@
 import { describeGate } from '../../gates';
 import { graphToDot } from '../../graph/dot';
 import { describeGraph, GraphSpec, parseGraphSpec } from '../../graph/spec';
-import { disposeModels, EpochMetrics, trainGraph } from '../../graph/trainer';
+import { trainGraph } from '../../graph/trainer';
+import { disposeModels, EpochMetrics } from '../../training';
 import { trainSemiGraph } from '../../semi/trainer';
 import { parseSearchSpace, sampleGraph, SearchSpace, spaceSize } from '../space';
 import type { StudyConfig } from '../study_config';

@@ -5,11 +5,12 @@
  * IS of any generator as the objective, so ASHA prunes on it like on accuracies.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { CoGanSpec, parseCoGanSpec, trainCoGan } from '../../gan/cotraining';
-import { coGanToDot } from '../../gan/dot';
+import { trainCoGan } from '../../gan/cotraining';
+import { describeGraph, GanGraphSpec, parseGanGraphSpec } from '../../graph/spec';
+import { graphToDot } from '../../graph/dot';
 import { ImageSize } from '../../gan/dcgan';
 import { createScorer, metricClassifier, SampleScorer, scoreGenerators } from '../../gan/quality';
-import { describeCoGan, GanSpace, ganSpaceSize, parseGanSpace, sampleCoGan } from '../../gan/space';
+import { GanSpace, ganSpaceSize, parseGanSpace, sampleCoGan } from '../../gan/space';
 import { describeGate } from '../../gates';
 import type { StudyConfig } from '../study_config';
 import type { SearchData, StudyKind, TrialContext, TrialOutcome } from './kind';
@@ -21,15 +22,11 @@ export async function ganScorer(config: StudyConfig, data: SearchData): Promise<
   return createScorer(network, data.validation);
 }
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
-
-async function runGanTrial(spec: CoGanSpec, { config, data, seed, signal, record }: TrialContext, scorer: SampleScorer): Promise<TrialOutcome> {
+async function runGanTrial(spec: GanGraphSpec, { config, data, seed, signal, record }: TrialContext, scorer: SampleScorer): Promise<TrialOutcome> {
   if (!config.gan) throw new Error('a GAN study needs GAN settings');
   const gan = config.gan;
   const [h, , channels] = data.train.shape;
   const imageSize = (gan.imageSize ?? h) as ImageSize;
-  let last = 0;
-  let started = Date.now();
   const result = await trainCoGan(spec, data.train, {
     imageSize,
     channels,
@@ -42,45 +39,39 @@ async function runGanTrial(spec: CoGanSpec, { config, data, seed, signal, record
     every: gan.stepsPerEpoch,
     seed,
     signal,
-    onCheckpoint: async (step, models, history) => {
+    onEpoch: async (period, models) => {
+      const started = Date.now();
       const scores = scoreGenerators(models.generators, scorer, { samples: gan.samples, seed: seed * 7 + 1 });
-      const steps = history.slice(last);
-      last = history.length;
       const is = scores.map((s) => s.inceptionScore);
-      const seconds = (Date.now() - started) / 1000;
-      started = Date.now();
       return record({
-        epoch: Math.round(step / gan.stepsPerEpoch),
+        epoch: period.epoch,
         value: Math.max(...is),
-        metrics: {
-          is,
-          fid: scores.map((s) => s.fid),
-          dLoss: [mean(steps.map((x) => x.dLoss))],
-          gLoss: models.generators.map((_, i) => mean(steps.map((x) => x.gLoss[i]))),
-        },
-        seconds,
+        metrics: { is, fid: scores.map((s) => s.fid), dLoss: [period.dLoss], gLoss: period.gLoss },
+        seconds: period.seconds + (Date.now() - started) / 1000,
       });
     },
   });
   tf.dispose([...result.models.generators.flatMap((g) => g.params.variables()), ...result.models.discriminator.params.variables()]);
-  const diverged = result.status === 'diverged';
-  return { status: result.status, ...(diverged ? { error: `the GAN diverged (non-finite loss) at step ${result.history.length}` } : {}) };
+  return { status: result.status, ...(result.error ? { error: `the GAN diverged: ${result.error}` } : {}) };
 }
 
-export const ganKind: StudyKind<GanSpace, CoGanSpec, SampleScorer> = {
+export const ganKind: StudyKind<GanSpace, GanGraphSpec, SampleScorer> = {
   id: 'gan',
   metrics: ['is', 'fid', 'dLoss', 'gLoss'],
   parseSpace: (input) => parseGanSpace(input),
   size: (space) => ganSpaceSize(space),
   sample: (space, seed) => sampleCoGan(space, seed),
-  parseSpec: (stored) => parseCoGanSpec(stored),
+  parseSpec: (stored) => parseGanGraphSpec(stored),
   prepare: (config, data) => ganScorer(config, data),
   runTrial: (spec, context, scorer) => runGanTrial(spec, context, scorer),
-  describe: (spec) => describeCoGan(spec),
-  toDot: (spec, options) => coGanToDot(spec, options),
+  describe: (spec) => describeGraph(spec),
+  toDot: (spec, options) => graphToDot(spec, options),
   summary: (spec) => ({
-    models: `${spec.generators}×dcgan`,
-    gates: spec.edges.map((e) => `G${e.source}→G${e.target}:${e.kind}:${describeGate(e.gate)}`).join(' '),
+    models: `${spec.nodes.length}×dcgan`,
+    gates: spec.edges
+      .filter((e) => e.source !== 0)
+      .map((e) => `G${e.source}→G${e.target}:${e.loss}:${describeGate(e.gate)}`)
+      .join(' '),
   }),
   specNoun: 'co-training spec',
   trainHint: () => 'train it with gan.trainCoGan in a notebook',

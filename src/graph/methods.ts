@@ -52,11 +52,6 @@ export function vanillaGraph(b: Base & { model: string }): GraphSpecInput {
   };
 }
 
-/** The label-only spec used to pretrain a frozen node of `spec`. */
-export function vanillaSpecFor(spec: GraphSpec, model: string): GraphSpec {
-  return parseGraphSpec(vanillaGraph({ numClasses: spec.numClasses, inputShape: spec.inputShape, model }));
-}
-
 /** The same graph with every gate replaced (thesis Fig 3.9: optimized gates vs all through). */
 export function withEveryGate(spec: GraphSpecInput | GraphSpec, gate: GraphSpec['edges'][number]['gate']): GraphSpec {
   const parsed = parseGraphSpec(spec);
