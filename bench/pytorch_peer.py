@@ -1,8 +1,11 @@
 """PyTorch peer of bench/models.ts: the same ResNet-20 / small CNN / DCGAN training steps.
 
 Run by bench/train_step.ts with /usr/bin/python3 (Debian python3-torch). Prints one JSON line per
-model: {"backend": "pytorch", "model": ..., "msPerStep": ...}.
+model and precision: {"backend": "pytorch", "precision": "fp32" | "bf16", "model": ..., "msPerStep": ...}.
+bf16 is PyTorch's CPU mixed precision: the forward pass and the loss under
+torch.autocast("cpu", dtype=torch.bfloat16), fp32 weights and optimizer, backward outside autocast.
 """
+import contextlib
 import json
 import sys
 import time
@@ -80,21 +83,26 @@ def discriminator(base=64):
         nn.Flatten(), nn.Linear(4 * 4 * base * 4, 1))
 
 
-def classifier_step(model, batch):
+def autocast(precision):
+    return torch.autocast("cpu", dtype=torch.bfloat16) if precision == "bf16" else contextlib.nullcontext()
+
+
+def classifier_step(model, batch, precision):
     x = torch.randn(batch, 3, 32, 32)
     y = torch.randint(0, 10, (batch,))
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True)
 
     def step():
         opt.zero_grad()
-        loss = F.cross_entropy(model(x), y)
+        with autocast(precision):
+            loss = F.cross_entropy(model(x), y)
         loss.backward()
         opt.step()
         loss.item()
     return step
 
 
-def dcgan_step(batch):
+def dcgan_step(batch, precision):
     g, d = generator(), discriminator()
     og = torch.optim.Adam(g.parameters(), 2e-4, betas=(0.5, 0.999))
     od = torch.optim.Adam(d.parameters(), 2e-4, betas=(0.5, 0.999))
@@ -105,11 +113,13 @@ def dcgan_step(batch):
     def step():
         z = torch.randn(batch, 100)
         od.zero_grad()
-        loss_d = bce(d(real), ones) + bce(d(g(z).detach()), zeros)
+        with autocast(precision):
+            loss_d = bce(d(real).float(), ones) + bce(d(g(z).detach()).float(), zeros)
         loss_d.backward()
         od.step()
         og.zero_grad()
-        loss_g = bce(d(g(z)), ones)
+        with autocast(precision):
+            loss_g = bce(d(g(z)).float(), ones)
         loss_g.backward()
         og.step()
         loss_d.item(), loss_g.item()
@@ -119,15 +129,16 @@ def dcgan_step(batch):
 def main():
     models = sys.argv[1].split(",")
     batch, steps = int(sys.argv[2]), int(sys.argv[3])
+    precisions = (sys.argv[4] if len(sys.argv) > 4 else "fp32").split(",")
     torch.set_num_threads(2)
     torch.manual_seed(0)
     factories = {
-        "resnet20": lambda: classifier_step(ResNet(20), batch),
-        "smallcnn": lambda: classifier_step(SmallCnn(), batch),
-        "dcgan": lambda: dcgan_step(batch),
+        "resnet20": lambda p: classifier_step(ResNet(20), batch, p),
+        "smallcnn": lambda p: classifier_step(SmallCnn(), batch, p),
+        "dcgan": lambda p: dcgan_step(batch, p),
     }
-    for name in models:
-        step = factories[name]()
+    for name, precision in [(m, p) for m in models for p in precisions]:
+        step = factories[name](precision)
         for _ in range(2):
             step()
         times = []
@@ -136,7 +147,7 @@ def main():
             step()
             times.append((time.perf_counter() - t0) * 1000)
         times.sort()
-        print(json.dumps({"backend": "pytorch", "threads": torch.get_num_threads(), "model": name,
+        print(json.dumps({"backend": "pytorch", "threads": torch.get_num_threads(), "precision": precision, "model": name,
                           "msPerStep": times[len(times) // 2], "steps": steps, "version": torch.__version__}), flush=True)
 
 

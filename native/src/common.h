@@ -13,6 +13,19 @@ namespace ktg {
 dnnl::engine &cpuEngine();
 dnnl::stream &cpuStream();
 
+/**
+ * The precision of convolutions and matrix products: f32, or bf16 inputs with f32 accumulation and
+ * f32 outputs (activations, weights and gradients stay f32 on the heap; they are converted into
+ * scratch buffers right before each primitive). Set by setPrecision; bf16 only where the CPU has
+ * AVX-512 BF16 (or AMX).
+ */
+enum class Precision { f32, bf16 };
+Precision precision();
+/** data type the primitives read their inputs in */
+inline dnnl::memory::data_type computeType() { return precision() == Precision::bf16 ? dnnl::memory::data_type::bf16 : dnnl::memory::data_type::f32; }
+/** `user` converted to `low` (same shape, the primitive's data type and layout); `user` itself when no conversion is needed */
+dnnl::memory converted(const dnnl::memory &user, dnnl::memory &low);
+
 /** A typed array over the (shared) wasm memory: base pointer and length in bytes. */
 struct Heap {
   uint8_t *base = nullptr;

@@ -1,7 +1,10 @@
 // 2-D convolution (NHWC activations, TensorFlow's HWIO filters) forward, backward-data and
 // backward-weights on oneDNN. Backward-data is also the forward pass of a transposed convolution.
-// Primitives are created once per geometry and cached; filters are reordered into the layout the
-// chosen implementation wants (and gradients back to HWIO) on every call, since they change each step.
+// Primitives are created once per geometry and precision and cached; filters are reordered into the
+// layout the chosen implementation wants (and gradients back to HWIO) on every call, since they
+// change each step. In bf16 the primitives read bf16 inputs (activations and incoming gradients
+// converted into the plan's scratch buffers, filters converted by their reorder) and write f32
+// outputs, accumulating in f32: the heap, the weights and every output stay f32.
 #include "common.h"
 #include <array>
 #include <map>
@@ -19,16 +22,22 @@ constexpr size_t kGeometryLength = 17;
 using Geometry = std::array<int64_t, kGeometryLength>;
 
 struct Descs {
-  memory::desc src, weightsAny, weightsUser, dst;
+  // src, dst: f32 NHWC as on the heap; srcLow, dstLow: the same in the compute type (what the
+  // primitives read: activations, incoming gradients); weightsAny: compute type, layout of the
+  // primitive's choice; diffWeightsAny: f32, layout of its choice
+  memory::desc src, srcLow, weightsAny, diffWeightsAny, weightsUser, dst, dstLow;
   memory::dims strides, dilates, padL, padR;
 };
 
-Descs describe(const Geometry &g) {
+Descs describe(const Geometry &g, dt compute) {
   const auto [n, h, w, ci, kh, kw, co, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr] = g;
   Descs d;
   d.src = memory::desc({n, ci, h, w}, dt::f32, tag::nhwc);
+  d.srcLow = memory::desc({n, ci, h, w}, compute, tag::nhwc);
   d.dst = memory::desc({n, co, oh, ow}, dt::f32, tag::nhwc);
-  d.weightsAny = memory::desc({co, ci, kh, kw}, dt::f32, tag::any);
+  d.dstLow = memory::desc({n, co, oh, ow}, compute, tag::nhwc);
+  d.weightsAny = memory::desc({co, ci, kh, kw}, compute, tag::any);
+  d.diffWeightsAny = memory::desc({co, ci, kh, kw}, dt::f32, tag::any);
   d.weightsUser = memory::desc({co, ci, kh, kw}, dt::f32, tag::hwio);
   d.strides = {sh, sw};
   d.dilates = {dh - 1, dw - 1};  // oneDNN counts the gaps between taps
@@ -37,9 +46,11 @@ Descs describe(const Geometry &g) {
   return d;
 }
 
-/** The primitives of one geometry; each direction is built on first use. */
+/** The primitives of one geometry in one precision; each direction is built on first use. */
 struct ConvPlan {
   Descs d;
+  bool low;  // bf16: inputs converted into srcLowMem / dstLowMem before each primitive
+  memory srcLowMem, dstLowMem;
   convolution_forward::primitive_desc fwdPd;
   convolution_forward fwd;
   memory fwdWeights;  // filter in fwdPd's layout (empty when HWIO is what it wants)
@@ -51,16 +62,22 @@ struct ConvPlan {
   convolution_backward_weights bwdWeights;
   memory bwdDiffWeights;
 
-  explicit ConvPlan(const Geometry &g) : d(describe(g)) {
-    convolution_forward::desc desc(prop_kind::forward_training, algorithm::convolution_direct, d.src, d.weightsAny, d.dst, d.strides, d.dilates, d.padL,
-                                   d.padR);
+  ConvPlan(const Geometry &g, dt compute) : d(describe(g, compute)), low(compute != dt::f32) {
+    convolution_forward::desc desc(prop_kind::forward_training, algorithm::convolution_direct, d.srcLow, d.weightsAny, d.dst, d.strides, d.dilates,
+                                   d.padL, d.padR);
     fwdPd = convolution_forward::primitive_desc(desc, cpuEngine());
     fwd = convolution_forward(fwdPd);
     if (fwdPd.weights_desc() != d.weightsUser) fwdWeights = memory(fwdPd.weights_desc(), cpuEngine());
   }
 
+  /** the scratch buffer an f32 input of this shape is converted into (none in f32) */
+  memory &lowFor(memory &slot, const memory::desc &desc) {
+    if (low && !slot) slot = memory(desc, cpuEngine());
+    return slot;
+  }
+
   void buildBwdData() {
-    convolution_backward_data::desc desc(algorithm::convolution_direct, d.src, d.weightsAny, d.dst, d.strides, d.dilates, d.padL, d.padR);
+    convolution_backward_data::desc desc(algorithm::convolution_direct, d.src, d.weightsAny, d.dstLow, d.strides, d.dilates, d.padL, d.padR);
     bwdDataPd = convolution_backward_data::primitive_desc(desc, cpuEngine(), fwdPd);
     bwdData = convolution_backward_data(bwdDataPd);
     if (bwdDataPd.weights_desc() != d.weightsUser) bwdDataWeights = memory(bwdDataPd.weights_desc(), cpuEngine());
@@ -68,7 +85,8 @@ struct ConvPlan {
   }
 
   void buildBwdWeights() {
-    convolution_backward_weights::desc desc(algorithm::convolution_direct, d.src, d.weightsAny, d.dst, d.strides, d.dilates, d.padL, d.padR);
+    convolution_backward_weights::desc desc(algorithm::convolution_direct, d.srcLow, d.diffWeightsAny, d.dstLow, d.strides, d.dilates, d.padL,
+                                            d.padR);
     bwdWeightsPd = convolution_backward_weights::primitive_desc(desc, cpuEngine(), fwdPd);
     bwdWeights = convolution_backward_weights(bwdWeightsPd);
     if (bwdWeightsPd.diff_weights_desc() != d.weightsUser) bwdDiffWeights = memory(bwdWeightsPd.diff_weights_desc(), cpuEngine());
@@ -77,7 +95,8 @@ struct ConvPlan {
 };
 
 ConvPlan &planFor(const Geometry &g) {
-  return cachedPlan<Geometry, ConvPlan>(g, [&] { return std::make_unique<ConvPlan>(g); });
+  const dt compute = computeType();
+  return cachedPlan<std::pair<Geometry, dt>, ConvPlan>({g, compute}, [&] { return std::make_unique<ConvPlan>(g, compute); });
 }
 
 Geometry readGeometry(const Args &a, size_t first) {
@@ -113,7 +132,8 @@ Napi::Value ConvForward(const Napi::CallbackInfo &info) {
     ConvPlan &p = planFor(g);
     memory src(p.d.src, cpuEngine(), x), user(p.d.weightsUser, cpuEngine(), w), dst(p.d.dst, cpuEngine(), y);
     memory weights = filterFor(p.fwdWeights, user);
-    p.fwd.execute(cpuStream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}});
+    memory input = converted(src, p.lowFor(p.srcLowMem, p.d.srcLow));
+    p.fwd.execute(cpuStream(), {{DNNL_ARG_SRC, input}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}});
     cpuStream().wait();
   });
 }
@@ -131,7 +151,8 @@ Napi::Value ConvBackwardData(const Napi::CallbackInfo &info) {
     if (!p.hasBwdData) p.buildBwdData();
     memory diffDst(p.d.dst, cpuEngine(), dy), user(p.d.weightsUser, cpuEngine(), w), diffSrc(p.d.src, cpuEngine(), dx);
     memory weights = filterFor(p.bwdDataWeights, user);
-    p.bwdData.execute(cpuStream(), {{DNNL_ARG_DIFF_DST, diffDst}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DIFF_SRC, diffSrc}});
+    memory gradient = converted(diffDst, p.lowFor(p.dstLowMem, p.d.dstLow));
+    p.bwdData.execute(cpuStream(), {{DNNL_ARG_DIFF_DST, gradient}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DIFF_SRC, diffSrc}});
     cpuStream().wait();
   });
 }
@@ -149,7 +170,9 @@ Napi::Value ConvBackwardWeights(const Napi::CallbackInfo &info) {
     if (!p.hasBwdWeights) p.buildBwdWeights();
     memory src(p.d.src, cpuEngine(), x), diffDst(p.d.dst, cpuEngine(), dy), user(p.d.weightsUser, cpuEngine(), dw);
     memory diffWeights = p.bwdDiffWeights ? p.bwdDiffWeights : user;
-    p.bwdWeights.execute(cpuStream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, diffDst}, {DNNL_ARG_DIFF_WEIGHTS, diffWeights}});
+    memory input = converted(src, p.lowFor(p.srcLowMem, p.d.srcLow));
+    memory gradient = converted(diffDst, p.lowFor(p.dstLowMem, p.d.dstLow));
+    p.bwdWeights.execute(cpuStream(), {{DNNL_ARG_SRC, input}, {DNNL_ARG_DIFF_DST, gradient}, {DNNL_ARG_DIFF_WEIGHTS, diffWeights}});
     if (p.bwdDiffWeights) reorder(diffWeights, user).execute(cpuStream(), diffWeights, user);
     cpuStream().wait();
   });
@@ -163,6 +186,7 @@ Napi::Value ConvImplementations(const Napi::CallbackInfo &info) {
     ConvPlan &p = planFor(readGeometry(a, 0));
     if (!p.hasBwdData) p.buildBwdData();
     if (!p.hasBwdWeights) p.buildBwdWeights();
+    out.Set("precision", p.low ? "bf16" : "f32");
     out.Set("forward", p.fwdPd.impl_info_str());
     out.Set("backwardData", p.bwdDataPd.impl_info_str());
     out.Set("backwardWeights", p.bwdWeightsPd.impl_info_str());

@@ -19,6 +19,25 @@ dnnl::stream &cpuStream() {
   return stream;
 }
 
+namespace {
+Precision currentPrecision = Precision::f32;
+
+/** the CPU runs bf16 dot products natively: AVX-512 BF16 (whose bits AMX's ISA value includes) */
+bool hasBf16() {
+  const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
+  const auto bf16 = static_cast<unsigned>(dnnl::cpu_isa::avx512_core_bf16);
+  return (isa & bf16) == bf16;
+}
+}  // namespace
+
+Precision precision() { return currentPrecision; }
+
+dnnl::memory converted(const dnnl::memory &user, dnnl::memory &low) {
+  if (!low) return user;
+  dnnl::reorder(user, low).execute(cpuStream(), const_cast<dnnl::memory &>(user), low);
+  return low;
+}
+
 float *Heap::floats(double offset, double count, const char *what) const {
   if (!(offset >= 0) || !(count >= 0) || offset != static_cast<double>(static_cast<uint64_t>(offset)) || static_cast<uint64_t>(offset) % 4 != 0 ||
       offset + count * 4 > static_cast<double>(bytes)) {
@@ -85,6 +104,25 @@ static Napi::Value SetThreads(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
+/**
+ * setPrecision("f32" | "bf16") → { precision, reason? }: bf16 convolutions and matrix products
+ * (f32 accumulation and outputs) where the CPU has AVX-512 BF16; elsewhere f32, with the reason.
+ */
+static Napi::Value SetPrecision(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(env, "ktg native setPrecision: argument 0 must be \"f32\" or \"bf16\"");
+  const std::string wanted = info[0].As<Napi::String>().Utf8Value();
+  if (wanted != "f32" && wanted != "bf16") throw Napi::TypeError::New(env, "ktg native setPrecision: precision must be \"f32\" or \"bf16\", got \"" + wanted + "\"");
+  Napi::Object out = Napi::Object::New(env);
+  if (wanted == "bf16" && !hasBf16()) {
+    currentPrecision = Precision::f32;
+    out.Set("reason", "this CPU has no AVX-512 BF16 (oneDNN dispatches to ISA " + std::to_string(static_cast<unsigned>(dnnl::get_effective_cpu_isa())) + ")");
+  } else
+    currentPrecision = wanted == "bf16" ? Precision::bf16 : Precision::f32;
+  out.Set("precision", currentPrecision == Precision::bf16 ? "bf16" : "f32");
+  return out;
+}
+
 /** info(): library version and the instruction set oneDNN dispatches to. */
 static Napi::Value Info(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
@@ -105,12 +143,14 @@ static Napi::Value Info(const Napi::CallbackInfo &info) {
   }
   out.Set("isa", isa);
   out.Set("threads", omp_get_max_threads());
+  out.Set("precision", currentPrecision == Precision::bf16 ? "bf16" : "f32");
   return out;
 }
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("info", Napi::Function::New(env, Info));
+  exports.Set("setPrecision", Napi::Function::New(env, SetPrecision));
   registerConvolution(env, exports);
   registerBatchNorm(env, exports);
   registerGemm(env, exports);

@@ -26,15 +26,29 @@ export interface BackendOptions {
   backend?: BackendName;
   /** threads of the native (OpenMP) and wasm kernels (default: env KTG_THREADS, else the number of cores) */
   threads?: number;
+  /**
+   * precision of convolutions and matrix products (default: env KTG_PRECISION, else fp32): bf16
+   * reads their inputs in bfloat16 and accumulates in fp32, as PyTorch's CPU autocast does (weights,
+   * optimizer state, batch norm and losses stay fp32). Native backend on a CPU with AVX-512 BF16
+   * only; elsewhere fp32, with one line saying why.
+   */
+  precision?: Precision;
   /** do not print the chosen backend */
   quiet?: boolean;
 }
+
+export type Precision = 'fp32' | 'bf16';
+export const PRECISIONS: readonly Precision[] = ['fp32', 'bf16'];
 
 export interface BackendInfo {
   name: BackendName;
   /** human-readable details, e.g. "threaded SIMD, 2 threads" */
   detail: string;
   threads: number;
+  /** precision of convolutions and matrix products */
+  precision: Precision;
+  /** why bf16 was asked for and not used */
+  precisionFallback?: string;
 }
 
 let current: BackendInfo | null = null;
@@ -63,6 +77,12 @@ function requestedBackend(options: BackendOptions): BackendName | undefined {
   return name || undefined;
 }
 
+function requestedPrecision(options: BackendOptions): Precision {
+  const name = options.precision ?? ((process.env.KTG_PRECISION || 'fp32') as Precision);
+  if (!PRECISIONS.includes(name)) throw new Error(`KTG_PRECISION=${name} is not a precision; use one of ${PRECISIONS.join(', ')}`);
+  return name;
+}
+
 function requestedThreads(options: BackendOptions): number {
   const raw = options.threads ?? (process.env.KTG_THREADS ? Number(process.env.KTG_THREADS) : os.cpus().length);
   if (!Number.isInteger(raw) || raw < 1) throw new Error(`thread count must be a positive integer, got ${raw}`);
@@ -80,7 +100,10 @@ async function tryBackend(name: BackendName): Promise<boolean> {
 /** Chooses and initialises the tensor backend; safe to call many times. */
 export async function initBackend(options: BackendOptions = {}): Promise<BackendInfo> {
   const forced = requestedBackend(options);
-  if (current != null && (forced == null || forced === current.name)) return current;
+  const precision = requestedPrecision(options);
+  // a later call without an explicit precision keeps the running one
+  if (current != null && (forced == null || forced === current.name))
+    return options.precision != null && options.precision !== current.precision ? setPrecision(options.precision, options) : current;
   const threads = requestedThreads(options);
   registerTrainingGradients();
   registerThreadedWasm(threads);
@@ -116,7 +139,7 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
     if (await tryBackend(name)) {
       await tf.ready();
       if (name === 'wasm' || name === 'native') unrefWasmThreads();
-      current = describe(name, threads, native);
+      current = describe(name, threads, native, applyPrecision(name, precision));
       break;
     }
   }
@@ -124,29 +147,50 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
   if (!announced && !options.quiet) {
     if (nativeUnavailable != null && current.name !== 'tensorflow')
       console.log(`[ktg] native backend unavailable: ${nativeUnavailable}; falling back to ${current.name}`);
+    if (current.precisionFallback) console.log(`[ktg] bf16 not used: ${current.precisionFallback}; running in fp32`);
     console.log(`[ktg] tensor backend: ${current.name} (${current.detail})`);
     announced = true;
   }
   return current;
 }
 
-function describe(name: BackendName, requested: number, native: string | null): BackendInfo {
+/** sets the precision on the chosen backend: what it runs in, and why not bf16 when bf16 was asked for */
+function applyPrecision(name: BackendName, wanted: Precision): { precision: Precision; fallback?: string } {
+  if (name !== 'native') return wanted === 'bf16' ? { precision: 'fp32', fallback: `only the native (oneDNN) backend computes in bf16, this is ${name}` } : { precision: 'fp32' };
+  const loaded = loadNativeAddon();
+  if (!('addon' in loaded)) return { precision: 'fp32' };
+  const set = loaded.addon.setPrecision(wanted === 'bf16' ? 'bf16' : 'f32');
+  return set.precision === 'bf16' ? { precision: 'bf16' } : { precision: 'fp32', ...(set.reason ? { fallback: set.reason } : {}) };
+}
+
+/** switches the running backend's precision (e.g. to compare fp32 and bf16 in one process) */
+function setPrecision(precision: Precision, options: BackendOptions): BackendInfo {
+  const applied = applyPrecision(current!.name, precision);
+  current = describe(current!.name, current!.threads, null, applied);
+  if (applied.fallback && !options.quiet) console.log(`[ktg] bf16 not used: ${applied.fallback}; running in fp32`);
+  return current;
+}
+
+function describe(name: BackendName, requested: number, native: string | null, applied: { precision: Precision; fallback?: string }): BackendInfo {
+  const precision = { precision: applied.precision, ...(applied.fallback ? { precisionFallback: applied.fallback } : {}) };
   if (name === 'native') {
     const loaded = loadNativeAddon();
     const info = 'addon' in loaded ? loaded.addon.info() : undefined;
     const wasmThreads = getThreadsCount();
+    const math = applied.precision === 'bf16' ? 'bf16 convolutions and products (fp32 accumulation)' : 'fp32';
     return {
       name,
       threads: info?.threads ?? requested,
-      detail: `oneDNN ${info?.onednn} ${info?.isa}, ${info?.cpuRuntime} ${info?.threads} threads; other kernels threaded SIMD wasm, ${wasmThreads} thread${wasmThreads === 1 ? '' : 's'}`,
+      detail: `oneDNN ${info?.onednn} ${info?.isa}, ${math}, ${info?.cpuRuntime} ${info?.threads} threads; other kernels threaded SIMD wasm, ${wasmThreads} thread${wasmThreads === 1 ? '' : 's'}`,
+      ...precision,
     };
   }
   if (name === 'wasm') {
     const threads = getThreadsCount();
-    return { name, threads, detail: `threaded SIMD XNNPACK, ${threads} thread${threads === 1 ? '' : 's'}, ktg training kernels` };
+    return { name, threads, detail: `threaded SIMD XNNPACK, fp32, ${threads} thread${threads === 1 ? '' : 's'}, ktg training kernels`, ...precision };
   }
-  if (name === 'tensorflow') return { name, threads: requested, detail: `${native ?? 'tfjs-node'} (libtensorflow)` };
-  return { name, threads: 1, detail: 'plain JavaScript, slow; for checks only' };
+  if (name === 'tensorflow') return { name, threads: requested, detail: `${native ?? 'tfjs-node'} (libtensorflow), fp32`, ...precision };
+  return { name, threads: 1, detail: 'plain JavaScript, fp32, slow; for checks only', ...precision };
 }
 
 /**

@@ -145,11 +145,13 @@ export class ClaimsLedger {
   readonly meta: LedgerMeta;
 
   /**
-   * `meta.preset` defaults to KTG_PRESET's preset, `meta.backend` to the initialised backend's name;
+   * `meta.preset` defaults to KTG_PRESET's preset, `meta.backend` to the initialised backend's name
+   * (with "(bf16)" when its convolutions and products run in bf16);
    * `startedAt` (ms since the epoch) to the start of this process: in a notebook, its kernel's start.
    */
   constructor(meta: LedgerInput, startedAt = Date.now() - process.uptime() * 1000) {
-    const backend = meta.backend ?? backendInfo()?.name;
+    const info = backendInfo();
+    const backend = meta.backend ?? (info ? `${info.name}${info.precision === 'bf16' ? ' (bf16)' : ''}` : undefined);
     if (!backend) throw new Error('a claims ledger names its backend: call initBackend() first, or give meta.backend');
     this.meta = { ...meta, preset: meta.preset ?? presetName(), backend };
     this.started = startedAt;

@@ -14,16 +14,22 @@ export interface NativeInfo {
   cpuRuntime: string;
   isa: string;
   threads: number;
+  /** the precision of convolutions and matrix products */
+  precision: 'f32' | 'bf16';
 }
 
 /** The functions the addon exports (native/src/*.cc); geometry = 17 numbers, see conv.cc. */
 export interface NativeAddon {
   setThreads(threads: number): void;
   info(): NativeInfo;
+  /** bf16 convolutions and matrix products (f32 accumulation and outputs) where the CPU has AVX-512 BF16; else f32 and why */
+  setPrecision(precision: 'f32' | 'bf16'): { precision: 'f32' | 'bf16'; reason?: string };
   convForward(heap: Heap, x: number, filter: number, y: number, ...geometry: number[]): void;
   convBackwardData(heap: Heap, dy: number, filter: number, dx: number, ...geometry: number[]): void;
   convBackwardWeights(heap: Heap, x: number, dy: number, dw: number, ...geometry: number[]): void;
-  convImplementations(...geometry: number[]): { forward: string; backwardData: string; backwardWeights: string };
+  convImplementations(...geometry: number[]): { precision: 'f32' | 'bf16'; forward: string; backwardData: string; backwardWeights: string };
+  /** the oneDNN implementation of a bf16 product of this shape */
+  matmulImplementation(batchA: number, batchB: number, m: number, n: number, k: number, transposeA: boolean, transposeB: boolean): string;
   matmul(
     heap: Heap,
     a: number,
