@@ -156,7 +156,8 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
 
 /** sets the precision on the chosen backend: what it runs in, and why not bf16 when bf16 was asked for */
 function applyPrecision(name: BackendName, wanted: Precision): { precision: Precision; fallback?: string } {
-  if (name !== 'native') return wanted === 'bf16' ? { precision: 'fp32', fallback: `only the native (oneDNN) backend computes in bf16, this is ${name}` } : { precision: 'fp32' };
+  if (name !== 'native')
+    return wanted === 'bf16' ? { precision: 'fp32', fallback: `only the native (oneDNN) backend computes in bf16, this is ${name}` } : { precision: 'fp32' };
   const loaded = loadNativeAddon();
   if (!('addon' in loaded)) return { precision: 'fp32' };
   const set = loaded.addon.setPrecision(wanted === 'bf16' ? 'bf16' : 'f32');
