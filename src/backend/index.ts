@@ -160,6 +160,9 @@ function applyPrecision(name: BackendName, wanted: Precision): { precision: Prec
     return wanted === 'bf16' ? { precision: 'fp32', fallback: `only the native (oneDNN) backend computes in bf16, this is ${name}` } : { precision: 'fp32' };
   const loaded = loadNativeAddon();
   if (!('addon' in loaded)) return { precision: 'fp32' };
+  // an addon built before bf16 existed has no setPrecision: it computes fp32
+  if (typeof loaded.addon.setPrecision !== 'function')
+    return wanted === 'bf16' ? { precision: 'fp32', fallback: 'the native addon predates bf16 (rebuild it: npm run build:native)' } : { precision: 'fp32' };
   const set = loaded.addon.setPrecision(wanted === 'bf16' ? 'bf16' : 'f32');
   return set.precision === 'bf16' ? { precision: 'bf16' } : { precision: 'fp32', ...(set.reason ? { fallback: set.reason } : {}) };
 }

@@ -8,3 +8,4 @@ export * from './experiment_storage';
 export * from './run_trial_job';
 export * from './confirm';
 export * from './run_confirm';
+export * from './graph_run';

@@ -49,6 +49,8 @@ export const graphJobSchema = z
     augmentation: z.enum(['none', 'weak', 'strong']),
     /** semi-supervised graphs (thesis Ch.5) */
     semi: semiSchema.optional(),
+    /** store every node's trained weights with the result, so a notebook gets the models back (absent: the key of a job that keeps none) */
+    keepModels: z.literal(true).optional(),
   })
   .strict();
 
@@ -142,6 +144,10 @@ export interface GraphJobResult {
   seconds: number;
   backend: string;
   ktg: string;
+  /** optimisation steps run (absent in results of ktg ≤ 0.1.0) */
+  steps?: number;
+  /** jobs with keepModels: each node's trained weights, a checkpoint in base64 (node 1 first) */
+  models?: string[];
 }
 
 export type JobResult = GraphJobResult | TrialJobResult;

@@ -12,6 +12,7 @@ import { disposeModels, EpochMetrics, TrainResult } from '../training';
 import { isSemiSupervised } from '../graph/spec';
 import { trainSemiGraph } from '../semi/trainer';
 import { GraphJob, GraphJobResult, JobEpoch, KTG_VERSION } from './job';
+import { checkpointBytes } from '../models/checkpoint';
 
 const subsets = new Map<string, Promise<{ train: ImageDataset; test: ImageDataset }>>();
 
@@ -54,6 +55,7 @@ export async function runGraphJob(job: GraphJob, options: RunJobOptions = {}): P
   } else {
     result = await trainGraph(spec, data, { ...common, batchSize: job.batchSize, augmentation: job.augmentation });
   }
+  const models = job.keepModels && result.status !== 'aborted' ? result.models.map((m) => checkpointBytes(m).toString('base64')) : undefined;
   disposeModels(result);
   if (result.status === 'aborted') return 'aborted';
   const target = spec.nodes.findIndex((n) => n.role === 'target');
@@ -75,7 +77,9 @@ export async function runGraphJob(job: GraphJob, options: RunJobOptions = {}): P
     ensembleAccuracy: last?.ensembleAccuracy ?? NaN,
     targetAccuracy: last?.accuracy[target] ?? NaN,
     seconds: (Date.now() - t0) / 1000,
+    steps: result.steps,
     backend: backend ? `${backend.name} (${backend.detail})` : 'not initialised',
     ktg: KTG_VERSION,
+    ...(models ? { models } : {}),
   };
 }

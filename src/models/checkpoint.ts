@@ -26,6 +26,15 @@ interface Header {
 
 /** Writes the model's variables to `file` atomically (a .part file, then a rename). */
 export function saveCheckpoint(model: Classifier, file: string, meta?: Record<string, unknown>): void {
+  const bytes = checkpointBytes(model, meta);
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const tmp = `${file}.${process.pid}.part`;
+  fs.writeFileSync(tmp, bytes);
+  fs.renameSync(tmp, file);
+}
+
+/** The model's variables as a checkpoint (the file's bytes), e.g. to store with a job's result. */
+export function checkpointBytes(model: Classifier, meta?: Record<string, unknown>): Buffer {
   const header: Header = { format: 'ktg-checkpoint-3', model: model.info.name, variables: [], meta };
   const chunks: Float32Array[] = [];
   let offset = 0;
@@ -49,24 +58,25 @@ export function saveCheckpoint(model: Classifier, file: string, meta?: Record<st
     .update(`${JSON.stringify(header)}\n`)
     .update(body)
     .digest('hex');
-  const head = Buffer.from(`${JSON.stringify(header)}\n`);
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const tmp = `${file}.${process.pid}.part`;
-  fs.writeFileSync(tmp, Buffer.concat([head, body]));
-  fs.renameSync(tmp, file);
+  return Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`), body]);
 }
 
 /** Loads `file` into an already built model (see `build`); returns the checkpoint's meta. */
 export function loadCheckpoint(model: Classifier, file: string): Record<string, unknown> | undefined {
-  const fail = (why: string): never => {
-    throw new Error(`checkpoint ${file}: ${why}; nothing was loaded`);
-  };
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(file);
   } catch (err) {
-    return fail((err as Error).message);
+    throw new Error(`checkpoint ${file}: ${(err as Error).message}; nothing was loaded`);
   }
+  return loadCheckpointBytes(model, bytes, `checkpoint ${file}`);
+}
+
+/** Loads checkpoint bytes (named `what` in errors) into an already built model, with every check of loadCheckpoint. */
+export function loadCheckpointBytes(model: Classifier, bytes: Buffer, what: string): Record<string, unknown> | undefined {
+  const fail = (why: string): never => {
+    throw new Error(`${what}: ${why}; nothing was loaded`);
+  };
   const newline = bytes.indexOf(10);
   if (newline < 0) fail('not a ktg checkpoint (no header line)');
   let header: Header;

@@ -42,6 +42,9 @@ describe('job keys', () => {
     const otherGraph = parseGraphJob({ ...a.job, spec: vanillaGraph({ numClasses: 10, inputShape: [28, 28, 1], model: 'cnn16' }) });
     assert.notEqual(jobKey(otherGraph), jobKey(job));
     assert.equal(JOB_FORMAT, 1, 'a new format must be a new number (the test pins the one the stored results were made with)');
+    // keepModels changes the key only when set: jobs stored before it existed keep theirs
+    assert.equal(jobKey(parseGraphJob({ ...a.job })), jobKey(job));
+    assert.notEqual(jobKey(parseGraphJob({ ...a.job, keepModels: true })), jobKey(job));
   });
 
   test('an invalid job names the offending field; an invalid graph names its node', () => {
@@ -52,6 +55,56 @@ describe('job keys', () => {
     );
     assert.throws(() => parseGraphJob({ ...a.job, lr: 0.1 }), /unknown key "lr" \(known keys: .*learningRate/);
     assert.throws(() => parseGraphJob({ ...a.job, spec: { ...spec, nodes: [{ ...spec.nodes[0], model: 'resnet999' }] } }), /resnet999/);
+  });
+});
+
+describe('graph runs that keep their models', () => {
+  test('trained once and stored with their weights; the same run again reads back the metrics and models that predict the same', async () => {
+    const { initBackend } = await import('../../src/backend');
+    const { trainGraphRun } = await import('../../src/jobs/graph_run');
+    const { evaluateAll } = await import('../../src/training');
+    const { loadDataset } = await import('../../src/data/registry');
+    const { randomSubset } = await import('../../src/data/splits');
+    const { kdGraph } = await import('../../src/graph/methods');
+    await initBackend({ quiet: true });
+    const dir = tempDir('graph-runs');
+    const storage = `sqlite:${path.join(dir, 'runs.db')}`;
+    // a frozen pretrained teacher and a learning student: both come back
+    const kd = kdGraph({ numClasses: 10, inputShape: [28, 28, 1], student: 'cnn4', teacher: 'cnn8', temperature: 4 });
+    const request = {
+      spec: kd,
+      dataset: 'fashion-mnist',
+      trainSize: 300,
+      testSize: 200,
+      seed: 5,
+      epochs: 2,
+      batchSize: 32,
+      learningRate: 0.05,
+      schedule: 'cosine' as const,
+      augmentation: 'none' as const,
+    };
+    const lines: string[] = [];
+    const first = await trainGraphRun(request, { storage, log: (l) => lines.push(l) });
+    const second = await trainGraphRun(request, { storage, log: (l) => lines.push(l) });
+    assert.deepEqual(
+      lines.map((l) => l.replace(/ \(.*\)$/, '')),
+      ['[jobs] graph runs: reused 0 of 1 runs', '[jobs] graph runs: reused 1 of 1 runs'],
+    );
+    assert.equal(first.status, 'completed');
+    assert.equal(second.models.length, 2);
+    assert.deepEqual(
+      second.history.map((h) => h.accuracy),
+      first.history.map((h) => h.accuracy),
+    );
+    assert.equal(second.steps, first.steps);
+    assert.equal(second.history[1].learningRate, first.history[1].learningRate);
+    const all = await loadDataset('fashion-mnist');
+    const test = randomSubset(all.test, 200, 2);
+    const [a, b] = [evaluateAll(first.models, test), evaluateAll(second.models, test)];
+    assert.deepEqual(b, a, 'restored models predict exactly as the trained ones');
+    assert.deepEqual(a.accuracy, first.history[1].accuracy, "the job's own test subset is randomSubset(test, n, 2)");
+    assert.notEqual(second.models[0], first.models[0]);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });
 
