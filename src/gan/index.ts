@@ -7,3 +7,4 @@ export * from './cotraining';
 export * from './space';
 export * from './train_gan';
 export * from './generated_data';
+export * from './scored_cotraining';

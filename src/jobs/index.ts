@@ -9,3 +9,5 @@ export * from './run_trial_job';
 export * from './confirm';
 export * from './run_confirm';
 export * from './graph_run';
+export * from './run_cogan_job';
+export * from './cogan_runs';

@@ -8,7 +8,8 @@
 import { createHash } from 'crypto';
 import stringify from 'safe-stable-stringify';
 import { z } from 'zod';
-import { GraphSpec, parseGraphSpec } from '../graph/spec';
+import { GanGraphSpec, GraphSpec, parseGanGraphSpec, parseGraphSpec } from '../graph/spec';
+import type { GeneratorPoint } from '../gan/scored_cotraining';
 import { issueLines } from '../schema/issues';
 import { InputError } from '../input_error';
 
@@ -77,8 +78,43 @@ export const trialJobSchema = z
 
 export type TrialJob = z.infer<typeof trialJobSchema>;
 
+/**
+ * A GAN graph co-trained with one seed and scored as it goes (papers 003 / 000): the generators are
+ * scored (IS, FID under a metric classifier trained on the same training subset, against the test
+ * subset) after every period of `every` steps; the result keeps every generator's curve and best, and
+ * the trained generators' and discriminator's weights.
+ */
+export const coGanJobSchema = z
+  .object({
+    kind: z.literal('cogan'),
+    /** the GAN graph (parsed, so every spelling of one graph has one key) */
+    spec: z.record(z.unknown()),
+    dataset: z.string().min(1),
+    /** training subset (seed 1 of the training split; 0 = all of it) */
+    trainSize: z.number().int().nonnegative(),
+    /** real reference images for FID and the metric classifier's test set (seed 2 of the test split; 0 = all) */
+    testSize: z.number().int().nonnegative(),
+    seed: z.number().int(),
+    imageSize: z.union([z.literal(28), z.literal(32), z.literal(64)]),
+    zDim: z.number().int().positive(),
+    baseWidth: z.number().int().positive(),
+    norm: z.enum(['batch', 'spectral']),
+    steps: z.number().int().positive(),
+    every: z.number().int().positive(),
+    batchSize: z.number().int().positive(),
+    learningRate: z.number().positive().finite(),
+    /** the metric classifier (model, epochs) and the images scored per generator from one fixed z (seed) */
+    scoring: z
+      .object({ metricModel: z.string().min(1), metricEpochs: z.number().int().positive(), samples: z.number().int().positive(), seed: z.number().int() })
+      .strict(),
+  })
+  .strict();
+
+export type CoGanJobInput = Omit<z.input<typeof coGanJobSchema>, 'spec'> & { spec: unknown };
+export type CoGanJob = Omit<z.infer<typeof coGanJobSchema>, 'spec'> & { spec: GanGraphSpec };
+
 /** every kind of job a worker runs */
-export type Job = GraphJob | TrialJob;
+export type Job = GraphJob | TrialJob | CoGanJob;
 
 export class JobSpecError extends InputError {}
 
@@ -89,16 +125,24 @@ export function parseGraphJob(input: unknown): GraphJob {
   return { ...r.data, spec: parseGraphSpec(r.data.spec) };
 }
 
+/** checks a co-GAN job and fills its defaults; the GAN graph is parsed (its own errors name the node or edge) */
+export function parseCoGanJob(input: unknown): CoGanJob {
+  const r = coGanJobSchema.safeParse(input);
+  if (!r.success) throw new JobSpecError(`invalid job:\n${issueLines(coGanJobSchema, r.error, 'job').join('\n')}`);
+  return { ...r.data, spec: parseGanGraphSpec(r.data.spec) };
+}
+
 /** checks a job of any kind */
 export function parseJob(input: unknown): Job {
   const kind = (input as { kind?: unknown } | null)?.kind;
+  if (kind === 'cogan') return parseCoGanJob(input);
   if (kind === 'trial') {
     const r = trialJobSchema.safeParse(input);
     if (!r.success) throw new JobSpecError(`invalid job:\n${issueLines(trialJobSchema, r.error, 'job').join('\n')}`);
     return r.data;
   }
   if (kind === 'graph') return parseGraphJob(input);
-  throw new JobSpecError(`invalid job: kind must be "graph" or "trial", got ${JSON.stringify(kind)}`);
+  throw new JobSpecError(`invalid job: kind must be "graph", "trial" or "cogan", got ${JSON.stringify(kind)}`);
 }
 
 /** the job's content key: sha-256 of its canonical JSON (keys sorted) with JOB_FORMAT */
@@ -150,14 +194,39 @@ export interface GraphJobResult {
   models?: string[];
 }
 
-export type JobResult = GraphJobResult | TrialJobResult;
+/** what a finished co-GAN job stored */
+export interface CoGanJobResult {
+  status: 'completed' | 'diverged';
+  error?: string;
+  /** each generator at its highest IS, and the best of them */
+  best: GeneratorPoint[];
+  top: GeneratorPoint;
+  /** every generator after every period */
+  curve: GeneratorPoint[];
+  /** per-period mean losses: discriminator, then each generator */
+  losses: { step: number; dLoss: number; gLoss: number[] }[];
+  /** IS of the real reference images under the metric classifier */
+  realInceptionScore: number;
+  /** image channels of the dataset (what the stored generators draw) */
+  channels: number;
+  steps: number;
+  seconds: number;
+  backend: string;
+  ktg: string;
+  /** the trained generators' weights (G1 first) and the discriminator's, checkpoints in base64 */
+  generators: string[];
+  discriminator: string;
+}
+
+export type JobResult = GraphJobResult | TrialJobResult | CoGanJobResult;
 
 /** one line about a finished job's result: "target 52.34 % (12 s)", "value 0.5234 (12 s)", "diverged: …" */
 export function jobResultText(result: unknown): string {
   if (!result) return '';
-  const r = result as { status?: string; error?: string; seconds?: number; targetAccuracy?: number; value?: number };
+  const r = result as { status?: string; error?: string; seconds?: number; targetAccuracy?: number; value?: number; top?: GeneratorPoint };
   if (r.status === 'diverged') return `diverged${r.error ? `: ${r.error}` : ''}`;
   const seconds = `(${(r.seconds ?? NaN).toFixed(0)} s)`;
+  if (r.top !== undefined) return `best IS ${r.top.is.toFixed(3)} (G${r.top.generator} at step ${r.top.step}) ${seconds}`;
   if (r.targetAccuracy !== undefined) return `target ${(100 * r.targetAccuracy).toFixed(2)} % ${seconds}`;
   return `value ${(r.value ?? NaN).toFixed(4)} ${seconds}`;
 }

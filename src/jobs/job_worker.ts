@@ -10,11 +10,12 @@ import { runLeasedLoop } from '../search/worker';
 import { JobResult, parseJob } from './job';
 import { runGraphJob } from './run_graph_job';
 import { runTrialJob } from './run_trial_job';
+import { runCoGanJob } from './run_cogan_job';
 import type { EpochMetrics } from '../training';
 
 export type JobEvent =
   | { kind: 'job-started'; key: string; label: string; attempt: number }
-  /** value: the target node's test accuracy (graph jobs) or the study's objective (trial jobs) */
+  /** value: the target node's test accuracy (graph jobs) or the study's objective (trial jobs); co-GAN jobs report no epochs */
   | { kind: 'job-epoch'; key: string; label: string; epoch: number; value: number }
   | { kind: 'job-finished'; key: string; label: string; status: 'completed' | 'failed'; result?: JobResult; error?: string }
   | { kind: 'job-lost'; key: string; label: string }
@@ -68,13 +69,15 @@ async function runClaimedJob(storage: StudyStorage, claim: JobClaim, worker: Wor
     const result =
       job.kind === 'trial'
         ? await runTrialJob(job, { signal: options.signal, onEpoch: epoch })
-        : await runGraphJob(job, {
-            signal: options.signal,
-            onEpoch: (m) => {
-              options.onEpoch?.(label, m);
-              epoch(m.epoch, m.accuracy[job.spec.nodes.findIndex((n) => n.role === 'target')]);
-            },
-          });
+        : job.kind === 'cogan'
+          ? await runCoGanJob(job, { signal: options.signal })
+          : await runGraphJob(job, {
+              signal: options.signal,
+              onEpoch: (m) => {
+                options.onEpoch?.(label, m);
+                epoch(m.epoch, m.accuracy[job.spec.nodes.findIndex((n) => n.role === 'target')]);
+              },
+            });
     if (result === 'aborted') {
       await storage.releaseJob(claim, worker);
       return 'aborted';

@@ -11,7 +11,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Classifier } from './model';
+import { ParamStore } from './layers';
+
+/** what a checkpoint holds: a model's variables under its name (classifiers, and e.g. DCGAN generators named "dcgan-generator") */
+export interface Checkpointable {
+  readonly info: { readonly name: string };
+  readonly params: ParamStore;
+}
 
 interface Header {
   /** version 1 files (no bytes/sha256) still load, with the length check */
@@ -25,7 +31,7 @@ interface Header {
 }
 
 /** Writes the model's variables to `file` atomically (a .part file, then a rename). */
-export function saveCheckpoint(model: Classifier, file: string, meta?: Record<string, unknown>): void {
+export function saveCheckpoint(model: Checkpointable, file: string, meta?: Record<string, unknown>): void {
   const bytes = checkpointBytes(model, meta);
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const tmp = `${file}.${process.pid}.part`;
@@ -34,7 +40,7 @@ export function saveCheckpoint(model: Classifier, file: string, meta?: Record<st
 }
 
 /** The model's variables as a checkpoint (the file's bytes), e.g. to store with a job's result. */
-export function checkpointBytes(model: Classifier, meta?: Record<string, unknown>): Buffer {
+export function checkpointBytes(model: Checkpointable, meta?: Record<string, unknown>): Buffer {
   const header: Header = { format: 'ktg-checkpoint-3', model: model.info.name, variables: [], meta };
   const chunks: Float32Array[] = [];
   let offset = 0;
@@ -62,7 +68,7 @@ export function checkpointBytes(model: Classifier, meta?: Record<string, unknown
 }
 
 /** Loads `file` into an already built model (see `build`); returns the checkpoint's meta. */
-export function loadCheckpoint(model: Classifier, file: string): Record<string, unknown> | undefined {
+export function loadCheckpoint(model: Checkpointable, file: string): Record<string, unknown> | undefined {
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(file);
@@ -73,7 +79,7 @@ export function loadCheckpoint(model: Classifier, file: string): Record<string, 
 }
 
 /** Loads checkpoint bytes (named `what` in errors) into an already built model, with every check of loadCheckpoint. */
-export function loadCheckpointBytes(model: Classifier, bytes: Buffer, what: string): Record<string, unknown> | undefined {
+export function loadCheckpointBytes(model: Checkpointable, bytes: Buffer, what: string): Record<string, unknown> | undefined {
   const fail = (why: string): never => {
     throw new Error(`${what}: ${why}; nothing was loaded`);
   };

@@ -108,6 +108,58 @@ describe('graph runs that keep their models', () => {
   });
 });
 
+describe('co-GAN runs as jobs', () => {
+  test('scored co-training stored with its generators; read back, the restored generators score as the last period did', async () => {
+    const { initBackend } = await import('../../src/backend');
+    const { runCoGanJobs } = await import('../../src/jobs/cogan_runs');
+    const { coTrainingGraph, createScorer, metricClassifier, scoreGenerators } = await import('../../src/gan');
+    const { loadDataset } = await import('../../src/data/registry');
+    const { randomSubset } = await import('../../src/data/splits');
+    await initBackend({ quiet: true });
+    const dir = tempDir('cogan-runs');
+    const storage = `sqlite:${path.join(dir, 'runs.db')}`;
+    const scoring = { metricModel: 'cnn4', metricEpochs: 1, samples: 32, seed: 7 };
+    const job = {
+      spec: coTrainingGraph(2, { transfer: 'images' }),
+      dataset: 'fashion-mnist',
+      trainSize: 300,
+      testSize: 200,
+      seed: 3,
+      imageSize: 28 as const,
+      zDim: 8,
+      baseWidth: 8,
+      norm: 'spectral' as const,
+      steps: 4,
+      every: 2,
+      batchSize: 16,
+      learningRate: 2e-4,
+      scoring,
+    };
+    const lines: string[] = [];
+    const [first] = await runCoGanJobs([{ label: 'ours, seed 3', job }], { storage, workers: 0, log: (l) => lines.push(l) });
+    const [second] = await runCoGanJobs([{ label: 'ours, seed 3', job }], { storage, workers: 0, log: (l) => lines.push(l) });
+    assert.ok(lines.some((l) => /co-GAN runs: reused 0 of 1 runs/.test(l)) && lines.some((l) => /co-GAN runs: reused 1 of 1 runs/.test(l)), lines.join('\n'));
+    assert.equal(first.reused, false);
+    assert.equal(second.reused, true);
+    assert.deepEqual(second.curve, first.curve);
+    assert.deepEqual(
+      first.curve.map((p) => `${p.step}/G${p.generator}`),
+      ['2/G1', '2/G2', '4/G1', '4/G2'],
+    );
+    assert.equal(first.losses.length, 2);
+    const all = await loadDataset('fashion-mnist');
+    const train = randomSubset(all.train, 300, 1);
+    const reference = randomSubset(all.test, 200, 2);
+    const scorer = createScorer((await metricClassifier({ train, test: reference }, { model: 'cnn4', epochs: 1 })).network, reference);
+    const rescored = scoreGenerators(second.models.generators, scorer, { samples: 32, seed: 7 });
+    rescored.forEach((r, i) =>
+      assert.ok(Math.abs(r.inceptionScore - first.curve[2 + i].is) < 1e-5, `G${i + 1}: ${r.inceptionScore} vs ${first.curve[2 + i].is}`),
+    );
+    assert.equal(second.realInceptionScore, scorer.realInceptionScore);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
 describe('runTrainJobs on SQLite', () => {
   const dir = tempDir('jobs');
   const storage = `sqlite:${path.join(dir, 'jobs.db')}`;

@@ -4,8 +4,8 @@
  * fixed z, each generator reported at its highest IS as the paper does.
  */
 import { ImageDataset } from '../data/dataset';
-import { CoGanModels, CoGanOptions, trainCoGan } from '../gan/cotraining';
-import { SampleScorer, scoreGenerators } from '../gan/quality';
+import { CoGanModels, CoGanOptions, trainCoGan } from './cotraining';
+import { SampleScorer, scoreGenerators } from './quality';
 import type { GanGraphSpecInput } from '../graph/spec';
 import type { TrainStatus } from '../training';
 
@@ -29,6 +29,9 @@ export interface ScoredCoTraining {
   top: GeneratorPoint;
   /** every generator after every period */
   curve: GeneratorPoint[];
+  /** per-period mean losses: discriminator, then each generator */
+  losses: { step: number; dLoss: number; gLoss: number[] }[];
+  steps: number;
   seconds: number;
 }
 
@@ -61,6 +64,8 @@ export async function scoredCoTraining(
     best,
     top,
     curve,
+    losses: result.history.map((p) => ({ step: p.step, dLoss: p.dLoss, gLoss: p.gLoss })),
+    steps: result.steps,
     seconds: (Date.now() - t0) / 1000,
   };
 }

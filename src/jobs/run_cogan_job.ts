@@ -1,0 +1,118 @@
+/**
+ * Runs one co-GAN job in this process: the job's training subset (seed 1) and real reference subset
+ * (seed 2), the metric classifier trained on the first and tested on the second (cached on disk), the
+ * GAN graph co-trained with the job's seed and every generator scored after every period; the
+ * trained generators' and discriminator's weights go into the result.
+ */
+import { backendInfo } from '../backend';
+import { ImageDataset } from '../data/dataset';
+import { loadDataset } from '../data/registry';
+import { randomSubset } from '../data/splits';
+import { CoGanModels, createCoGan } from '../gan/cotraining';
+import { ImageSize } from '../gan/dcgan';
+import { createScorer, metricClassifier, SampleScorer } from '../gan/quality';
+import { scoredCoTraining } from '../gan/scored_cotraining';
+import { checkpointBytes, Checkpointable, loadCheckpointBytes } from '../models/checkpoint';
+import * as tf from '@tensorflow/tfjs-core';
+import { CoGanJob, CoGanJobResult, KTG_VERSION } from './job';
+
+const prepared = new Map<string, Promise<{ train: ImageDataset; scorer: SampleScorer }>>();
+
+/** the job's data and scorer, prepared once per process */
+function jobData(job: CoGanJob): Promise<{ train: ImageDataset; scorer: SampleScorer }> {
+  const id = `${job.dataset}/${job.trainSize}/${job.testSize}/${job.scoring.metricModel}/${job.scoring.metricEpochs}`;
+  if (!prepared.has(id))
+    prepared.set(
+      id,
+      loadDataset(job.dataset).then(async (all) => {
+        const train = randomSubset(all.train, job.trainSize, 1);
+        const reference = randomSubset(all.test, job.testSize, 2);
+        const { network } = await metricClassifier({ train, test: reference }, { model: job.scoring.metricModel, epochs: job.scoring.metricEpochs });
+        return { train, scorer: createScorer(network, reference) };
+      }),
+    );
+  return prepared.get(id)!;
+}
+
+/** the names the generators' and the discriminator's checkpoints carry */
+const named = (name: string, params: Checkpointable['params']): Checkpointable => ({ info: { name }, params });
+
+export async function runCoGanJob(job: CoGanJob, options: { signal?: AbortSignal } = {}): Promise<CoGanJobResult | 'aborted'> {
+  const { train, scorer } = await jobData(job);
+  const channels = train.shape[2];
+  const t0 = Date.now();
+  let run;
+  try {
+    run = await scoredCoTraining(
+      job.spec,
+      train,
+      {
+        imageSize: job.imageSize as ImageSize,
+        channels,
+        zDim: job.zDim,
+        baseWidth: job.baseWidth,
+        norm: job.norm,
+        steps: job.steps,
+        every: job.every,
+        batchSize: job.batchSize,
+        learningRate: job.learningRate,
+        seed: job.seed,
+        signal: options.signal,
+      },
+      scorer,
+      { samples: job.scoring.samples, seed: job.scoring.seed },
+    );
+  } catch (err) {
+    if (options.signal?.aborted) return 'aborted';
+    throw err;
+  }
+  const { generators, discriminator } = run.models;
+  const weights = {
+    generators: generators.map((g) => checkpointBytes(named('dcgan-generator', g.params)).toString('base64')),
+    discriminator: checkpointBytes(named('dcgan-discriminator', discriminator.params)).toString('base64'),
+  };
+  tf.dispose([...generators.flatMap((g) => g.params.variables()), ...discriminator.params.variables()]);
+  if (run.status === 'aborted') return 'aborted';
+  const backend = backendInfo();
+  return {
+    status: run.status === 'diverged' ? 'diverged' : 'completed',
+    ...(run.error ? { error: run.error } : {}),
+    best: run.best,
+    top: run.top,
+    curve: run.curve,
+    losses: run.losses,
+    realInceptionScore: scorer.realInceptionScore,
+    channels,
+    steps: run.steps,
+    seconds: (Date.now() - t0) / 1000,
+    backend: backend ? `${backend.name} (${backend.detail})` : 'not initialised',
+    ktg: KTG_VERSION,
+    ...weights,
+  };
+}
+
+/** the job's trained models rebuilt from its stored weights */
+export function restoreCoGanModels(job: CoGanJob, result: CoGanJobResult): CoGanModels {
+  const models = createCoGan(job.spec, {
+    imageSize: job.imageSize as ImageSize,
+    channels: result.channels,
+    zDim: job.zDim,
+    baseWidth: job.baseWidth,
+    norm: job.norm,
+    seed: job.seed,
+  });
+  // variables are created by a first pass
+  tf.tidy(() => {
+    const z = tf.zeros([1, models.generators[0].zDim]) as tf.Tensor2D;
+    for (const g of models.generators) models.discriminator.apply(g.apply(z, false).images, false);
+  });
+  models.generators.forEach((g, i) =>
+    loadCheckpointBytes(named('dcgan-generator', g.params), Buffer.from(result.generators[i], 'base64'), `stored weights of G${i + 1}`),
+  );
+  loadCheckpointBytes(
+    named('dcgan-discriminator', models.discriminator.params),
+    Buffer.from(result.discriminator, 'base64'),
+    'stored weights of the discriminator',
+  );
+  return models;
+}
