@@ -4,7 +4,7 @@
  * once in bf16 (same data order, same initial weights), alone on the native backend; the paired
  * differences (bf16 − fp32, points of test accuracy) give a 95 % t-interval, which must lie inside
  * ±0.5 points for bf16 to count as equivalent. Writes results/precision_equivalence.json.
- *   env: EQ_MODELS=cnn8,resnet20  EQ_SEEDS=6
+ *   env: EQ_MODELS=cnn8,resnet20  EQ_SEEDS=5
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -26,7 +26,7 @@ interface Setting {
 
 /** fixed before the first run: each converges (cosine schedule to 0) within its epochs on this machine in a few minutes per seed and precision */
 const settings: Record<string, Setting> = {
-  cnn8: { model: 'cnn8', dataset: 'fashion-mnist', trainSize: 10000, testSize: 10000, epochs: 15, learningRate: 0.05, augmentation: 'none' },
+  cnn8: { model: 'cnn8', dataset: 'fashion-mnist', trainSize: 5000, testSize: 10000, epochs: 15, learningRate: 0.05, augmentation: 'none' },
   resnet20: { model: 'resnet20', dataset: 'cifar10', trainSize: 5000, testSize: 5000, epochs: 12, learningRate: 0.1, augmentation: 'weak' },
 };
 
@@ -34,7 +34,7 @@ const MARGIN = 0.5;
 
 async function main(): Promise<void> {
   const models = (process.env.EQ_MODELS ?? 'cnn8,resnet20').split(',');
-  const seeds = Array.from({ length: Number(process.env.EQ_SEEDS ?? 6) }, (_, i) => i);
+  const seeds = Array.from({ length: Number(process.env.EQ_SEEDS ?? 5) }, (_, i) => i);
   const info = await initBackend({ backend: 'native', precision: 'bf16' });
   if (info.precision !== 'bf16') throw new Error(`bf16 is not available here: ${info.precisionFallback}`);
   const report: Record<string, unknown> = { backend: info.detail, seeds, margin: MARGIN, models: {} };
