@@ -3,7 +3,7 @@
  * ResNet-20 on CIFAR-10 are trained towards convergence on small sets, each seed once in fp32 and
  * once in bf16 (same data order, same initial weights), alone on the native backend; the paired
  * differences (bf16 − fp32, points of test accuracy) give a 95 % t-interval, which must lie inside
- * ±0.5 points for bf16 to count as equivalent. Writes results/precision_equivalence.json.
+ * ±0.5 points for bf16 to count as equivalent. Writes results/measurements/precision_equivalence.json.
  *   env: EQ_MODELS=cnn8,resnet20  EQ_SEEDS=5
  */
 import * as fs from 'fs';
@@ -73,7 +73,9 @@ async function main(): Promise<void> {
       summary: line,
     };
   }
-  const file = path.join(__dirname, '..', 'results', 'precision_equivalence.json');
+  // beside the claims ledgers, not among them (results/*.json are ledgers)
+  const file = path.join(__dirname, '..', 'results', 'measurements', 'precision_equivalence.json');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, JSON.stringify({ ...report, recordedAt: new Date().toISOString() }, null, 1) + '\n');
   console.log(`written to ${path.relative(process.cwd(), file)}`);
   process.exit(0);
