@@ -76,7 +76,10 @@ async function main(): Promise<void> {
   // beside the claims ledgers, not among them (results/*.json are ledgers)
   const file = path.join(__dirname, '..', 'results', 'measurements', 'precision_equivalence.json');
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, JSON.stringify({ ...report, recordedAt: new Date().toISOString() }, null, 1) + '\n');
+  // models measured by earlier runs stay (one model per run is how it fits beside other work)
+  const earlier = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as { models?: Record<string, unknown> }).models : undefined;
+  const measured = { ...earlier, ...(report.models as Record<string, unknown>) };
+  fs.writeFileSync(file, JSON.stringify({ ...report, models: measured, recordedAt: new Date().toISOString() }, null, 1) + '\n');
   console.log(`written to ${path.relative(process.cwd(), file)}`);
   process.exit(0);
 }
