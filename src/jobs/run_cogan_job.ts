@@ -6,8 +6,6 @@
  */
 import { backendInfo } from '../backend';
 import { ImageDataset } from '../data/dataset';
-import { loadDataset } from '../data/registry';
-import { randomSubset } from '../data/splits';
 import { CoGanModels, createCoGan } from '../gan/cotraining';
 import { ImageSize } from '../gan/dcgan';
 import { createScorer, metricClassifier, SampleScorer } from '../gan/quality';
@@ -15,6 +13,7 @@ import { scoredCoTraining } from '../gan/scored_cotraining';
 import { checkpointBytes, Checkpointable, loadCheckpointBytes } from '../models/checkpoint';
 import * as tf from '@tensorflow/tfjs-core';
 import { CoGanJob, CoGanJobResult, KTG_VERSION } from './job';
+import { jobSubsets } from './run_graph_job';
 
 const prepared = new Map<string, Promise<{ train: ImageDataset; scorer: SampleScorer }>>();
 
@@ -24,9 +23,7 @@ function jobData(job: CoGanJob): Promise<{ train: ImageDataset; scorer: SampleSc
   if (!prepared.has(id))
     prepared.set(
       id,
-      loadDataset(job.dataset).then(async (all) => {
-        const train = randomSubset(all.train, job.trainSize, 1);
-        const reference = randomSubset(all.test, job.testSize, 2);
+      jobSubsets(job).then(async ({ train, test: reference }) => {
         const { network } = await metricClassifier({ train, test: reference }, { model: job.scoring.metricModel, epochs: job.scoring.metricEpochs });
         return { train, scorer: createScorer(network, reference) };
       }),

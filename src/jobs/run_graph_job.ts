@@ -16,8 +16,8 @@ import { checkpointBytes } from '../models/checkpoint';
 
 const subsets = new Map<string, Promise<{ train: ImageDataset; test: ImageDataset }>>();
 
-/** the job's training and test subsets, loaded once per process */
-function jobData(job: GraphJob): Promise<{ train: ImageDataset; test: ImageDataset }> {
+/** a job's training subset (seed 1) and test subset (seed 2), loaded once per process: graph and co-GAN jobs */
+export function jobSubsets(job: { dataset: string; trainSize: number; testSize: number }): Promise<{ train: ImageDataset; test: ImageDataset }> {
   const id = `${job.dataset}/${job.trainSize}/${job.testSize}`;
   if (!subsets.has(id))
     subsets.set(
@@ -36,7 +36,7 @@ export interface RunJobOptions {
 export async function runGraphJob(job: GraphJob, options: RunJobOptions = {}): Promise<GraphJobResult | 'aborted'> {
   const spec = job.spec;
   // classes and input shape are checked against the data by the trainers (checkData)
-  const data = await jobData(job);
+  const data = await jobSubsets(job);
   const common = {
     epochs: job.epochs,
     learningRate: job.learningRate,
