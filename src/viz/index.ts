@@ -6,4 +6,5 @@ export * from './attention_grid';
 export * from './tables';
 export * from './claims_forest';
 export * from './bars';
+export * from './curve_bands';
 export * from './display';
