@@ -11,3 +11,5 @@ export * from './run_confirm';
 export * from './graph_run';
 export * from './run_cogan_job';
 export * from './cogan_runs';
+export * from './run_gan_job';
+export * from './gan_runs';

@@ -10,6 +10,7 @@ import stringify from 'safe-stable-stringify';
 import { z } from 'zod';
 import { GanGraphSpec, GraphSpec, parseGanGraphSpec, parseGraphSpec } from '../graph/spec';
 import type { GeneratorPoint } from '../gan/scored_cotraining';
+import { GanObjective, ganObjectives } from '../gan/objectives';
 import { issueLines } from '../schema/issues';
 import { InputError } from '../input_error';
 
@@ -78,6 +79,11 @@ export const trialJobSchema = z
 
 export type TrialJob = z.infer<typeof trialJobSchema>;
 
+/** the metric classifier (model, epochs) and the images scored per generator from one fixed z (seed) */
+const scoringSchema = z
+  .object({ metricModel: z.string().min(1), metricEpochs: z.number().int().positive(), samples: z.number().int().positive(), seed: z.number().int() })
+  .strict();
+
 /**
  * A GAN graph co-trained with one seed and scored as it goes (papers 003 / 000): the generators are
  * scored (IS, FID under a metric classifier trained on the same training subset, against the test
@@ -103,18 +109,56 @@ export const coGanJobSchema = z
     every: z.number().int().positive(),
     batchSize: z.number().int().positive(),
     learningRate: z.number().positive().finite(),
-    /** the metric classifier (model, epochs) and the images scored per generator from one fixed z (seed) */
-    scoring: z
-      .object({ metricModel: z.string().min(1), metricEpochs: z.number().int().positive(), samples: z.number().int().positive(), seed: z.number().int() })
-      .strict(),
+    scoring: scoringSchema,
   })
   .strict();
+
+/**
+ * One generator against one discriminator (papers 001 / 002) trained with one seed: the generator is
+ * stored and scored (IS, FID under the metric classifier) at each snapshot step, the losses are kept
+ * as means of every `every` steps. What a notebook needs to make datasets from a snapshot later
+ * (paper 001) or to compare objectives (paper 002) without training again.
+ */
+export const ganJobSchema = z
+  .object({
+    kind: z.literal('gan'),
+    dataset: z.string().min(1),
+    /** training subset (seed 1 of the training split; 0 = all of it) */
+    trainSize: z.number().int().nonnegative(),
+    /** real reference images for FID and the metric classifier's test set (seed 2 of the test split; 0 = all) */
+    testSize: z.number().int().nonnegative(),
+    seed: z.number().int(),
+    imageSize: z.union([z.literal(28), z.literal(32), z.literal(64)]),
+    /** CGAN (paper 001): generator and discriminator see the class label */
+    conditional: z.boolean(),
+    objective: z.enum(ganObjectives as [GanObjective, ...GanObjective[]]),
+    norm: z.enum(['batch', 'spectral']),
+    zDim: z.number().int().positive(),
+    baseWidth: z.number().int().positive(),
+    steps: z.number().int().positive(),
+    batchSize: z.number().int().positive(),
+    learningRate: z.number().positive().finite(),
+    /** steps per loss period */
+    every: z.number().int().positive(),
+    /** steps after which the generator is scored and stored (the last one is usually `steps`) */
+    snapshots: z.array(z.number().int().positive()).min(1),
+    scoring: scoringSchema,
+  })
+  .strict()
+  .superRefine((job, ctx) => {
+    const late = job.snapshots.filter((s) => s > job.steps);
+    if (late.length)
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['snapshots'], message: `snapshot steps ${late.join(', ')} come after the last step (${job.steps})` });
+  });
+
+export type GanJobInput = z.input<typeof ganJobSchema>;
+export type GanJob = z.infer<typeof ganJobSchema>;
 
 export type CoGanJobInput = Omit<z.input<typeof coGanJobSchema>, 'spec'> & { spec: unknown };
 export type CoGanJob = Omit<z.infer<typeof coGanJobSchema>, 'spec'> & { spec: GanGraphSpec };
 
 /** every kind of job a worker runs */
-export type Job = GraphJob | TrialJob | CoGanJob;
+export type Job = GraphJob | TrialJob | CoGanJob | GanJob;
 
 export class JobSpecError extends InputError {}
 
@@ -132,17 +176,25 @@ export function parseCoGanJob(input: unknown): CoGanJob {
   return { ...r.data, spec: parseGanGraphSpec(r.data.spec) };
 }
 
+/** checks a GAN job and fills its defaults */
+export function parseGanJob(input: unknown): GanJob {
+  const r = ganJobSchema.safeParse(input);
+  if (!r.success) throw new JobSpecError(`invalid job:\n${issueLines(ganJobSchema, r.error, 'job').join('\n')}`);
+  return r.data;
+}
+
 /** checks a job of any kind */
 export function parseJob(input: unknown): Job {
   const kind = (input as { kind?: unknown } | null)?.kind;
   if (kind === 'cogan') return parseCoGanJob(input);
+  if (kind === 'gan') return parseGanJob(input);
   if (kind === 'trial') {
     const r = trialJobSchema.safeParse(input);
     if (!r.success) throw new JobSpecError(`invalid job:\n${issueLines(trialJobSchema, r.error, 'job').join('\n')}`);
     return r.data;
   }
   if (kind === 'graph') return parseGraphJob(input);
-  throw new JobSpecError(`invalid job: kind must be "graph", "trial" or "cogan", got ${JSON.stringify(kind)}`);
+  throw new JobSpecError(`invalid job: kind must be "graph", "trial", "cogan" or "gan", got ${JSON.stringify(kind)}`);
 }
 
 /** the job's content key: sha-256 of its canonical JSON (keys sorted) with JOB_FORMAT */
@@ -218,14 +270,51 @@ export interface CoGanJobResult {
   discriminator: string;
 }
 
-export type JobResult = GraphJobResult | TrialJobResult | CoGanJobResult;
+/** one stored snapshot of a GAN job's generator */
+export interface GanSnapshot {
+  step: number;
+  /** IS (mean and sd over splits) and FID under the metric classifier */
+  is: number;
+  isStd: number;
+  fid: number;
+  /** the generator's weights at this step, a checkpoint in base64 */
+  generator: string;
+}
+
+/** what a finished GAN job stored */
+export interface GanJobResult {
+  status: 'completed' | 'diverged';
+  error?: string;
+  /** the snapshots reached, in step order (a diverged run keeps those before it diverged) */
+  snapshots: GanSnapshot[];
+  /** mean losses of every period of `every` steps */
+  losses: { step: number; dLoss: number; gLoss: number }[];
+  realInceptionScore: number;
+  channels: number;
+  classes: number;
+  steps: number;
+  seconds: number;
+  backend: string;
+  ktg: string;
+}
+
+export type JobResult = GraphJobResult | TrialJobResult | CoGanJobResult | GanJobResult;
 
 /** one line about a finished job's result: "target 52.34 % (12 s)", "value 0.5234 (12 s)", "diverged: …" */
 export function jobResultText(result: unknown): string {
   if (!result) return '';
-  const r = result as { status?: string; error?: string; seconds?: number; targetAccuracy?: number; value?: number; top?: GeneratorPoint };
+  const r = result as {
+    status?: string;
+    error?: string;
+    seconds?: number;
+    targetAccuracy?: number;
+    value?: number;
+    top?: GeneratorPoint;
+    snapshots?: GanSnapshot[];
+  };
   if (r.status === 'diverged') return `diverged${r.error ? `: ${r.error}` : ''}`;
   const seconds = `(${(r.seconds ?? NaN).toFixed(0)} s)`;
+  if (r.snapshots !== undefined) return r.snapshots.map((p) => `IS ${p.is.toFixed(3)} at step ${p.step}`).join(', ') + ` ${seconds}`;
   if (r.top !== undefined) return `best IS ${r.top.is.toFixed(3)} (G${r.top.generator} at step ${r.top.step}) ${seconds}`;
   if (r.targetAccuracy !== undefined) return `target ${(100 * r.targetAccuracy).toFixed(2)} % ${seconds}`;
   return `value ${(r.value ?? NaN).toFixed(4)} ${seconds}`;

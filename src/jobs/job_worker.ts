@@ -11,6 +11,7 @@ import { JobResult, parseJob } from './job';
 import { runGraphJob } from './run_graph_job';
 import { runTrialJob } from './run_trial_job';
 import { runCoGanJob } from './run_cogan_job';
+import { runGanJob } from './run_gan_job';
 import type { EpochMetrics } from '../training';
 
 export type JobEvent =
@@ -71,13 +72,15 @@ async function runClaimedJob(storage: StudyStorage, claim: JobClaim, worker: Wor
         ? await runTrialJob(job, { signal: options.signal, onEpoch: epoch })
         : job.kind === 'cogan'
           ? await runCoGanJob(job, { signal: options.signal })
-          : await runGraphJob(job, {
-              signal: options.signal,
-              onEpoch: (m) => {
-                options.onEpoch?.(label, m);
-                epoch(m.epoch, m.accuracy[job.spec.nodes.findIndex((n) => n.role === 'target')]);
-              },
-            });
+          : job.kind === 'gan'
+            ? await runGanJob(job, { signal: options.signal })
+            : await runGraphJob(job, {
+                signal: options.signal,
+                onEpoch: (m) => {
+                  options.onEpoch?.(label, m);
+                  epoch(m.epoch, m.accuracy[job.spec.nodes.findIndex((n) => n.role === 'target')]);
+                },
+              });
     if (result === 'aborted') {
       await storage.releaseJob(claim, worker);
       return 'aborted';

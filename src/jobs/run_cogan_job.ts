@@ -4,38 +4,17 @@
  * GAN graph co-trained with the job's seed and every generator scored after every period; the
  * trained generators' and discriminator's weights go into the result.
  */
-import { backendInfo } from '../backend';
-import { ImageDataset } from '../data/dataset';
 import { CoGanModels, createCoGan } from '../gan/cotraining';
 import { ImageSize } from '../gan/dcgan';
-import { createScorer, metricClassifier, SampleScorer } from '../gan/quality';
 import { scoredCoTraining } from '../gan/scored_cotraining';
-import { checkpointBytes, Checkpointable, loadCheckpointBytes } from '../models/checkpoint';
+import { checkpointBytes, loadCheckpointBytes } from '../models/checkpoint';
 import * as tf from '@tensorflow/tfjs-core';
 import { CoGanJob, CoGanJobResult, KTG_VERSION } from './job';
-import { jobSubsets } from './run_graph_job';
-
-const prepared = new Map<string, Promise<{ train: ImageDataset; scorer: SampleScorer }>>();
-
-/** the job's data and scorer, prepared once per process */
-function jobData(job: CoGanJob): Promise<{ train: ImageDataset; scorer: SampleScorer }> {
-  const id = `${job.dataset}/${job.trainSize}/${job.testSize}/${job.scoring.metricModel}/${job.scoring.metricEpochs}`;
-  if (!prepared.has(id))
-    prepared.set(
-      id,
-      jobSubsets(job).then(async ({ train, test: reference }) => {
-        const { network } = await metricClassifier({ train, test: reference }, { model: job.scoring.metricModel, epochs: job.scoring.metricEpochs });
-        return { train, scorer: createScorer(network, reference) };
-      }),
-    );
-  return prepared.get(id)!;
-}
-
-/** the names the generators' and the discriminator's checkpoints carry */
-const named = (name: string, params: Checkpointable['params']): Checkpointable => ({ info: { name }, params });
+import { scoredJobData } from './scored_job_data';
+import { backendText, named } from './result_kit';
 
 export async function runCoGanJob(job: CoGanJob, options: { signal?: AbortSignal } = {}): Promise<CoGanJobResult | 'aborted'> {
-  const { train, scorer } = await jobData(job);
+  const { train, scorer } = await scoredJobData(job);
   const channels = train.shape[2];
   const t0 = Date.now();
   let run;
@@ -70,7 +49,6 @@ export async function runCoGanJob(job: CoGanJob, options: { signal?: AbortSignal
   };
   tf.dispose([...generators.flatMap((g) => g.params.variables()), ...discriminator.params.variables()]);
   if (run.status === 'aborted') return 'aborted';
-  const backend = backendInfo();
   return {
     status: run.status === 'diverged' ? 'diverged' : 'completed',
     ...(run.error ? { error: run.error } : {}),
@@ -82,7 +60,7 @@ export async function runCoGanJob(job: CoGanJob, options: { signal?: AbortSignal
     channels,
     steps: run.steps,
     seconds: (Date.now() - t0) / 1000,
-    backend: backend ? `${backend.name} (${backend.detail})` : 'not initialised',
+    backend: backendText(),
     ktg: KTG_VERSION,
     ...weights,
   };

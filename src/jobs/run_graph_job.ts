@@ -3,7 +3,7 @@
  * test subset seed 2; a labelled split seed 0 for semi-supervised graphs), the graph trained with the
  * job's seed, the test accuracy of every node after every epoch.
  */
-import { backendInfo } from '../backend';
+import { backendText } from './result_kit';
 import { ImageDataset } from '../data/dataset';
 import { loadDataset } from '../data/registry';
 import { labelledSplit, randomSubset } from '../data/splits';
@@ -68,7 +68,6 @@ export async function runGraphJob(job: GraphJob, options: RunJobOptions = {}): P
     seconds: m.seconds,
   }));
   const last = epochs[epochs.length - 1];
-  const backend = backendInfo();
   return {
     status: result.status === 'diverged' ? 'diverged' : 'completed',
     ...(result.error ? { error: result.error } : {}),
@@ -78,7 +77,7 @@ export async function runGraphJob(job: GraphJob, options: RunJobOptions = {}): P
     targetAccuracy: last?.accuracy[target] ?? NaN,
     seconds: (Date.now() - t0) / 1000,
     steps: result.steps,
-    backend: backend ? `${backend.name} (${backend.detail})` : 'not initialised',
+    backend: backendText(),
     ktg: KTG_VERSION,
     ...(models ? { models } : {}),
   };

@@ -3,7 +3,7 @@
  * the study's search split, every epoch reporting the study's objective on the validation part — the
  * trial as the search ran it, with another seed and without pruning.
  */
-import { backendInfo } from '../backend';
+import { backendText } from './result_kit';
 import { AnyStudyKind, kindOf, SearchData } from '../search/kinds';
 import { parseStoredStudyConfig, StudyConfig } from '../search/study_config';
 import { loadSearchData } from '../search/worker';
@@ -51,14 +51,13 @@ export async function runTrialJob(
     setup.prepared,
   );
   if (outcome.status === 'aborted') return 'aborted';
-  const backend = backendInfo();
   return {
     status: outcome.status === 'diverged' ? 'diverged' : 'completed',
     ...(outcome.error ? { error: outcome.error } : {}),
     value: epochs.length ? epochs[epochs.length - 1].value : NaN,
     epochs,
     seconds: (Date.now() - t0) / 1000,
-    backend: backend ? `${backend.name} (${backend.detail})` : 'not initialised',
+    backend: backendText(),
     ktg: KTG_VERSION,
   };
 }

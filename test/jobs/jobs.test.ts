@@ -108,6 +108,92 @@ describe('graph runs that keep their models', () => {
   });
 });
 
+describe('GAN runs as jobs', () => {
+  test('a conditional GAN stored with its snapshots; read back, each restored generator scores as it did at its step', async () => {
+    const { initBackend } = await import('../../src/backend');
+    const { runGanJobs } = await import('../../src/jobs/gan_runs');
+    const { createScorer, metricClassifier, scoreGenerators } = await import('../../src/gan');
+    const { loadDataset } = await import('../../src/data/registry');
+    const { randomSubset } = await import('../../src/data/splits');
+    await initBackend({ quiet: true });
+    const dir = tempDir('gan-runs');
+    const storage = `sqlite:${path.join(dir, 'runs.db')}`;
+    const job = {
+      dataset: 'fashion-mnist',
+      trainSize: 300,
+      testSize: 200,
+      seed: 4,
+      imageSize: 28 as const,
+      conditional: true,
+      objective: 'gan' as const,
+      norm: 'batch' as const,
+      zDim: 8,
+      baseWidth: 8,
+      steps: 6,
+      batchSize: 16,
+      learningRate: 2e-4,
+      every: 2,
+      snapshots: [3, 6],
+      scoring: { metricModel: 'cnn4', metricEpochs: 1, samples: 32, seed: 7 },
+    };
+    const lines: string[] = [];
+    const [first] = await runGanJobs([{ label: 'CGAN, seed 4', job }], { storage, workers: 0, log: (l) => lines.push(l) });
+    const [second] = await runGanJobs([{ label: 'CGAN, seed 4', job }], { storage, workers: 0, log: (l) => lines.push(l) });
+    assert.ok(lines.some((l) => /GAN runs: reused 0 of 1 runs/.test(l)) && lines.some((l) => /GAN runs: reused 1 of 1 runs/.test(l)), lines.join('\n'));
+    assert.deepEqual([first.reused, second.reused], [false, true]);
+    assert.deepEqual(
+      first.snapshots.map((s) => s.step),
+      [3, 6],
+    );
+    assert.deepEqual(
+      first.losses.map((l) => l.step),
+      [2, 4, 6],
+    );
+    assert.equal(first.classes, 10);
+    const all = await loadDataset('fashion-mnist');
+    const reference = randomSubset(all.test, 200, 2);
+    const scorer = createScorer(
+      (await metricClassifier({ train: randomSubset(all.train, 300, 1), test: reference }, { model: 'cnn4', epochs: 1 })).network,
+      reference,
+    );
+    second.snapshots.forEach((s, i) => {
+      const [q] = scoreGenerators([s.generator], scorer, { samples: 32, seed: 7 });
+      assert.ok(Math.abs(q.inceptionScore - first.snapshots[i].is) < 1e-5, `step ${s.step}: ${q.inceptionScore} vs ${first.snapshots[i].is}`);
+    });
+    // the two snapshots are different generators
+    assert.notEqual(second.snapshots[0].is, second.snapshots[1].is);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a snapshot after the last step is refused, naming it', async () => {
+    const { parseGanJob } = await import('../../src/jobs/job');
+    const base = {
+      kind: 'gan',
+      dataset: 'fashion-mnist',
+      trainSize: 0,
+      testSize: 0,
+      seed: 0,
+      imageSize: 28,
+      conditional: false,
+      objective: 'hinge',
+      norm: 'spectral',
+      zDim: 8,
+      baseWidth: 8,
+      steps: 10,
+      batchSize: 8,
+      learningRate: 1e-4,
+      every: 5,
+      scoring: { metricModel: 'cnn4', metricEpochs: 1, samples: 8, seed: 7 },
+    };
+    assert.throws(() => parseGanJob({ ...base, snapshots: [5, 12] }), /snapshots: snapshot steps 12 come after the last step \(10\)/);
+    assert.throws(
+      () => parseGanJob({ ...base, snapshots: [5], objective: 'wgan-xx' }),
+      (e: Error) => e instanceof JobSpecError && /objective/.test(e.message),
+    );
+    assert.equal(parseGanJob({ ...base, snapshots: [10] }).objective, 'hinge');
+  });
+});
+
 describe('co-GAN runs as jobs', () => {
   test('scored co-training stored with its generators; read back, the restored generators score as the last period did', async () => {
     const { initBackend } = await import('../../src/backend');
