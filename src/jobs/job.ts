@@ -13,6 +13,7 @@ import type { GeneratorPoint } from '../gan/scored_cotraining';
 import { GanObjective, ganObjectives } from '../gan/objectives';
 import { issueLines } from '../schema/issues';
 import { InputError } from '../input_error';
+import { backendInfo, Precision, PRECISIONS } from '../backend';
 
 /**
  * What a job stores and how it trains: bump it when either changes meaning (a result of an older
@@ -197,11 +198,34 @@ export function parseJob(input: unknown): Job {
   throw new JobSpecError(`invalid job: kind must be "graph", "trial", "cogan" or "gan", got ${JSON.stringify(kind)}`);
 }
 
-/** the job's content key: sha-256 of its canonical JSON (keys sorted) with JOB_FORMAT */
-export function jobKey(job: Job): string {
+/** the precision this process computes in (fp32 until a backend says otherwise) */
+export function runningPrecision(): Precision {
+  return backendInfo()?.precision ?? 'fp32';
+}
+
+/**
+ * The job's content key: sha-256 of its canonical JSON (keys sorted) with JOB_FORMAT, and the
+ * precision when it is not fp32 — a bf16 run of a job is other work than its fp32 run, so neither
+ * result is reused for the other (fp32 keys are those of ktg before bf16).
+ */
+export function jobKey(job: Job, precision: Precision = runningPrecision()): string {
   return createHash('sha256')
-    .update(stringify({ format: JOB_FORMAT, job }) ?? '')
+    .update(stringify({ format: JOB_FORMAT, job, ...(precision === 'fp32' ? {} : { precision }) }) ?? '')
     .digest('hex');
+}
+
+/**
+ * Refuses to run a claimed job in another precision than it was submitted in (its key says which):
+ * e.g. a `ktg worker` started without KTG_PRECISION=bf16 taking a job a bf16 notebook submitted.
+ */
+export function checkJobPrecision(job: Job, key: string, precision: Precision = runningPrecision()): void {
+  if (jobKey(job, precision) === key) return;
+  // a key that matches no precision was made from another spelling of the job (older defaults): it runs as before
+  const submitted = PRECISIONS.find((p) => jobKey(job, p) === key);
+  if (submitted)
+    throw new JobSpecError(
+      `job ${key.slice(0, 12)} was submitted by a run computing in ${submitted}; this worker computes in ${precision} (start it with KTG_PRECISION=${submitted})`,
+    );
 }
 
 /** one evaluation after an epoch, as stored (accuracy per node on the test subset) */

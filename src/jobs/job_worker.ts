@@ -7,7 +7,7 @@
  */
 import { isStorageFault, JobClaim, LostJobError, StudyStorage, WorkerInfo } from '../search/storage/types';
 import { runLeasedLoop } from '../search/worker';
-import { JobResult, parseJob } from './job';
+import { checkJobPrecision, JobResult, parseJob } from './job';
 import { runGraphJob } from './run_graph_job';
 import { runTrialJob } from './run_trial_job';
 import { runCoGanJob } from './run_cogan_job';
@@ -66,6 +66,7 @@ async function runClaimedJob(storage: StudyStorage, claim: JobClaim, worker: Wor
   try {
     if (!row) throw new Error(`job ${claim.key} vanished from the storage`);
     const job = parseJob(row.job);
+    checkJobPrecision(job, claim.key);
     const epoch = (e: number, value: number) => emit({ kind: 'job-epoch', key: claim.key, label, epoch: e, value });
     const result =
       job.kind === 'trial'

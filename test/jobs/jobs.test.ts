@@ -9,7 +9,9 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { JOB_FORMAT, jobKey, JobSpecError, parseGraphJob } from '../../src/jobs/job';
+import { createHash } from 'node:crypto';
+import stringify from 'safe-stable-stringify';
+import { checkJobPrecision, JOB_FORMAT, jobKey, JobSpecError, parseGraphJob } from '../../src/jobs/job';
 import { graphJobsOf, TrainJob } from '../../src/jobs/train_jobs';
 import { vanillaGraph } from '../../src/graph/methods';
 import { openStorage } from '../../src/search/storage/open';
@@ -45,6 +47,23 @@ describe('job keys', () => {
     // keepModels changes the key only when set: jobs stored before it existed keep theirs
     assert.equal(jobKey(parseGraphJob({ ...a.job })), jobKey(job));
     assert.notEqual(jobKey(parseGraphJob({ ...a.job, keepModels: true })), jobKey(job));
+  });
+
+  test('the precision is in the key only when it is not fp32, and a worker in the other precision refuses the job, naming both', () => {
+    const job = parseGraphJob(graphJobsOf(train([3]))[0].job);
+    // fp32 keys are those of every job stored before bf16 existed
+    const fp32 = createHash('sha256')
+      .update(stringify({ format: JOB_FORMAT, job }) ?? '')
+      .digest('hex');
+    assert.equal(jobKey(job, 'fp32'), fp32);
+    assert.notEqual(jobKey(job, 'bf16'), fp32);
+    assert.doesNotThrow(() => checkJobPrecision(job, jobKey(job, 'bf16'), 'bf16'));
+    assert.throws(
+      () => checkJobPrecision(job, jobKey(job, 'bf16'), 'fp32'),
+      (e: Error) =>
+        e instanceof JobSpecError && /submitted by a run computing in bf16; this worker computes in fp32 \(start it with KTG_PRECISION=bf16\)/.test(e.message),
+    );
+    assert.throws(() => checkJobPrecision(job, fp32, 'bf16'), /computing in fp32; this worker computes in bf16/);
   });
 
   test('an invalid job names the offending field; an invalid graph names its node', () => {
