@@ -5,11 +5,13 @@
  * HTML + text/plain `ktg.viz.showMarkdown` now sends, from that same markdown; each figure's embedded
  * Plotly JSON is stored with numbers at 5 significant digits (what a plot or its hover shows) and
  * gains the Plotly mime bundle `showPlot` now adds. Numbers and pictures are the run's own; only
- * their carrier changes. Usage: tsx scripts/convert_outputs.ts NOTEBOOK…
+ * their carrier changes. Usage: tsx scripts/convert_outputs.ts [--pictures] NOTEBOOK…
  */
 import * as fs from 'fs';
 import { diagramBundle, markdownBundle } from '../src/viz/display';
 import { compactNumbers, plotlyMimeFigure, PlotlyFigure } from '../src/viz/plotly';
+import { palettePng } from '../src/viz/png_palette';
+import { renderStaticPng } from '../src/viz/static_render';
 
 interface Output {
   output_type: string;
@@ -21,8 +23,33 @@ const text = (v: string | string[] | object): string => (Array.isArray(v) ? v.jo
 /** nbformat stores multi-line strings as lists of lines */
 const lines = (s: string): string[] => s.split(/(?<=\n)/);
 
+/**
+ * `--pictures`: a figure's static image is drawn again from the figure JSON its output embeds (the
+ * run's own numbers) at 2× device pixels with a 256-colour palette, as `showPlot` now draws it; a
+ * diagram's 2× PNG (an image/png with its CSS size in the metadata) gets the palette.
+ */
+function repicture(o: Output): boolean {
+  const data = o.data ?? {};
+  if (data['image/png'] !== undefined && (o.metadata?.['image/png'] as { width?: number } | undefined)?.width) {
+    const before = text(data['image/png']).replace(/\n/g, '');
+    const after = palettePng(Buffer.from(before, 'base64')).toString('base64');
+    if (after === before) return false;
+    o.data = { ...data, 'image/png': after };
+    return true;
+  }
+  const html = data['text/html'] !== undefined ? text(data['text/html']) : '';
+  const figure = /class="ktg-plot"/.test(html) ? /, fig = (\{.*\});\n/.exec(html) : null;
+  const img = /<img src="(data:image\/png;base64,[^"]+)" width="(\d+)" height="(\d+)"/.exec(html);
+  if (!figure || !img) return false;
+  const png = renderStaticPng(JSON.parse(figure[1]) as PlotlyFigure, { width: Number(img[2]), height: Number(img[3]) });
+  if (!png) throw new Error('no PNG could be made (Chromium missing?)');
+  o.data = { ...data, 'text/html': lines(html.replace(img[1], () => png)) };
+  return true;
+}
+
 function convert(o: Output): boolean {
   if (o.output_type !== 'display_data' && o.output_type !== 'execute_result') return false;
+  if (pictures) return repicture(o);
   const data = o.data ?? {};
   if (data['image/svg+xml'] !== undefined) {
     const svg = text(data['image/svg+xml']);
@@ -53,7 +80,9 @@ function convert(o: Output): boolean {
   return false;
 }
 
-for (const file of process.argv.slice(2)) {
+const args = process.argv.slice(2);
+const pictures = args.includes('--pictures');
+for (const file of args.filter((a) => a !== '--pictures')) {
   const nb = JSON.parse(fs.readFileSync(file, 'utf8')) as { cells: Array<{ outputs?: Output[] }> };
   let n = 0;
   for (const cell of nb.cells) for (const o of cell.outputs ?? []) if (convert(o)) n++;

@@ -32,7 +32,7 @@ export function displayBundle(bundle: MimeBundle, metadata: Record<string, unkno
 
 /** the output of a diagram: a 2× PNG with its CSS size, or the SVG itself when no PNG can be made here */
 export function diagramBundle(svg: string, title = 'diagram'): { bundle: Record<string, string>; metadata: Record<string, unknown> } {
-  const png = renderSvgPng(svg, 2);
+  const png = renderSvgPng(svg);
   if (!png) return { bundle: { 'image/svg+xml': svg, 'text/plain': `[${title}]` }, metadata: {} };
   return {
     bundle: { 'image/png': png.url.replace(/^data:image\/png;base64,/, ''), 'text/plain': `[${title}]` },

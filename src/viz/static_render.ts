@@ -10,11 +10,18 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'worker_threads';
 import { temporaryDir } from '../data/temporary';
+import { paletteDataUrl } from './png_palette';
 
 export interface StaticRenderOptions {
+  /** CSS pixels */
   width: number;
   height: number;
+  /** device pixels per CSS pixel (default 2: sharp on high-DPI screens) */
+  scale?: number;
 }
+
+/** device pixels per CSS pixel of every static picture */
+export const STATIC_SCALE = 2;
 
 const CHROMIUM = process.env.KTG_CHROMIUM ?? '/usr/bin/chromium';
 /** Chromium's start-up flags for a closed network (see the workplace notes): no background traffic */
@@ -70,7 +77,7 @@ parentPort.on('message', async ({ figure, options, svg, scale, warm, reply }) =>
       return;
     }
     const url = await p.evaluate(({ figure, options }) => {
-      return window.Plotly.toImage({ data: figure.data, layout: figure.layout }, { format: 'png', width: options.width, height: options.height });
+      return window.Plotly.toImage({ data: figure.data, layout: figure.layout }, { format: 'png', width: options.width, height: options.height, scale: options.scale });
     }, { figure, options });
     reply.postMessage({ ok: url });
   } catch (err) {
@@ -149,23 +156,31 @@ function request<T>(message: Record<string, unknown>, what: string, timeoutMs: n
 }
 
 /**
- * The figure as a PNG data URL, or undefined when no static image can be made here (the reason is
- * printed once). Blocks until the image is ready (the first call also starts Chromium, ~1 s).
+ * The figure as a PNG data URL at `scale` (default 2) device pixels per CSS pixel, with a palette of
+ * 256 colours, or undefined when no static image can be made here (the reason is printed once).
+ * Blocks until the image is ready (the first call also starts Chromium, ~1 s).
  */
 export function renderStaticPng(
   figure: { data: unknown[]; layout?: Record<string, unknown> },
   options: StaticRenderOptions,
   timeoutMs = 60_000,
 ): string | undefined {
-  return request<string>({ figure: { data: figure.data, layout: figure.layout ?? {} }, options }, 'figure', timeoutMs);
+  const url = request<string>(
+    { figure: { data: figure.data, layout: figure.layout ?? {} }, options: { scale: STATIC_SCALE, ...options } },
+    'figure',
+    timeoutMs,
+  );
+  return url === undefined ? undefined : paletteDataUrl(url);
 }
 
 /**
- * An SVG (e.g. a Graphviz diagram) as a PNG data URL with `scale` device pixels per CSS pixel, and
- * its CSS size; undefined when no image can be made here. Synchronous, like renderStaticPng.
+ * An SVG (e.g. a Graphviz diagram) as a PNG data URL with `scale` device pixels per CSS pixel (a
+ * 256-colour palette), and its CSS size; undefined when no image can be made here. Synchronous, like
+ * renderStaticPng.
  */
-export function renderSvgPng(svg: string, scale = 2, timeoutMs = 60_000): { url: string; width: number; height: number } | undefined {
-  return request<{ url: string; width: number; height: number }>({ svg, scale }, 'diagram', timeoutMs);
+export function renderSvgPng(svg: string, scale = STATIC_SCALE, timeoutMs = 60_000): { url: string; width: number; height: number } | undefined {
+  const out = request<{ url: string; width: number; height: number }>({ svg, scale }, 'diagram', timeoutMs);
+  return out === undefined ? undefined : { ...out, url: paletteDataUrl(out.url) };
 }
 
 /**

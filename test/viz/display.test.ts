@@ -72,3 +72,19 @@ test('a figure carries the Plotly mime bundle beside the HTML; long traces are t
   const png = renderStaticPng(mime, { width: 600, height: 400 });
   assert.match(png ?? '', /^data:image\/png;base64,/, 'plotly.js draws the mime figure');
 });
+
+test("a figure's static PNG has 2x device pixels for its CSS size and a palette of at most 256 colours", () => {
+  const figure = {
+    data: [0, 1, 2].map((k) => ({ type: 'scatter', mode: 'lines+markers', name: `run ${k}`, x: [1, 2, 3, 4, 5], y: [1, 3, 2, 4, 3].map((v) => v + k) })),
+    layout: { title: 'three runs', width: 500, height: 300 },
+  };
+  const html = String(plotlyBundle(figure)['text/html']);
+  assert.match(html, /<img src="data:image\/png;base64,[^"]+" width="500" height="300"/, 'the picture is shown at its CSS size');
+  const base64 = /data:image\/png;base64,([^"]+)"/.exec(html)![1];
+  assert.deepEqual(pngSize(base64), { width: 1000, height: 600 });
+  const b = Buffer.from(base64, 'base64');
+  assert.equal(b[25], 3, 'IHDR colour type 3: indexed (palette)');
+  const plte = b.indexOf(Buffer.from('PLTE'));
+  assert.ok(plte > 0 && b.readUInt32BE(plte - 4) / 3 <= 256, 'at most 256 palette entries');
+  assert.ok(b.readUInt32BE(plte - 4) / 3 >= 4, 'the lines, markers, text and background: not a blank picture');
+});
