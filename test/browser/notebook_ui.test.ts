@@ -224,6 +224,8 @@ describe('a fresh clone: every committed notebook untrusted', () => {
               .length,
         )
         .reduce((a, b) => a + b, 0);
+      // a notebook committed before its first cpu run has no outputs to hide (Notebook 6 opens it as trusted)
+      if (expected === 0) continue;
       ignored.length = 0;
       await page.goto(`${base}/notebooks/notebooks/${name}`);
       await page.waitForFunction(() => (window as unknown as Partial<JupyterWindow>).Jupyter?.notebook?.get_cells().length, undefined, { timeout: 60_000 });
