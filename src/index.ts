@@ -24,3 +24,7 @@ export * as optim from './optim';
 export * as claims from './claims';
 export * as training from './training';
 export * as experiments from './experiments';
+
+// in a tslab notebook: a later cell that uses a variable whose defining cell failed is told which one
+import { guardNotebookVariables } from './kernel/missing_variables';
+guardNotebookVariables();
