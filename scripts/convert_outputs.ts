@@ -10,7 +10,7 @@
 import * as fs from 'fs';
 import { diagramBundle, markdownBundle } from '../src/viz/display';
 import { compactNumbers, plotlyMimeFigure, PlotlyFigure } from '../src/viz/plotly';
-import { palettePng } from '../src/viz/png_palette';
+import { paletteNotebookPictures } from '../src/viz/png_palette';
 import { renderStaticPng } from '../src/viz/static_render';
 
 interface Output {
@@ -25,18 +25,11 @@ const lines = (s: string): string[] => s.split(/(?<=\n)/);
 
 /**
  * `--pictures`: a figure's static image is drawn again from the figure JSON its output embeds (the
- * run's own numbers) at 2× device pixels with a 256-colour palette, as `showPlot` now draws it; a
- * diagram's 2× PNG (an image/png with its CSS size in the metadata) gets the palette.
+ * run's own numbers) at 2× device pixels, as `showPlot` now draws it; then every figure and diagram
+ * picture gets the 256-colour palette committed notebooks carry.
  */
 function repicture(o: Output): boolean {
   const data = o.data ?? {};
-  if (data['image/png'] !== undefined && (o.metadata?.['image/png'] as { width?: number } | undefined)?.width) {
-    const before = text(data['image/png']).replace(/\n/g, '');
-    const after = palettePng(Buffer.from(before, 'base64')).toString('base64');
-    if (after === before) return false;
-    o.data = { ...data, 'image/png': after };
-    return true;
-  }
   const html = data['text/html'] !== undefined ? text(data['text/html']) : '';
   const figure = /class="ktg-plot"/.test(html) ? /, fig = (\{.*\});\n/.exec(html) : null;
   const img = /<img src="(data:image\/png;base64,[^"]+)" width="(\d+)" height="(\d+)"/.exec(html);
@@ -86,6 +79,7 @@ for (const file of args.filter((a) => a !== '--pictures')) {
   const nb = JSON.parse(fs.readFileSync(file, 'utf8')) as { cells: Array<{ outputs?: Output[] }> };
   let n = 0;
   for (const cell of nb.cells) for (const o of cell.outputs ?? []) if (convert(o)) n++;
+  if (pictures) n += paletteNotebookPictures(nb);
   fs.writeFileSync(file, `${JSON.stringify(nb, null, 1)}\n`);
   console.log(`${file}: ${n} output(s) converted`);
 }

@@ -10,7 +10,6 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'worker_threads';
 import { temporaryDir } from '../data/temporary';
-import { paletteDataUrl } from './png_palette';
 
 export interface StaticRenderOptions {
   /** CSS pixels */
@@ -51,7 +50,11 @@ async function ready() {
   return page;
 }
 parentPort.on('message', async ({ figure, options, svg, scale, warm, reply }) => {
-  if (warm) return void ready().catch(() => undefined);
+  // warming up: start the browser, load plotly.js and draw one small figure (its code paths compiled)
+  if (warm)
+    return void ready()
+      .then((p) => p.evaluate(() => window.Plotly.toImage({ data: [{ type: 'scatter', x: [0, 1], y: [0, 1] }], layout: { title: 'warm-up' } }, { format: 'png', width: 200, height: 150, scale: 2 })))
+      .catch(() => undefined);
   try {
     const p = await ready();
     if (svg !== undefined) {
@@ -156,8 +159,8 @@ function request<T>(message: Record<string, unknown>, what: string, timeoutMs: n
 }
 
 /**
- * The figure as a PNG data URL at `scale` (default 2) device pixels per CSS pixel, with a palette of
- * 256 colours, or undefined when no static image can be made here (the reason is printed once).
+ * The figure as a PNG data URL at `scale` (default 2) device pixels per CSS pixel, or undefined when
+ * no static image can be made here (the reason is printed once).
  * Blocks until the image is ready (the first call also starts Chromium, ~1 s).
  */
 export function renderStaticPng(
@@ -165,22 +168,15 @@ export function renderStaticPng(
   options: StaticRenderOptions,
   timeoutMs = 60_000,
 ): string | undefined {
-  const url = request<string>(
-    { figure: { data: figure.data, layout: figure.layout ?? {} }, options: { scale: STATIC_SCALE, ...options } },
-    'figure',
-    timeoutMs,
-  );
-  return url === undefined ? undefined : paletteDataUrl(url);
+  return request<string>({ figure: { data: figure.data, layout: figure.layout ?? {} }, options: { scale: STATIC_SCALE, ...options } }, 'figure', timeoutMs);
 }
 
 /**
- * An SVG (e.g. a Graphviz diagram) as a PNG data URL with `scale` device pixels per CSS pixel (a
- * 256-colour palette), and its CSS size; undefined when no image can be made here. Synchronous, like
- * renderStaticPng.
+ * An SVG (e.g. a Graphviz diagram) as a PNG data URL with `scale` device pixels per CSS pixel, and
+ * its CSS size; undefined when no image can be made here. Synchronous, like renderStaticPng.
  */
 export function renderSvgPng(svg: string, scale = STATIC_SCALE, timeoutMs = 60_000): { url: string; width: number; height: number } | undefined {
-  const out = request<{ url: string; width: number; height: number }>({ svg, scale }, 'diagram', timeoutMs);
-  return out === undefined ? undefined : { ...out, url: paletteDataUrl(out.url) };
+  return request<{ url: string; width: number; height: number }>({ svg, scale }, 'diagram', timeoutMs);
 }
 
 /**

@@ -13,6 +13,7 @@ import { renderDot } from '../../src/viz/graphviz';
 import { markdownTable } from '../../src/viz/tables';
 import { MIME_POINTS_PER_FIGURE, plotlyBundle } from '../../src/viz/plotly';
 import { renderStaticPng } from '../../src/viz/static_render';
+import { paletteNotebookPictures } from '../../src/viz/png_palette';
 
 /** width and height from a PNG's IHDR chunk */
 function pngSize(base64: string): { width: number; height: number } {
@@ -73,18 +74,38 @@ test('a figure carries the Plotly mime bundle beside the HTML; long traces are t
   assert.match(png ?? '', /^data:image\/png;base64,/, 'plotly.js draws the mime figure');
 });
 
-test("a figure's static PNG has 2x device pixels for its CSS size and a palette of at most 256 colours", () => {
+test("a figure's static PNG has 2x device pixels for its CSS size; committed, it and diagrams get a palette of at most 256 colours and fewer bytes", async () => {
   const figure = {
     data: [0, 1, 2].map((k) => ({ type: 'scatter', mode: 'lines+markers', name: `run ${k}`, x: [1, 2, 3, 4, 5], y: [1, 3, 2, 4, 3].map((v) => v + k) })),
     layout: { title: 'three runs', width: 500, height: 300 },
   };
   const html = String(plotlyBundle(figure)['text/html']);
   assert.match(html, /<img src="data:image\/png;base64,[^"]+" width="500" height="300"/, 'the picture is shown at its CSS size');
-  const base64 = /data:image\/png;base64,([^"]+)"/.exec(html)![1];
-  assert.deepEqual(pngSize(base64), { width: 1000, height: 600 });
-  const b = Buffer.from(base64, 'base64');
-  assert.equal(b[25], 3, 'IHDR colour type 3: indexed (palette)');
-  const plte = b.indexOf(Buffer.from('PLTE'));
-  assert.ok(plte > 0 && b.readUInt32BE(plte - 4) / 3 <= 256, 'at most 256 palette entries');
-  assert.ok(b.readUInt32BE(plte - 4) / 3 >= 4, 'the lines, markers, text and background: not a blank picture');
+  const pictureOf = (h: string) => Buffer.from(/data:image\/png;base64,([^"]+)"/.exec(h)![1], 'base64');
+  const drawn = pictureOf(html);
+  assert.deepEqual(pngSize(drawn.toString('base64')), { width: 1000, height: 600 });
+  const diagram = diagramBundle(await renderDot(graphToDot(parseGraphSpec(vanillaGraph({ numClasses: 10, inputShape: [28, 28, 1], model: 'cnn8' })))));
+  type Out = { output_type: string; data: Record<string, unknown>; metadata?: Record<string, unknown> };
+  const outputs: Out[] = [
+    { output_type: 'display_data', data: { 'text/html': html.split(/(?<=\n)/), 'text/plain': '[figure]' } },
+    { output_type: 'display_data', data: { ...diagram.bundle }, metadata: diagram.metadata },
+    // an image grid (no CSS size in its metadata) stays as it is
+    { output_type: 'display_data', data: { 'image/png': diagram.bundle['image/png'] }, metadata: {} },
+  ];
+  assert.equal(paletteNotebookPictures({ cells: [{ outputs }] }), 2);
+  const [plot, diag, grid] = outputs;
+  const committed = pictureOf((plot.data['text/html'] as string[]).join(''));
+  const pairs: Array<[Buffer, Buffer]> = [
+    [committed, drawn],
+    [Buffer.from(String(diag.data['image/png']), 'base64'), Buffer.from(diagram.bundle['image/png'], 'base64')],
+  ];
+  for (const [png, before] of pairs) {
+    assert.deepEqual(pngSize(png.toString('base64')), pngSize(before.toString('base64')), 'same pixels');
+    assert.equal(png[25], 3, 'IHDR colour type 3: indexed (palette)');
+    const plte = png.indexOf(Buffer.from('PLTE'));
+    const colours = png.readUInt32BE(plte - 4) / 3;
+    assert.ok(colours >= 4 && colours <= 256, `${colours} palette entries`);
+    assert.ok(png.length < before.length, `${png.length} bytes vs ${before.length}`);
+  }
+  assert.equal(grid.data['image/png'], diagram.bundle['image/png']);
 });
