@@ -80,10 +80,29 @@ export const trialJobSchema = z
 
 export type TrialJob = z.infer<typeof trialJobSchema>;
 
-/** the metric classifier (model, epochs) and the images scored per generator from one fixed z (seed) */
-const scoringSchema = z
-  .object({ metricModel: z.string().min(1), metricEpochs: z.number().int().positive(), samples: z.number().int().positive(), seed: z.number().int() })
-  .strict();
+/** what every GAN job (co-GAN or single GAN) is trained and scored with */
+const scoredGanFields = {
+  dataset: z.string().min(1),
+  /** training subset (seed 1 of the training split; 0 = all of it) */
+  trainSize: z.number().int().nonnegative(),
+  /** real reference images for FID and the metric classifier's test set (seed 2 of the test split; 0 = all) */
+  testSize: z.number().int().nonnegative(),
+  seed: z.number().int(),
+  imageSize: z.union([z.literal(28), z.literal(32), z.literal(64)]),
+  zDim: z.number().int().positive(),
+  baseWidth: z.number().int().positive(),
+  /** discriminator normalisation */
+  norm: z.enum(['batch', 'spectral']),
+  steps: z.number().int().positive(),
+  /** steps per period (scoring of co-GANs; loss means of both) */
+  every: z.number().int().positive(),
+  batchSize: z.number().int().positive(),
+  learningRate: z.number().positive().finite(),
+  /** the metric classifier (model, epochs) and the images scored per generator from one fixed z (seed) */
+  scoring: z
+    .object({ metricModel: z.string().min(1), metricEpochs: z.number().int().positive(), samples: z.number().int().positive(), seed: z.number().int() })
+    .strict(),
+};
 
 /**
  * A GAN graph co-trained with one seed and scored as it goes (papers 003 / 000): the generators are
@@ -96,21 +115,7 @@ export const coGanJobSchema = z
     kind: z.literal('cogan'),
     /** the GAN graph (parsed, so every spelling of one graph has one key) */
     spec: z.record(z.unknown()),
-    dataset: z.string().min(1),
-    /** training subset (seed 1 of the training split; 0 = all of it) */
-    trainSize: z.number().int().nonnegative(),
-    /** real reference images for FID and the metric classifier's test set (seed 2 of the test split; 0 = all) */
-    testSize: z.number().int().nonnegative(),
-    seed: z.number().int(),
-    imageSize: z.union([z.literal(28), z.literal(32), z.literal(64)]),
-    zDim: z.number().int().positive(),
-    baseWidth: z.number().int().positive(),
-    norm: z.enum(['batch', 'spectral']),
-    steps: z.number().int().positive(),
-    every: z.number().int().positive(),
-    batchSize: z.number().int().positive(),
-    learningRate: z.number().positive().finite(),
-    scoring: scoringSchema,
+    ...scoredGanFields,
   })
   .strict();
 
@@ -123,27 +128,12 @@ export const coGanJobSchema = z
 export const ganJobSchema = z
   .object({
     kind: z.literal('gan'),
-    dataset: z.string().min(1),
-    /** training subset (seed 1 of the training split; 0 = all of it) */
-    trainSize: z.number().int().nonnegative(),
-    /** real reference images for FID and the metric classifier's test set (seed 2 of the test split; 0 = all) */
-    testSize: z.number().int().nonnegative(),
-    seed: z.number().int(),
-    imageSize: z.union([z.literal(28), z.literal(32), z.literal(64)]),
+    ...scoredGanFields,
     /** CGAN (paper 001): generator and discriminator see the class label */
     conditional: z.boolean(),
     objective: z.enum(ganObjectives as [GanObjective, ...GanObjective[]]),
-    norm: z.enum(['batch', 'spectral']),
-    zDim: z.number().int().positive(),
-    baseWidth: z.number().int().positive(),
-    steps: z.number().int().positive(),
-    batchSize: z.number().int().positive(),
-    learningRate: z.number().positive().finite(),
-    /** steps per loss period */
-    every: z.number().int().positive(),
     /** steps after which the generator is scored and stored (the last one is usually `steps`) */
     snapshots: z.array(z.number().int().positive()).min(1),
-    scoring: scoringSchema,
   })
   .strict()
   .superRefine((job, ctx) => {
