@@ -19,8 +19,8 @@ interface TslabGlobal {
   __tslab__?: { exports: object; require: unknown };
 }
 
-/** the guard over one `exports` object (exported for tests); `missing()` lists the names it would refuse */
-export function guardExports(inner: object): { exports: object; missing: () => string[] } {
+/** the guard over one `exports` object */
+function guardExports(inner: object): object {
   const missing = new Set<string>();
   // a cell's opening statement: undefined written once per name before anything is read or assigned
   let opening = false;
@@ -34,7 +34,7 @@ export function guardExports(inner: object): { exports: object; missing: () => s
     opening = false;
     missing.delete(name);
   };
-  const guarded = new Proxy(inner, {
+  return new Proxy(inner, {
     defineProperty(target, prop, attributes) {
       if (prop === '__esModule') {
         opening = true;
@@ -56,7 +56,6 @@ export function guardExports(inner: object): { exports: object; missing: () => s
       return Reflect.get(target, prop);
     },
   });
-  return { exports: guarded, missing: () => [...missing] };
 }
 
 /** Installs the guard in the running tslab kernel (once); false when this is not one. */
@@ -64,6 +63,6 @@ export function guardNotebookVariables(): boolean {
   const tslab = (globalThis as TslabGlobal).__tslab__;
   if (!tslab || typeof tslab.exports !== 'object') return false;
   if ((tslab.exports as Record<symbol, unknown>)[GUARD]) return true;
-  tslab.exports = guardExports(tslab.exports).exports;
+  tslab.exports = guardExports(tslab.exports);
   return true;
 }

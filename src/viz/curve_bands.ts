@@ -45,7 +45,8 @@ export function curveBandsFigure(
     yTitle: string;
     logY?: boolean;
     height?: number;
-    /** dotted horizontal lines, e.g. a threshold */ levels?: Array<{ y: number; label: string }>;
+    /** dotted horizontal lines, e.g. a threshold */
+    levels?: Array<{ y: number; label: string }>;
   },
 ): PlotlyFigure {
   const levels = options.levels ?? [];
