@@ -122,6 +122,13 @@ describe('graph runs that keep their models', () => {
     const [a, b] = [evaluateAll(first.models, test), evaluateAll(second.models, test)];
     assert.deepEqual(b, a, 'restored models predict exactly as the trained ones');
     assert.deepEqual(a.accuracy, first.history[1].accuracy, "the job's own test subset is randomSubset(test, n, 2)");
+    // what a notebook's seed loop trained before (trainGraph on randomSubset(…, 1 | 2)) is what the job trains
+    const { trainGraph } = await import('../../src/graph/trainer');
+    const direct = await trainGraph(kd, { train: randomSubset(all.train, 300, 1), test }, { epochs: 2, batchSize: 32, learningRate: 0.05, seed: 5 });
+    assert.deepEqual(
+      direct.history.map((h) => h.accuracy),
+      first.history.map((h) => h.accuracy),
+    );
     assert.notEqual(second.models[0], first.models[0]);
     fs.rmSync(dir, { recursive: true, force: true });
   });
