@@ -27,6 +27,8 @@ export interface DistillOptions extends Pick<
   seed?: number;
   /** after each epoch; "stop" ends training (status "stopped") */
   onEpoch?: OnEpoch<DistillEpoch>;
+  /** ends training between steps (status "aborted") */
+  signal?: AbortSignal;
 }
 
 export interface DistillEpoch {
@@ -147,6 +149,7 @@ export async function distillTeachers(
       seconds: info.seconds,
     }),
     onEpoch: options.onEpoch,
+    signal: options.signal,
   });
   return { ...run, models: student, ...conflicts };
 }

@@ -6,11 +6,9 @@
  * ("reused 1 of 1 runs"). The data are the job's subsets (training subset seed 1, test subset seed
  * 2), as `ktg train` and `randomSubset(split, n, 1 | 2)` give them.
  */
-import { build, Classifier } from '../models/model';
-import { createModel } from '../models/registry';
-import { loadCheckpointBytes } from '../models/checkpoint';
-import { EpochMetrics, learningRateAt, TrainResult } from '../training';
-import { GraphJob, GraphJobInput, GraphJobResult, parseGraphJob } from './job';
+import { TrainResult } from '../training';
+import { GraphJobInput, GraphJobResult, parseGraphJob } from './job';
+import { restoreGraphRun } from './restore_graph_run';
 import { runJobs } from './run_jobs';
 
 export interface GraphRunOptions {
@@ -22,26 +20,6 @@ export interface GraphRunOptions {
   label?: string;
   /** progress lines (default console.log); false for none */
   log?: ((line: string) => void) | false;
-}
-
-/** a stored job's result as a TrainResult with its models rebuilt from the stored weights */
-export function restoreGraphRun(job: GraphJob, result: GraphJobResult): TrainResult {
-  if (!result.models) throw new Error('this job stored no models (its keepModels was not set)');
-  const spec = job.spec;
-  const models: Classifier[] = spec.nodes.map((n, i) => {
-    const model = build(createModel(n.model, { numClasses: spec.numClasses, inputShape: spec.inputShape, seed: 0 }));
-    loadCheckpointBytes(model, Buffer.from(result.models![i], 'base64'), `stored weights of node ${i + 1} (${n.model})`);
-    return model;
-  });
-  const history: EpochMetrics[] = result.epochs.map((e) => ({ ...e, learningRate: learningRateAt({ ...job, epochs: job.epochs }, e.epoch - 1) }));
-  return {
-    status: result.status,
-    ...(result.error ? { error: result.error } : {}),
-    history,
-    steps: result.steps ?? NaN,
-    targetAccuracy: result.targetAccuracy,
-    models,
-  };
 }
 
 /** Trains (or reads back) one graph job and returns its run with the trained models. */

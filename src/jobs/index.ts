@@ -13,3 +13,6 @@ export * from './run_cogan_job';
 export * from './cogan_runs';
 export * from './run_gan_job';
 export * from './gan_runs';
+export * from './run_distill_job';
+export * from './distill_runs';
+export * from './restore_graph_run';

@@ -10,6 +10,7 @@ import stringify from 'safe-stable-stringify';
 import { z } from 'zod';
 import { GanGraphSpec, GraphSpec, parseGanGraphSpec, parseGraphSpec } from '../graph/spec';
 import type { GeneratorPoint } from '../gan/scored_cotraining';
+import type { DistillEpoch } from '../graph/ensemble_distillation';
 import { GanObjective, ganObjectives } from '../gan/objectives';
 import { issueLines } from '../schema/issues';
 import { InputError } from '../input_error';
@@ -145,11 +146,44 @@ export const ganJobSchema = z
 export type GanJobInput = z.input<typeof ganJobSchema>;
 export type GanJob = z.infer<typeof ganJobSchema>;
 
+/**
+ * One student distilled from the trained nodes of a graph job (thesis §4.3.3, Table 4.9) with one
+ * seed. The teachers are named by their graph job (which keeps its models), not copied: the runner
+ * reads their weights from the same storage, so the graph job must have finished there first. The
+ * data are the teachers' job's subsets.
+ */
+export const distillJobSchema = z
+  .object({
+    kind: z.literal('distill'),
+    /** the graph job whose nodes teach, as trainGraphRun takes it (kind and keepModels are filled in) */
+    teachers: z.record(z.unknown()),
+    /** the student: a registry model and the seed of its initial weights */
+    student: z.object({ model: z.string().min(1), seed: z.number().int() }).strict(),
+    knowledge: z.enum(['ensemble', 'per-teacher']),
+    temperature: z.number().positive().finite(),
+    /** per-teacher attention-map MSE with this weight (0: none) */
+    attentionWeight: z.number().nonnegative().finite().default(0),
+    /** gradient surgery between the transfer losses */
+    surgery: z.boolean().default(false),
+    /** the batch order and augmentation */
+    seed: z.number().int(),
+    epochs: z.number().int().positive(),
+    batchSize: z.number().int().positive(),
+    learningRate: z.number().positive().finite(),
+    schedule: z.enum(['cosine', 'step', 'constant']).default('cosine'),
+    milestones: z.array(z.number().int().positive()).default([]),
+    augmentation: z.enum(['none', 'weak', 'strong']).default('none'),
+  })
+  .strict();
+
+export type DistillJobInput = Omit<z.input<typeof distillJobSchema>, 'teachers'> & { teachers: Omit<GraphJobInput, 'kind' | 'keepModels'> };
+export type DistillJob = Omit<z.infer<typeof distillJobSchema>, 'teachers'> & { teachers: GraphJob };
+
 export type CoGanJobInput = Omit<z.input<typeof coGanJobSchema>, 'spec'> & { spec: unknown };
 export type CoGanJob = Omit<z.infer<typeof coGanJobSchema>, 'spec'> & { spec: GanGraphSpec };
 
 /** every kind of job a worker runs */
-export type Job = GraphJob | TrialJob | CoGanJob | GanJob;
+export type Job = GraphJob | TrialJob | CoGanJob | GanJob | DistillJob;
 
 export class JobSpecError extends InputError {}
 
@@ -174,18 +208,26 @@ export function parseGanJob(input: unknown): GanJob {
   return r.data;
 }
 
+/** checks a distillation job and fills its defaults; its teachers' graph job is checked as a graph job that keeps its models */
+export function parseDistillJob(input: unknown): DistillJob {
+  const r = distillJobSchema.safeParse(input);
+  if (!r.success) throw new JobSpecError(`invalid job:\n${issueLines(distillJobSchema, r.error, 'job').join('\n')}`);
+  return { ...r.data, teachers: parseGraphJob({ ...r.data.teachers, kind: 'graph', keepModels: true }) };
+}
+
 /** checks a job of any kind */
 export function parseJob(input: unknown): Job {
   const kind = (input as { kind?: unknown } | null)?.kind;
   if (kind === 'cogan') return parseCoGanJob(input);
   if (kind === 'gan') return parseGanJob(input);
+  if (kind === 'distill') return parseDistillJob(input);
   if (kind === 'trial') {
     const r = trialJobSchema.safeParse(input);
     if (!r.success) throw new JobSpecError(`invalid job:\n${issueLines(trialJobSchema, r.error, 'job').join('\n')}`);
     return r.data;
   }
   if (kind === 'graph') return parseGraphJob(input);
-  throw new JobSpecError(`invalid job: kind must be "graph", "trial", "cogan" or "gan", got ${JSON.stringify(kind)}`);
+  throw new JobSpecError(`invalid job: kind must be "graph", "trial", "cogan", "gan" or "distill", got ${JSON.stringify(kind)}`);
 }
 
 /** the precision this process computes in (fp32 until a backend says otherwise) */
@@ -312,7 +354,24 @@ export interface GanJobResult {
   ktg: string;
 }
 
-export type JobResult = GraphJobResult | TrialJobResult | CoGanJobResult | GanJobResult;
+/** what a finished distillation job stored (the student's weights are not kept) */
+export interface DistillJobResult {
+  status: 'completed' | 'diverged';
+  error?: string;
+  /** the student's test accuracy and training loss after every epoch */
+  epochs: DistillEpoch[];
+  /** the student's final test accuracy */
+  studentAccuracy: number;
+  /** gradient conflicts between the teachers' probability / attention losses [teacher][teacher], summed over steps (surgery only) */
+  probabilityConflicts: number[][];
+  attentionConflicts: number[][];
+  steps: number;
+  seconds: number;
+  backend: string;
+  ktg: string;
+}
+
+export type JobResult = GraphJobResult | TrialJobResult | CoGanJobResult | GanJobResult | DistillJobResult;
 
 /** one line about a finished job's result: "target 52.34 % (12 s)", "value 0.5234 (12 s)", "diverged: …" */
 export function jobResultText(result: unknown): string {
@@ -322,6 +381,7 @@ export function jobResultText(result: unknown): string {
     error?: string;
     seconds?: number;
     targetAccuracy?: number;
+    studentAccuracy?: number;
     value?: number;
     top?: GeneratorPoint;
     snapshots?: GanSnapshot[];
@@ -330,6 +390,7 @@ export function jobResultText(result: unknown): string {
   const seconds = `(${(r.seconds ?? NaN).toFixed(0)} s)`;
   if (r.snapshots !== undefined) return r.snapshots.map((p) => `IS ${p.is.toFixed(3)} at step ${p.step}`).join(', ') + ` ${seconds}`;
   if (r.top !== undefined) return `best IS ${r.top.is.toFixed(3)} (G${r.top.generator} at step ${r.top.step}) ${seconds}`;
+  if (r.studentAccuracy !== undefined) return `student ${(100 * r.studentAccuracy).toFixed(2)} % ${seconds}`;
   if (r.targetAccuracy !== undefined) return `target ${(100 * r.targetAccuracy).toFixed(2)} % ${seconds}`;
   return `value ${(r.value ?? NaN).toFixed(4)} ${seconds}`;
 }

@@ -12,6 +12,7 @@ import { runGraphJob } from './run_graph_job';
 import { runTrialJob } from './run_trial_job';
 import { runCoGanJob } from './run_cogan_job';
 import { runGanJob } from './run_gan_job';
+import { runDistillJob } from './run_distill_job';
 import type { EpochMetrics } from '../training';
 
 export type JobEvent =
@@ -75,13 +76,15 @@ async function runClaimedJob(storage: StudyStorage, claim: JobClaim, worker: Wor
           ? await runCoGanJob(job, { signal: options.signal })
           : job.kind === 'gan'
             ? await runGanJob(job, { signal: options.signal })
-            : await runGraphJob(job, {
-                signal: options.signal,
-                onEpoch: (m) => {
-                  options.onEpoch?.(label, m);
-                  epoch(m.epoch, m.accuracy[job.spec.nodes.findIndex((n) => n.role === 'target')]);
-                },
-              });
+            : job.kind === 'distill'
+              ? await runDistillJob(job, storage, { signal: options.signal })
+              : await runGraphJob(job, {
+                  signal: options.signal,
+                  onEpoch: (m) => {
+                    options.onEpoch?.(label, m);
+                    epoch(m.epoch, m.accuracy[job.spec.nodes.findIndex((n) => n.role === 'target')]);
+                  },
+                });
     if (result === 'aborted') {
       await storage.releaseJob(claim, worker);
       return 'aborted';

@@ -134,6 +134,114 @@ describe('graph runs that keep their models', () => {
   });
 });
 
+describe('distillation runs as jobs', () => {
+  test("a student distilled from a stored graph job's nodes, in a worker process: stored, read back, and what distillTeachers gives on the same teachers; teachers not yet trained are named", async () => {
+    const { initBackend } = await import('../../src/backend');
+    const { trainGraphRun } = await import('../../src/jobs/graph_run');
+    const { runDistillJobs } = await import('../../src/jobs/distill_runs');
+    const { distillTeachers } = await import('../../src/graph/ensemble_distillation');
+    const { build } = await import('../../src/models/model');
+    const { createModel } = await import('../../src/models/registry');
+    const { loadDataset } = await import('../../src/data/registry');
+    const { randomSubset } = await import('../../src/data/splits');
+    const { dmlGraph } = await import('../../src/graph/methods');
+    await initBackend({ quiet: true });
+    const dir = tempDir('distill-runs');
+    const storage = `sqlite:${path.join(dir, 'runs.db')}`;
+    const teachers = {
+      spec: dmlGraph({ numClasses: 10, inputShape: [28, 28, 1], models: ['cnn4', 'cnn4'] }),
+      dataset: 'fashion-mnist',
+      trainSize: 300,
+      testSize: 200,
+      seed: 5,
+      epochs: 2,
+      batchSize: 32,
+      learningRate: 0.05,
+      schedule: 'cosine' as const,
+      augmentation: 'none' as const,
+    };
+    const trained = await trainGraphRun(teachers, { storage, log: false });
+    const settings = {
+      knowledge: 'per-teacher' as const,
+      attentionWeight: 50,
+      surgery: true,
+      temperature: 2,
+      seed: 5,
+      epochs: 2,
+      batchSize: 32,
+      learningRate: 0.05,
+    };
+    const request = { label: 'per-teacher + attention + surgery, seed 5', job: { teachers, student: { model: 'cnn4', seed: 16 }, ...settings } };
+    const lines: string[] = [];
+    const [first] = await runDistillJobs([request], { storage, workers: 1, log: (l) => lines.push(l), perJob: false });
+    const [second] = await runDistillJobs([request], { storage, workers: 1, log: (l) => lines.push(l) });
+    assert.deepEqual(
+      lines.map((l) => l.replace(/ \(.*\)$/, '')),
+      ['[jobs] distillation runs: reused 0 of 1 runs', '[jobs] distillation runs: reused 1 of 1 runs'],
+    );
+    assert.equal(first.status, 'completed');
+    assert.equal(first.history.length, 2);
+    assert.deepEqual(second.history, first.history);
+    assert.equal(second.reused, true);
+    assert.ok(first.probabilityConflicts[0][1] + first.attentionConflicts[0][1] > 0, 'surgery counted conflicts between the two teachers');
+    // in the kernel, on the same teachers and data: the same student
+    const all = await loadDataset('fashion-mnist');
+    const data = { train: randomSubset(all.train, 300, 1), test: randomSubset(all.test, 200, 2) };
+    const student = build(createModel('cnn4', { numClasses: 10, inputShape: [28, 28, 1], seed: 16 }));
+    const direct = await distillTeachers(student, trained.models, data, settings);
+    assert.deepEqual(
+      direct.history.map((h) => h.accuracy),
+      first.history.map((h) => h.accuracy),
+    );
+    assert.deepEqual(direct.probabilityConflicts, first.probabilityConflicts);
+    student.params.dispose();
+    // teachers that were never trained in this storage: the job fails naming them
+    await assert.rejects(
+      runDistillJobs([{ label: 'untrained teachers', job: { ...request.job, teachers: { ...teachers, seed: 6 } } }], { storage, workers: 0, log: false }),
+      /untrained teachers: failed — Error: the teachers' graph job \(cnn4 \+ cnn4, seed 6; key [0-9a-f]{12}\) is not in sqlite:.*run it there first/,
+    );
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('distillation job checks', () => {
+  test('a bad setting or a bad teachers graph job is named; the key follows every setting', async () => {
+    const { parseJob, jobKey } = await import('../../src/jobs/job');
+    const { dmlGraph } = await import('../../src/graph/methods');
+    const teachers = {
+      spec: dmlGraph({ numClasses: 10, inputShape: [28, 28, 1], models: ['cnn4', 'cnn4'] }),
+      dataset: 'fashion-mnist',
+      trainSize: 300,
+      testSize: 200,
+      seed: 5,
+      epochs: 2,
+      batchSize: 32,
+      learningRate: 0.05,
+      schedule: 'cosine',
+      augmentation: 'none',
+    };
+    const job = {
+      kind: 'distill',
+      teachers,
+      student: { model: 'cnn4', seed: 1 },
+      knowledge: 'ensemble',
+      temperature: 2,
+      seed: 5,
+      epochs: 2,
+      batchSize: 32,
+      learningRate: 0.05,
+    };
+    const parsed = parseJob(job);
+    assert.equal(parsed.kind, 'distill');
+    assert.throws(() => parseJob({ ...job, knowledge: 'mean' }), /knowledge/);
+    assert.throws(() => parseJob({ ...job, teachers: { ...teachers, epochs: 0 } }), /epochs/);
+    assert.throws(() => parseJob({ ...job, kind: 'distil' }), /kind must be "graph", "trial", "cogan", "gan" or "distill"/);
+    assert.notEqual(jobKey(parseJob({ ...job, surgery: true })), jobKey(parsed));
+    assert.notEqual(jobKey(parseJob({ ...job, teachers: { ...teachers, seed: 6 } })), jobKey(parsed));
+    assert.equal(jobKey(parseJob({ ...job, surgery: false, attentionWeight: 0 })), jobKey(parsed), 'defaults spelled out: the same job');
+  });
+});
+
 describe('GAN runs as jobs', () => {
   test('a conditional GAN stored with its snapshots; read back, each restored generator scores as it did at its step', async () => {
     const { initBackend } = await import('../../src/backend');
