@@ -36,18 +36,57 @@ export const CHROMIUM_ARGS = [
   '--disable-dev-shm-usage',
 ];
 
+/** the trace types of plotly.js's cartesian bundle (its package README): every type ktg draws */
+export const CARTESIAN_TRACE_TYPES = [
+  'bar',
+  'box',
+  'contour',
+  'heatmap',
+  'histogram',
+  'histogram2d',
+  'histogram2dcontour',
+  'image',
+  'pie',
+  'scatter',
+  'scatterternary',
+  'violin',
+];
+
+/**
+ * The plotly.js bundle the static renderer's page starts with: the cartesian one (1.4 MB; parsing
+ * the full 4.6 MB bundle in a fresh page was most of the first figure's wait), or the full one with
+ * KTG_PLOTLY_BUNDLE=full (e.g. to compare the two in bench/first_figure.py).
+ */
+export function staticPlotlyBundle(): string {
+  const choice = process.env.KTG_PLOTLY_BUNDLE ?? 'cartesian';
+  if (choice === 'full') return require.resolve('plotly.js-dist-min');
+  if (choice === 'cartesian') return require.resolve('plotly.js-cartesian-dist-min');
+  throw new Error(`KTG_PLOTLY_BUNDLE=${choice}: expected "cartesian" (the default) or "full"`);
+}
+
 // the worker's code: a Chromium page with plotly.js, answering one request at a time
 const workerSource = `
 const { parentPort, workerData } = require('worker_threads');
 const { chromium } = require(workerData.playwright);
 let page;
+// the page starts with the cartesian bundle (parsed ~3x faster than the full one); a figure with
+// another trace type loads the full bundle into the page once, which replaces window.Plotly
+let full = workerData.bundle === workerData.fullBundle;
 async function ready() {
   if (page) return page;
   const browser = await chromium.launch({ executablePath: workerData.chromium, args: workerData.args });
   page = await browser.newPage();
   await page.setContent('<!doctype html><html><body></body></html>');
-  await page.addScriptTag({ path: workerData.plotly });
+  await page.addScriptTag({ path: workerData.bundle });
   return page;
+}
+async function readyFor(figure) {
+  const p = await ready();
+  if (!full && figure.data.some((trace) => !workerData.cartesianTypes.includes((trace && trace.type) || 'scatter'))) {
+    await p.addScriptTag({ path: workerData.fullBundle });
+    full = true;
+  }
+  return p;
 }
 parentPort.on('message', async ({ figure, options, svg, scale, warm, reply }) => {
   // warming up: start the browser, load plotly.js and draw one small figure (its code paths compiled)
@@ -56,8 +95,8 @@ parentPort.on('message', async ({ figure, options, svg, scale, warm, reply }) =>
       .then((p) => p.evaluate(() => window.Plotly.toImage({ data: [{ type: 'scatter', x: [0, 1], y: [0, 1] }], layout: { title: 'warm-up' } }, { format: 'png', width: 200, height: 150, scale: 2 })))
       .catch(() => undefined);
   try {
-    const p = await ready();
     if (svg !== undefined) {
+      const p = await ready();
       // an SVG drawn onto a canvas at \`scale\` device pixels per CSS pixel
       const out = await p.evaluate(({ svg, scale }) => new Promise((resolve, reject) => {
         const img = new Image();
@@ -79,7 +118,7 @@ parentPort.on('message', async ({ figure, options, svg, scale, warm, reply }) =>
       reply.postMessage({ ok: out });
       return;
     }
-    const url = await p.evaluate(({ figure, options }) => {
+    const url = await (await readyFor(figure)).evaluate(({ figure, options }) => {
       return window.Plotly.toImage({ data: figure.data, layout: figure.layout }, { format: 'png', width: options.width, height: options.height, scale: options.scale });
     }, { figure, options });
     reply.postMessage({ ok: url });
@@ -111,7 +150,14 @@ function why(): string | undefined {
 function start(): Renderer {
   const worker = new Worker(workerSource, {
     eval: true,
-    workerData: { playwright: require.resolve('playwright-core'), chromium: CHROMIUM, args: CHROMIUM_ARGS, plotly: require.resolve('plotly.js-dist-min') },
+    workerData: {
+      playwright: require.resolve('playwright-core'),
+      chromium: CHROMIUM,
+      args: CHROMIUM_ARGS,
+      bundle: staticPlotlyBundle(),
+      fullBundle: require.resolve('plotly.js-dist-min'),
+      cartesianTypes: CARTESIAN_TRACE_TYPES,
+    },
     // playwright puts Chromium's profile under the temp folder: this process's own, removed when it exits
     env: { ...process.env, TMPDIR: temporaryDir('chromium') },
   });

@@ -12,7 +12,7 @@ import { diagramBundle, markdownBundle } from '../../src/viz/display';
 import { renderDot } from '../../src/viz/graphviz';
 import { markdownTable } from '../../src/viz/tables';
 import { MIME_POINTS_PER_FIGURE, plotlyBundle } from '../../src/viz/plotly';
-import { renderStaticPng } from '../../src/viz/static_render';
+import { CARTESIAN_TRACE_TYPES, renderStaticPng } from '../../src/viz/static_render';
 import { paletteNotebookPictures } from '../../src/viz/png_palette';
 
 /** width and height from a PNG's IHDR chunk */
@@ -108,4 +108,20 @@ test("a figure's static PNG has 2x device pixels for its CSS size; committed, it
     assert.ok(png.length < before.length, `${png.length} bytes vs ${before.length}`);
   }
   assert.equal(grid.data['image/png'], diagram.bundle['image/png']);
+});
+
+test('the static renderer starts with the cartesian plotly.js bundle and loads the full one for another trace type', () => {
+  // a polar scatter is outside the cartesian bundle, which would draw it as a plain scatter without
+  // x and y (empty axes): drawn right, it differs from that
+  const size = { width: 400, height: 300 };
+  const polar = { type: 'scatterpolar', mode: 'markers', r: [1, 2, 3], theta: [0, 90, 180] };
+  const drawn = renderStaticPng({ data: [polar], layout: { title: 'a' } }, size);
+  const asCartesian = renderStaticPng({ data: [{ ...polar, type: 'scatter' }], layout: { title: 'a' } }, size);
+  assert.match(drawn ?? '', /^data:image\/png;base64,/);
+  assert.deepEqual(pngSize(drawn!.split(',')[1]), { width: 800, height: 600 });
+  assert.match(asCartesian ?? '', /^data:image\/png;base64,/);
+  assert.notEqual(drawn, asCartesian, 'the polar scatter is drawn as one');
+  // every trace type ktg itself draws is in the cartesian bundle
+  for (const type of ['scatter', 'bar', 'box', 'heatmap', 'histogram', 'image']) assert.ok(CARTESIAN_TRACE_TYPES.includes(type), type);
+  assert.match(renderStaticPng({ data: [{ type: 'box', y: [1, 2, 3, 9] }] }, { width: 200, height: 150 }) ?? '', /^data:image\/png;base64,/);
 });
