@@ -32,6 +32,20 @@ const train = (seeds: number[], extra: Partial<TrainJob> = {}): TrainJob => ({
   ...extra,
 });
 
+/** a graph run that keeps its models, as trainGraphRun takes it: Fashion-MNIST 300 / 200 images, 2 epochs */
+const tinyRun = (graph: unknown, seed = 5) => ({
+  spec: graph,
+  dataset: 'fashion-mnist',
+  trainSize: 300,
+  testSize: 200,
+  seed,
+  epochs: 2,
+  batchSize: 32,
+  learningRate: 0.05,
+  schedule: 'cosine' as const,
+  augmentation: 'none' as const,
+});
+
 describe('job keys', () => {
   test('the key is the content: the same job spelled differently has one key; any setting, the seed or the format changes it', () => {
     const [a] = graphJobsOf(train([3]));
@@ -90,18 +104,7 @@ describe('graph runs that keep their models', () => {
     const storage = `sqlite:${path.join(dir, 'runs.db')}`;
     // a frozen pretrained teacher and a learning student: both come back
     const kd = kdGraph({ numClasses: 10, inputShape: [28, 28, 1], student: 'cnn4', teacher: 'cnn8', temperature: 4 });
-    const request = {
-      spec: kd,
-      dataset: 'fashion-mnist',
-      trainSize: 300,
-      testSize: 200,
-      seed: 5,
-      epochs: 2,
-      batchSize: 32,
-      learningRate: 0.05,
-      schedule: 'cosine' as const,
-      augmentation: 'none' as const,
-    };
+    const request = tinyRun(kd);
     const lines: string[] = [];
     const first = await trainGraphRun(request, { storage, log: (l) => lines.push(l) });
     const second = await trainGraphRun(request, { storage, log: (l) => lines.push(l) });
@@ -148,18 +151,7 @@ describe('distillation runs as jobs', () => {
     await initBackend({ quiet: true });
     const dir = tempDir('distill-runs');
     const storage = `sqlite:${path.join(dir, 'runs.db')}`;
-    const teachers = {
-      spec: dmlGraph({ numClasses: 10, inputShape: [28, 28, 1], models: ['cnn4', 'cnn4'] }),
-      dataset: 'fashion-mnist',
-      trainSize: 300,
-      testSize: 200,
-      seed: 5,
-      epochs: 2,
-      batchSize: 32,
-      learningRate: 0.05,
-      schedule: 'cosine' as const,
-      augmentation: 'none' as const,
-    };
+    const teachers = tinyRun(dmlGraph({ numClasses: 10, inputShape: [28, 28, 1], models: ['cnn4', 'cnn4'] }));
     const trained = await trainGraphRun(teachers, { storage, log: false });
     const settings = {
       knowledge: 'per-teacher' as const,
@@ -208,18 +200,7 @@ describe('distillation job checks', () => {
   test('a bad setting or a bad teachers graph job is named; the key follows every setting', async () => {
     const { parseJob, jobKey } = await import('../../src/jobs/job');
     const { dmlGraph } = await import('../../src/graph/methods');
-    const teachers = {
-      spec: dmlGraph({ numClasses: 10, inputShape: [28, 28, 1], models: ['cnn4', 'cnn4'] }),
-      dataset: 'fashion-mnist',
-      trainSize: 300,
-      testSize: 200,
-      seed: 5,
-      epochs: 2,
-      batchSize: 32,
-      learningRate: 0.05,
-      schedule: 'cosine',
-      augmentation: 'none',
-    };
+    const teachers = tinyRun(dmlGraph({ numClasses: 10, inputShape: [28, 28, 1], models: ['cnn4', 'cnn4'] }));
     const job = {
       kind: 'distill',
       teachers,
