@@ -27,8 +27,9 @@ FIGURE = """ktg.viz.showPlot({{
 
 def seconds(cell):
     t = cell.metadata["execution"]
-    start = datetime.datetime.fromisoformat(t["shell.execute_reply.started"].replace("Z", "+00:00"))
-    end = datetime.datetime.fromisoformat(t["shell.execute_reply"].replace("Z", "+00:00"))
+    # from the kernel going busy to it going idle (tslab answers execute_request before the cell ends)
+    start = datetime.datetime.fromisoformat(t["iopub.status.busy"].replace("Z", "+00:00"))
+    end = datetime.datetime.fromisoformat(t["iopub.status.idle"].replace("Z", "+00:00"))
     return (end - start).total_seconds()
 
 

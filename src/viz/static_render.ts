@@ -66,27 +66,39 @@ export function staticPlotlyBundle(): string {
 
 // the worker's code: a Chromium page with plotly.js, answering one request at a time
 const workerSource = `
+const fs = require('fs');
+const path = require('path');
+const { pathToFileURL } = require('url');
 const { parentPort, workerData } = require('worker_threads');
 const { chromium } = require(workerData.playwright);
-let page;
+// one page, started once: the warm-up and a request arriving while it starts wait for the same launch
+let pageReady;
 // the page starts with the cartesian bundle (parsed ~3x faster than the full one); a figure with
 // another trace type loads the full bundle into the page once, which replaces window.Plotly
-let full = workerData.bundle === workerData.fullBundle;
-async function ready() {
-  if (page) return page;
-  const browser = await chromium.launch({ executablePath: workerData.chromium, args: workerData.args });
-  page = await browser.newPage();
-  await page.setContent('<!doctype html><html><body></body></html>');
-  await page.addScriptTag({ path: workerData.bundle });
-  return page;
+let fullReady;
+function ready() {
+  pageReady ??= (async () => {
+    const browser = await chromium.launch({ executablePath: workerData.chromium, args: workerData.args });
+    const page = await browser.newPage();
+    // a page file that loads the bundle from disk: faster than injecting it through the driver
+    const html = path.join(workerData.pageDir, 'plotly.html');
+    fs.writeFileSync(html, '<!doctype html><html><body><script src="' + pathToFileURL(workerData.bundle).href + '"></script></body></html>');
+    await page.goto(pathToFileURL(html).href);
+    return page;
+  })().catch((err) => {
+    // a launch that failed is tried again by the next request
+    pageReady = undefined;
+    throw err;
+  });
+  return pageReady;
 }
-async function readyFor(figure) {
-  const p = await ready();
-  if (!full && figure.data.some((trace) => !workerData.cartesianTypes.includes((trace && trace.type) || 'scatter'))) {
-    await p.addScriptTag({ path: workerData.fullBundle });
-    full = true;
-  }
-  return p;
+function readyFor(figure) {
+  if (workerData.bundle === workerData.fullBundle || figure.data.every((trace) => workerData.cartesianTypes.includes((trace && trace.type) || 'scatter'))) return ready();
+  fullReady ??= ready().then(async (p) => {
+    await p.addScriptTag({ url: pathToFileURL(workerData.fullBundle).href });
+    return p;
+  });
+  return fullReady;
 }
 parentPort.on('message', async ({ figure, options, svg, scale, warm, reply }) => {
   // warming up: start the browser, load plotly.js and draw one small figure (its code paths compiled)
@@ -148,9 +160,11 @@ function why(): string | undefined {
 }
 
 function start(): Renderer {
+  const scratch = temporaryDir('chromium');
   const worker = new Worker(workerSource, {
     eval: true,
     workerData: {
+      pageDir: scratch,
       playwright: require.resolve('playwright-core'),
       chromium: CHROMIUM,
       args: CHROMIUM_ARGS,
@@ -159,7 +173,7 @@ function start(): Renderer {
       cartesianTypes: CARTESIAN_TRACE_TYPES,
     },
     // playwright puts Chromium's profile under the temp folder: this process's own, removed when it exits
-    env: { ...process.env, TMPDIR: temporaryDir('chromium') },
+    env: { ...process.env, TMPDIR: scratch },
   });
   worker.unref();
   return { worker };
