@@ -103,11 +103,12 @@ export function workerInfo(id?: string): WorkerInfo {
   return { id: id ?? `${os.hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`, host: os.hostname(), pid: process.pid };
 }
 
-/** waits `ms`, or less when the signal aborts */
+/** waits `ms`, or less when the signal aborts (the abort listener goes when the wait ends, so waiting loops do not pile them up) */
 export const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    const onAbort = () => (clearTimeout(t), resolve());
+    const t = setTimeout(() => (signal?.removeEventListener('abort', onAbort), resolve()), ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 
 /** what a leased worker loop claims and runs: trials of a study, or stored jobs */

@@ -6,7 +6,8 @@ import { initBackend } from '../../src/backend';
 import { createOrResumeStudy, readStudy } from '../../src/search/study';
 import { openStorage } from '../../src/search/storage/open';
 import { asGraphSpec } from '../../src/search/kinds';
-import { runWorker, WorkerEvent } from '../../src/search/worker';
+import { runWorker, sleep, WorkerEvent } from '../../src/search/worker';
+import { getEventListeners } from 'node:events';
 import { tempDir } from './helpers';
 
 before(async () => initBackend({ quiet: true }));
@@ -111,4 +112,15 @@ test('a semi-supervised study: trials train with trainSemiGraph on a labelled/un
   } finally {
     await storage.close();
   }
+});
+
+test('a waiting loop does not pile up abort listeners; an abort ends the wait at once', async () => {
+  const controller = new AbortController();
+  for (let i = 0; i < 20; i++) await sleep(1, controller.signal);
+  assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
+  const t0 = Date.now();
+  const waiting = sleep(60_000, controller.signal);
+  controller.abort();
+  await waiting;
+  assert.ok(Date.now() - t0 < 1000);
 });
