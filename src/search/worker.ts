@@ -106,8 +106,14 @@ export function workerInfo(id?: string): WorkerInfo {
 /** waits `ms`, or less when the signal aborts (the abort listener goes when the wait ends, so waiting loops do not pile them up) */
 export const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const onAbort = () => (clearTimeout(t), resolve());
-    const t = setTimeout(() => (signal?.removeEventListener('abort', onAbort), resolve()), ms);
+    const onAbort = (): void => {
+      clearTimeout(t);
+      resolve();
+    };
+    const t: NodeJS.Timeout = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 
