@@ -14,17 +14,11 @@ export interface DistillRunRequest {
   job: Omit<DistillJobInput, 'kind'>;
 }
 
-/** a stored distillation job's result as a run: the student's epochs, its conflicts, and whether it was reused */
-export interface DistillRun {
+/** a stored distillation job's result as a run: the student's epochs as its history, its job, and whether it was reused */
+export interface DistillRun extends Omit<DistillJobResult, 'epochs'> {
   label: string;
   job: DistillJob;
-  status: 'completed' | 'diverged';
-  error?: string;
   history: DistillEpoch[];
-  probabilityConflicts: number[][];
-  attentionConflicts: number[][];
-  steps: number;
-  seconds: number;
   reused: boolean;
 }
 
@@ -33,18 +27,7 @@ export async function runDistillJobs(requests: DistillRunRequest[], options: Omi
   const jobs = requests.map((r) => ({ label: r.label, job: parseDistillJob({ ...r.job, kind: 'distill' }) }));
   const { outcomes } = await runJobs(jobs, { batch: 'distillation runs', ...options });
   return outcomes.map((o, i) => {
-    const r = o.result as DistillJobResult;
-    return {
-      label: o.label,
-      job: jobs[i].job,
-      status: r.status,
-      ...(r.error ? { error: r.error } : {}),
-      history: r.epochs,
-      probabilityConflicts: r.probabilityConflicts,
-      attentionConflicts: r.attentionConflicts,
-      steps: r.steps,
-      seconds: r.seconds,
-      reused: o.reused,
-    };
+    const { epochs, ...result } = o.result as DistillJobResult;
+    return { ...result, label: o.label, job: jobs[i].job, history: epochs, reused: o.reused };
   });
 }

@@ -13,6 +13,7 @@ import type { GeneratorPoint } from '../gan/scored_cotraining';
 import type { DistillEpoch } from '../graph/ensemble_distillation';
 import { GanObjective, ganObjectives } from '../gan/objectives';
 import { issueLines } from '../schema/issues';
+import { augmentationSchema, scheduleSchema } from '../schema/training';
 import { InputError } from '../input_error';
 import { backendInfo, Precision, PRECISIONS } from '../backend';
 
@@ -48,9 +49,9 @@ export const graphJobSchema = z
     epochs: z.number().int().positive(),
     batchSize: z.number().int().positive(),
     learningRate: z.number().positive().finite(),
-    schedule: z.enum(['cosine', 'step', 'constant']),
+    schedule: scheduleSchema,
     milestones: z.array(z.number().int().positive()).default([]),
-    augmentation: z.enum(['none', 'weak', 'strong']),
+    augmentation: augmentationSchema,
     /** semi-supervised graphs (thesis Ch.5) */
     semi: semiSchema.optional(),
     /** store every node's trained weights with the result, so a notebook gets the models back (absent: the key of a job that keeps none) */
@@ -170,9 +171,9 @@ export const distillJobSchema = z
     epochs: z.number().int().positive(),
     batchSize: z.number().int().positive(),
     learningRate: z.number().positive().finite(),
-    schedule: z.enum(['cosine', 'step', 'constant']).default('cosine'),
+    schedule: scheduleSchema.default('cosine'),
     milestones: z.array(z.number().int().positive()).default([]),
-    augmentation: z.enum(['none', 'weak', 'strong']).default('none'),
+    augmentation: augmentationSchema.default('none'),
   })
   .strict();
 

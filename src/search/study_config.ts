@@ -9,6 +9,7 @@ import { ganSpaceSchema } from '../gan/space';
 import { kindConfigProblems } from './kinds/kind_id';
 import { upgradeIds } from '../schema/ids';
 import { issueLines } from '../schema/issues';
+import { augmentationSchema, scheduleSchema } from '../schema/training';
 import { searchSpaceSchema } from './space';
 import { InputError } from '../input_error';
 
@@ -37,10 +38,10 @@ export const studyConfigSchema = z
     epochs: z.number().int().positive(),
     batchSize: z.number().int().positive(),
     learningRate: z.number().positive().finite().default(0.1),
-    schedule: z.enum(['cosine', 'step', 'constant']).default('cosine'),
+    schedule: scheduleSchema.default('cosine'),
     milestones: z.array(z.number().int()).default([]),
     weightDecay: z.number().nonnegative().finite().default(5e-4),
-    augmentation: z.enum(['none', 'weak', 'strong']).default('none'),
+    augmentation: augmentationSchema.default('none'),
     /** objective: accuracy of the target node, of the ensemble node (mean of all nodes' logits), or for GAN studies the best Inception Score of any generator */
     metric: z.enum(['target', 'ensemble', 'best-is']).default('target'),
     /** semi-supervised studies (thesis Ch.5): labelled images (class-balanced) out of the training part; the rest is unlabelled */
