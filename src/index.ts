@@ -1,3 +1,6 @@
+// first, before the backend and the datasets load: in a tslab kernel this starts the static figure
+// renderer's browser in the background, so it is ready by the time a cell draws the first figure
+import './viz/static_render';
 export * from './backend';
 export * as data from './data';
 export * as viz from './viz';

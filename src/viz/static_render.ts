@@ -78,8 +78,9 @@ let pageReady;
 let fullReady;
 function ready() {
   pageReady ??= (async () => {
-    const browser = await chromium.launch({ executablePath: workerData.chromium, args: workerData.args });
-    const page = await browser.newPage();
+    // a persistent context opens with its first page: one round trip fewer than launch + newPage
+    const context = await chromium.launchPersistentContext(path.join(workerData.pageDir, 'profile'), { executablePath: workerData.chromium, args: workerData.args });
+    const page = context.pages()[0] ?? (await context.newPage());
     // a page file that loads the bundle from disk: faster than injecting it through the driver
     const html = path.join(workerData.pageDir, 'plotly.html');
     fs.writeFileSync(html, '<!doctype html><html><body><script src="' + pathToFileURL(workerData.bundle).href + '"></script></body></html>');
@@ -94,10 +95,16 @@ function ready() {
 }
 function readyFor(figure) {
   if (workerData.bundle === workerData.fullBundle || figure.data.every((trace) => workerData.cartesianTypes.includes((trace && trace.type) || 'scatter'))) return ready();
-  fullReady ??= ready().then(async (p) => {
-    await p.addScriptTag({ url: pathToFileURL(workerData.fullBundle).href });
-    return p;
-  });
+  fullReady ??= ready()
+    .then(async (p) => {
+      await p.addScriptTag({ url: pathToFileURL(workerData.fullBundle).href });
+      return p;
+    })
+    .catch((err) => {
+      // like a failed launch: the next figure that needs the full bundle tries again
+      fullReady = undefined;
+      throw err;
+    });
   return fullReady;
 }
 parentPort.on('message', async ({ figure, options, svg, scale, warm, reply }) => {
