@@ -10,10 +10,10 @@ import assert from 'node:assert/strict';
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
-import * as os from 'os';
 import * as path from 'path';
 import { Browser, chromium, Page } from 'playwright-core';
 import { CHROMIUM_ARGS } from '../../src/viz/static_render';
+import { temporaryDir } from '../../src/data/temporary';
 
 const root = path.resolve(__dirname, '..', '..');
 const python = '/usr/bin/python3';
@@ -21,7 +21,7 @@ const copy = path.join(root, 'notebooks', '_browser_test_00_setup.ipynb');
 let server: ChildProcess;
 let base: string;
 let browser: Browser;
-const home = fs.mkdtempSync(path.join(os.tmpdir(), 'ktg-jupyter-'));
+const home = temporaryDir('jupyter');
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

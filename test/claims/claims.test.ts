@@ -2,9 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { ClaimsLedger, claimsSummary, claimsTable, pairedComparison, readLedgers, seedsNeededTable, seedsToDecide, shownLedgerPath } from '../../src/claims';
+import { temporaryDir } from '../../src/data/temporary';
 
 test('t-intervals of paired differences match hand computations', () => {
   // differences 1, 2, 3: mean 2, sd 1, t(0.975, 2) = 4.302653 → half-width 4.302653/√3 = 2.48414
@@ -52,7 +52,7 @@ test('seeds to decide: the first n whose t half-width falls below the distance t
 });
 
 test('a ledger is written atomically, read back and summarised', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ktg-claims-'));
+  const dir = temporaryDir('claims');
   const ledger = new ClaimsLedger({ notebook: 'nb', preset: 'ci', backend: 'native', dataset: 'Fashion-MNIST', seeds: [0, 1, 2] });
   ledger.claim('KD > vanilla', { better: [71, 72, 73], baseline: [70, 70, 70], reference: 'kdVsVanilla', measure: 'test accuracy (points)' });
   ledger.claim('DML > vanilla', { better: [70, 69, 71], baseline: [70, 70, 70], reference: 'dml2VsVanilla', measure: 'test accuracy (points)' });
@@ -75,7 +75,7 @@ test('a ledger is written atomically, read back and summarised', () => {
 });
 
 test('a ci run writes its ledger to results/ci, leaving the committed ledgers in results/ untouched', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ktg-claims-'));
+  const dir = temporaryDir('claims');
   const saved = process.env.KTG_RESULTS_DIR;
   process.env.KTG_RESULTS_DIR = dir;
   try {

@@ -14,7 +14,7 @@ import { tempDir } from '../search/helpers';
 const TRIALS = 6000;
 
 test('ktg show into a slow reader: every row arrives, then exit 0', async () => {
-  const file = path.join(tempDir('ktg-cli-output-'), 'big.db');
+  const file = path.join(tempDir('cli-output'), 'big.db');
   const storage = openStorage(`sqlite:${file}`);
   const worker = { id: 'w', host: 'test-host', pid: process.pid };
   try {

@@ -2,10 +2,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as http from 'http';
-import * as os from 'os';
 import * as path from 'path';
 import { AddressInfo } from 'net';
 import { download, fetchDataset, loadDataset, trainValidationSplit, labelledSplit, Rng, augment, loadImageFolder, ImageDataset } from '../../src/data';
+import { temporaryDir } from '../../src/data/temporary';
 
 const shared = path.resolve(__dirname, '..', '..', '..', 'shared', 'data');
 let server: http.Server;
@@ -36,7 +36,7 @@ before(async () => {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  cache = fs.mkdtempSync(path.join(os.tmpdir(), 'ktg-data-'));
+  cache = temporaryDir('data');
 });
 
 after(() => {

@@ -8,12 +8,12 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as http from 'http';
-import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { AddressInfo } from 'net';
 import * as tar from 'tar-stream';
 import { datasets, download, fileChecksum, loadDataset, planDataset } from '../../src/data';
+import { temporaryDir } from '../../src/data/temporary';
 
 const shared = path.resolve(__dirname, '..', '..', '..', 'shared', 'data');
 let server: http.Server;
@@ -23,7 +23,7 @@ const requests: string[] = [];
 
 /** a folder laid out like the official hosts, served by a loopback server */
 before(async () => {
-  host = fs.mkdtempSync(path.join(os.tmpdir(), 'ktg-official-'));
+  host = temporaryDir('official');
   fs.mkdirSync(path.join(host, 'fashion-mnist'));
   for (const f of fs.readdirSync(path.join(shared, 'fashion-mnist'))) fs.copyFileSync(path.join(shared, 'fashion-mnist', f), path.join(host, 'fashion-mnist', f));
   fs.copyFileSync(path.join(shared, 'cifar10-jpeg.tar.gz'), path.join(host, 'cifar10-jpeg.tar.gz'));
@@ -50,7 +50,7 @@ after(() => {
 
 /** runs fn with an empty cache of its own and the given mirror (or none) */
 async function withCache<T>(mirror: string | undefined, fn: (cache: string) => Promise<T>): Promise<T> {
-  const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'ktg-cache-'));
+  const cache = temporaryDir('cache');
   const saved = { dir: process.env.KTG_DATA_DIR, mirror: process.env.KTG_DATA_MIRROR };
   process.env.KTG_DATA_DIR = cache;
   if (mirror) process.env.KTG_DATA_MIRROR = mirror;

@@ -12,12 +12,13 @@ import { disposeModels, trainGraph } from '../../src/graph/trainer';
 import { loadCheckpoint, saveCheckpoint } from '../../src/models/checkpoint';
 import { build } from '../../src/models/model';
 import { createModel } from '../../src/models/registry';
+import { temporaryDir } from '../../src/data/temporary';
 
 before(async () => initBackend({ quiet: true }));
 const shape: [number, number, number] = [28, 28, 1];
 
 test('a checkpoint restores weights and batch-norm statistics exactly; a wrong model is refused', async () => {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ktg-ckpt-')), 'm.ckpt');
+  const file = path.join(temporaryDir('ckpt'), 'm.ckpt');
   const a = build(createModel('cnn8', { numClasses: 10, inputShape: shape, seed: 1 }));
   // move the BN running statistics away from their initial values
   tf.tidy(() => {
@@ -34,7 +35,7 @@ test('a checkpoint restores weights and batch-norm statistics exactly; a wrong m
 });
 
 test('frozen pretrained teachers are cached on disk by training-set content and reused', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ktg-pretrained-'));
+  const dir = temporaryDir('pretrained');
   process.env.KTG_PRETRAINED_DIR = dir;
   try {
     const all = await loadDataset('fashion-mnist');
@@ -69,7 +70,7 @@ test('frozen pretrained teachers are cached on disk by training-set content and 
 });
 
 test('trainGraph writes checkpoints of its learning nodes, and refuses data that does not match the spec', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ktg-train-ckpt-'));
+  const dir = temporaryDir('train-ckpt');
   const all = await loadDataset('fashion-mnist');
   const idx = Int32Array.from({ length: 128 }, (_, i) => i);
   const data = { train: subset(all.train, idx), test: subset(all.test, idx.subarray(0, 64)) };

@@ -18,6 +18,7 @@ import { createModel, isModelName } from '../../src/models/registry';
 import { parseSearchSpace, SearchSpaceError } from '../../src/search/space';
 import { upgradeIds } from '../../src/schema/ids';
 import { renderDot } from '../../src/viz/graphviz';
+import { temporaryDir } from '../../src/data/temporary';
 
 const base = { numClasses: 10, inputShape: [8, 8, 1] as [number, number, number] };
 const twoNodes = () => ({
@@ -123,7 +124,7 @@ test('echoed inputs are cut: a 2 MB model name or key appears as its start and i
 });
 
 test('images declaring more pixels than ktg decodes are refused by name before decoding (PNG and JPEG)', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ktg-big-image-'));
+  const dir = temporaryDir('big-image');
   try {
     const png = Buffer.alloc(33);
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(png, 0);

@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/backend';
@@ -25,6 +24,7 @@ import { createOrResumeStudy, readStudy } from '../../src/search/study';
 import { parseStudyConfig } from '../../src/search/study_config';
 import { openStorage } from '../../src/search/storage/open';
 import { toyData } from '../helpers/toy_data';
+import { temporaryDir } from '../../src/data/temporary';
 
 before(async () => initBackend({ backend: 'cpu', quiet: true }));
 
@@ -40,7 +40,7 @@ const twoNodes = (edge: Record<string, unknown>): never =>
       { source: 2, target: 1, ...edge },
     ],
   }) as never;
-const tmp = (what: string) => fs.mkdtempSync(path.join(os.tmpdir(), `ktg-rel-${what}-`));
+const tmp = (what: string) => temporaryDir(`rel-${what}`);
 const data = { train: toyData(64, 1), test: toyData(32, 2) };
 
 function problemsOf(fn: () => unknown): string {

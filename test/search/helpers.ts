@@ -2,16 +2,16 @@
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
-import * as os from 'os';
 import * as path from 'path';
 import Redis from 'ioredis';
 import { redisServerPath } from '../../scripts/setup_system';
+import { temporaryDir } from '../../src/data/temporary';
 
 export const root = path.resolve(__dirname, '..', '..');
 export const cli = path.join(root, 'dist', 'cli', 'ktg.js');
 
 export function tempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `ktg-${prefix}-`));
+  return temporaryDir(prefix);
 }
 
 async function freePort(): Promise<number> {

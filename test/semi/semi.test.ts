@@ -8,6 +8,7 @@ import { build, trainableVariables } from '../../src/models/model';
 import { createModel } from '../../src/models/registry';
 import { fixMatchGraph, meanTeacherGraph, piModelGraph, pseudoLabelGraph, semiNodeLosses, SemiOutputs, supervisedGraph, trainSemiGraph } from '../../src/semi';
 import { toyData } from '../helpers/toy_data';
+import { temporaryDir } from '../../src/data/temporary';
 
 before(async () => initBackend({ backend: 'cpu', quiet: true }));
 const base = { numClasses: 10, inputShape: [8, 8, 1] as [number, number, number], model: 'cnn8' };
@@ -134,7 +135,7 @@ test('checkpoints: trainSemiGraph saves every trained and every EMA node (the op
   const fs = await import('fs');
   const os = await import('os');
   const path = await import('path');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ktg-semi-ckpt-'));
+  const dir = temporaryDir('semi-ckpt');
   const data = { labelled: toyData(8, 1), unlabelled: toyData(16, 2), test: toyData(10, 3) };
   const result = await trainSemiGraph(meanTeacherGraph(base), data, {
     epochs: 2,
