@@ -55,7 +55,16 @@ export function registerKernel(): string {
   const dir = path.join(jupyterPath, 'kernels', 'tslab');
   fs.mkdirSync(dir, { recursive: true });
   const spec = {
-    argv: [process.execPath, require.resolve('tslab/bin/tslab'), 'kernel', '--config-path', '{connection_file}'],
+    // the preload starts the static figure renderer as the kernel starts (scripts/kernel_preload.js)
+    argv: [
+      process.execPath,
+      '--require',
+      path.join(root, 'scripts', 'kernel_preload.js'),
+      require.resolve('tslab/bin/tslab'),
+      'kernel',
+      '--config-path',
+      '{connection_file}',
+    ],
     display_name: 'TypeScript (ktg tslab)',
     language: 'typescript',
   };

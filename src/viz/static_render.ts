@@ -248,7 +248,8 @@ export function renderSvgPng(svg: string, scale = STATIC_SCALE, timeoutMs = 60_0
 
 /**
  * Starts Chromium in the background (without waiting), so that the first figure of a notebook costs
- * what later ones do instead of the browser's start-up. Done once when ktg is loaded in a tslab kernel.
+ * what later ones do instead of the browser's start-up. Done once when this module is loaded in a
+ * tslab kernel: as ktg's kernel starts (scripts/kernel_preload.js), or when a cell imports ktg.
  */
 export function warmUpStaticRenderer(): void {
   if (renderer || why()) return;
