@@ -83,7 +83,8 @@ function ready() {
     const page = context.pages()[0] ?? (await context.newPage());
     // a page file that loads the bundle from disk: faster than injecting it through the driver
     const html = path.join(workerData.pageDir, 'plotly.html');
-    fs.writeFileSync(html, '<!doctype html><html><body><script src="' + pathToFileURL(workerData.bundle).href + '"></script></body></html>');
+    // UTF-8 said twice: a file page has no HTTP header, and plotly.js's minus sign (U+2212) in tick labels comes from the bundle's source
+    fs.writeFileSync(html, '<!doctype html><html><head><meta charset="utf-8"></head><body><script charset="utf-8" src="' + pathToFileURL(workerData.bundle).href + '"></script></body></html>');
     await page.goto(pathToFileURL(html).href);
     return page;
   })().catch((err) => {

@@ -125,3 +125,18 @@ test('the static renderer starts with the cartesian plotly.js bundle and loads t
   for (const type of ['scatter', 'bar', 'box', 'heatmap', 'histogram', 'image']) assert.ok(CARTESIAN_TRACE_TYPES.includes(type), type);
   assert.match(renderStaticPng({ data: [{ type: 'box', y: [1, 2, 3, 9] }] }, { width: 200, height: 150 }) ?? '', /^data:image\/png;base64,/);
 });
+
+test("plotly.js's own text is decoded as UTF-8: a negative tick is drawn with its minus sign, not as mojibake", () => {
+  // plotly.js writes the minus of negative ticks as U+2212 from its bundle's source; a page that
+  // decodes the bundle in another charset draws "âˆ’1" instead. The same label given as text must
+  // give the same picture.
+  const size = { width: 240, height: 160 };
+  const figure = (ticktext?: string[]) => ({
+    data: [{ type: 'scatter', x: [0, 1], y: [-1, -1] }],
+    layout: { xaxis: { visible: false }, yaxis: { range: [-2, 0], tickvals: [-1], ...(ticktext ? { ticktext } : {}) }, margin: { l: 60, r: 10, t: 10, b: 10 } },
+  });
+  const formatted = renderStaticPng(figure(), size);
+  assert.match(formatted ?? '', /^data:image\/png;base64,/);
+  assert.equal(formatted, renderStaticPng(figure(['\u22121']), size), 'the formatted tick differs from "−1"');
+  assert.notEqual(formatted, renderStaticPng(figure(['-1']), size), 'a hyphen-minus label draws differently (the comparison can fail)');
+});
