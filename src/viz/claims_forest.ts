@@ -166,11 +166,12 @@ export function claimsForestFigure(ledgers: LedgerFile[], options: { title?: str
             yref: `y${ax}`,
             x: range[1],
             y: i,
+            // just above the row's interval, without a background: the grey interval stays visible
             xanchor: 'right',
-            yanchor: 'middle',
+            yanchor: 'bottom',
+            yshift: 2,
             showarrow: false,
             font: { size: 9, color: '#777' },
-            bgcolor: 'rgba(255, 255, 255, 0.85)',
           });
     }
   });
