@@ -78,9 +78,10 @@ let pageReady;
 let fullReady;
 function ready() {
   pageReady ??= (async () => {
-    // a persistent context opens with its first page: one round trip fewer than launch + newPage
-    const context = await chromium.launchPersistentContext(path.join(workerData.pageDir, 'profile'), { executablePath: workerData.chromium, args: workerData.args });
-    const page = context.pages()[0] ?? (await context.newPage());
+    // (not a persistent context: Chromium, still writing to a profile of ours, raced the removal of
+    // this process's temporary folder at exit; playwright removes its own profile after killing it)
+    const browser = await chromium.launch({ executablePath: workerData.chromium, args: workerData.args });
+    const page = await browser.newPage();
     // a page file that loads the bundle from disk: faster than injecting it through the driver
     const html = path.join(workerData.pageDir, 'plotly.html');
     // UTF-8 said twice: a file page has no HTTP header, and plotly.js's minus sign (U+2212) in tick labels comes from the bundle's source

@@ -21,8 +21,9 @@ function profilesOf(pid: number): string[] {
   return fs
     .readdirSync(os.tmpdir())
     .filter((d) => d.startsWith(`ktg-${pid}-`))
-    .flatMap((d) => fs.readdirSync(path.join(os.tmpdir(), d)).map((c) => path.join(os.tmpdir(), d, c, 'profile')))
-    .filter((p) => fs.existsSync(p));
+    .flatMap((d) => fs.readdirSync(path.join(os.tmpdir(), d)).map((c) => path.join(os.tmpdir(), d, c)))
+    .filter((c) => fs.statSync(c).isDirectory())
+    .flatMap((c) => fs.readdirSync(c).filter((p) => p.startsWith('playwright_chromiumdev_profile-')));
 }
 
 test('the kernel spec preloads the renderer', () => {
