@@ -10,9 +10,8 @@ import { temporaryDir } from '../../src/data/temporary';
 export const root = path.resolve(__dirname, '..', '..');
 export const cli = path.join(root, 'dist', 'cli', 'ktg.js');
 
-export function tempDir(prefix: string): string {
-  return temporaryDir(prefix);
-}
+/** a scratch folder of this test process, removed when it exits */
+export { temporaryDir as tempDir };
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -43,7 +42,7 @@ export async function startRedis(
   const bin = redisServerPath();
   if (!bin) throw new Error('redis-server not found: run `npm run setup:system` (apt-get install redis-server)');
   const port = options.port ?? (await freePort());
-  const dir = options.dir ?? tempDir('redis');
+  const dir = options.dir ?? temporaryDir('redis');
   const auth = options.password ? ['--requirepass', options.password] : [];
   const proc = spawn(
     bin,
