@@ -76,6 +76,7 @@ Napi::Value guarded(const Napi::CallbackInfo &info, const char *fn, F body) {
 }
 
 void registerConvolution(Napi::Env env, Napi::Object exports);
+void registerEltwise(Napi::Env env, Napi::Object exports);
 void registerBatchNorm(Napi::Env env, Napi::Object exports);
 void registerGemm(Napi::Env env, Napi::Object exports);
 void registerOptimizers(Napi::Env env, Napi::Object exports);

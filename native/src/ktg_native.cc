@@ -152,6 +152,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("setPrecision", Napi::Function::New(env, SetPrecision));
   registerConvolution(env, exports);
+  registerEltwise(env, exports);
   registerBatchNorm(env, exports);
   registerGemm(env, exports);
   registerOptimizers(env, exports);

@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchNorm, batchNormRelu, conv2d, dense, globalAvgPool, ParamStore } from './layers';
 import { Classifier, ForwardOutput, ModelInfo } from './model';
+import { addRelu } from './residual';
 
 export interface AbnResNetOptions {
   depth: number;
@@ -41,7 +42,7 @@ export class AbnResNet implements Classifier {
       const name = `${prefix}/block${b + 1}`;
       let y = batchNormRelu(p, `${name}/bn1`, conv2d(p, `${name}/conv1`, h, filters, 3, stride), training);
       y = batchNorm(p, `${name}/bn2`, conv2d(p, `${name}/conv2`, y, filters, 3), training);
-      h = tf.relu(tf.add<tf.Tensor4D>(y, shortcut(p, name, h, filters, stride, training)));
+      h = addRelu(y, shortcut(p, name, h, filters, stride, training));
     }
     return h;
   }

@@ -12,6 +12,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, BatchNormTrainAttrs } from '../backend/native/kernels';
 import { channelSum } from '../tensor/channel_ops';
+import { gradientIsDifferentiated } from '../tensor/gradient_depth';
 
 export interface BatchStats {
   mean: tf.Tensor1D;
@@ -23,11 +24,6 @@ export interface TrainingBatchNormOptions {
   relu?: boolean;
   /** receives the batch statistics inside the forward pass (e.g. to update running averages) */
   onStats?: (stats: BatchStats) => void;
-}
-
-/** true while gradients computed now are recorded for a further differentiation */
-function gradientIsDifferentiated(): boolean {
-  return (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0;
 }
 
 /** dx, dγ, dβ from x̂ (composed of tf ops, differentiable) */

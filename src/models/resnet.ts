@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchNorm, batchNormRelu, conv2d, dense, globalAvgPool, ParamStore } from './layers';
 import { Classifier, ForwardOutput, ModelInfo } from './model';
+import { addRelu } from './residual';
 
 export interface CifarResNetOptions {
   depth: number;
@@ -61,7 +62,7 @@ export class CifarResNet implements Classifier {
         const name = `stage${stage + 1}/block${b + 1}`;
         let y = batchNormRelu(p, `${name}/bn1`, conv2d(p, `${name}/conv1`, h, filters, 3, stride), training);
         y = batchNorm(p, `${name}/bn2`, conv2d(p, `${name}/conv2`, y, filters, 3), training);
-        h = tf.relu(tf.add<tf.Tensor4D>(y, shortcutA(h, filters, stride)));
+        h = addRelu(y, shortcutA(h, filters, stride));
       }
       features.push(h);
     }

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchNorm, batchNormRelu, conv2d, dense, globalAvgPool, ParamStore } from './layers';
 import { Classifier, ForwardOutput, ModelInfo } from './model';
+import { addRelu } from './residual';
 
 export interface ResNet18Options {
   numClasses: number;
@@ -45,7 +46,7 @@ export class ResNet18 implements Classifier {
           stride === 1 && h.shape[3] === filters
             ? h
             : batchNorm(p, `${name}/down/bn`, conv2d(p, `${name}/down/conv`, h, filters, 1, stride, 'valid'), training);
-        h = tf.relu(tf.add<tf.Tensor4D>(y, shortcut));
+        h = addRelu(y, shortcut);
       }
       features.push(h);
     });

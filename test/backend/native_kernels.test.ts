@@ -1,6 +1,6 @@
 /**
  * The native (oneDNN) backend against tfjs's cpu kernels: every kernel it replaces on random shapes
- * (relative error ≤ 1e-4), the fused training batch norm (+ ReLU) against the composed op, the fused
+ * (relative error ≤ 1e-4), the fused training batch norm (+ ReLU) and residual add + ReLU against the composed ops, the fused
  * optimizers against tfjs's own, the absence of leaks over 1,000 steps, and a short real training run
  * that matches the wasm backend within seed noise.
  * `npm test` builds the addon first (npm run setup:system); without it these tests fail, naming why.
@@ -16,6 +16,7 @@ import { Rng, subset } from '../../src/data';
 import { loadDataset } from '../../src/data/registry';
 import { trainOverSeeds, vanillaGraph } from '../../src/graph';
 import { trainingBatchNorm } from '../../src/models/batch_norm';
+import { addRelu } from '../../src/models/residual';
 import { SmallCnn } from '../../src/models/small_cnn';
 import { build, trainableVariables } from '../../src/models/model';
 import { Adam, SgdMomentum } from '../../src/optim';
@@ -200,6 +201,52 @@ describe('fused training batch norm (+ ReLU) vs the composed op on cpu', () => {
       'second-order batch norm',
       1e-3,
     );
+  });
+});
+
+describe('fused residual add + ReLU and the multithreaded Add vs the composed ops on cpu', () => {
+  // sizes below and above the size where Add leaves the wasm kernel for oneDNN
+  for (const shape of [
+    [2, 5, 5, 3],
+    [8, 16, 16, 16],
+  ] as number[][]) {
+    it(`${shape.join('×')}: max(a + b, 0), a + b and their gradients`, async () => {
+      await assertSame(() => {
+        const a = tf.randomNormal(shape, 0, 1, 'float32', 21);
+        const b = tf.randomNormal(shape, 0, 1, 'float32', 22);
+        const probe = tf.randomNormal(shape, 0, 1, 'float32', 23);
+        const loss = (f: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor) => (x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(f(x, y), probe));
+        // b is used twice, so its gradient is summed (an Add of two gradients)
+        const residual = (x: tf.Tensor, y: tf.Tensor) => tf.mul(addRelu(x, y), tf.sigmoid(y));
+        return [
+          addRelu(a, b),
+          tf.add(a, b),
+          ...tf.grads(loss(addRelu))([a, b]),
+          ...tf.grads(loss(residual))([a, b]),
+          ...tf.grads(loss((x, y) => tf.add(x, y)))([a, b]),
+        ];
+      }, `residual ${shape}`);
+    });
+  }
+
+  it('the gradient is exactly zero where the output is zero, dy where it is positive', async () => {
+    await tf.setBackend('native');
+    const a = tf.tensor([1, -2, 0.5, -0.5]);
+    const b = tf.tensor([-3, 1, 0.25, 0.5]);
+    const dy = tf.tensor([10, 20, 30, 40]);
+    const [da, db] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(addRelu(x, y), dy)))([a, b]);
+    assert.deepEqual([...addRelu(a, b).dataSync()], [0, 0, 0.75, 0]);
+    assert.deepEqual([...da.dataSync()], [0, 0, 30, 0]);
+    assert.deepEqual([...db.dataSync()], [0, 0, 30, 0]);
+  });
+
+  it('a gradient through it can be differentiated again', async () => {
+    await assertSame(() => {
+      const a = tf.randomNormal([3, 4, 4, 2], 0, 1, 'float32', 24);
+      const b = tf.randomNormal([3, 4, 4, 2], 0, 1, 'float32', 25);
+      const penalty = (y: tf.Tensor) => tf.sum(tf.square(tf.grad((x: tf.Tensor) => tf.sum(tf.square(addRelu(x, y))))(a)));
+      return [tf.grad(penalty)(b)];
+    }, 'second-order residual');
   });
 });
 

@@ -27,6 +27,10 @@ export interface NativeAddon {
   convForward(heap: Heap, x: number, filter: number, y: number, ...geometry: number[]): void;
   convBackwardData(heap: Heap, dy: number, filter: number, dx: number, ...geometry: number[]): void;
   convBackwardWeights(heap: Heap, x: number, dy: number, dw: number, ...geometry: number[]): void;
+  /** y = a + b over `count` floats, or max(a + b, 0) with `relu` */
+  add(heap: Heap, a: number, b: number, y: number, count: number, relu: boolean): void;
+  /** dx = dy where y > 0, else 0 (y: the ReLU's output) */
+  reluBackward(heap: Heap, y: number, dy: number, dx: number, count: number): void;
   convImplementations(...geometry: number[]): { precision: 'f32' | 'bf16'; forward: string; backwardData: string; backwardWeights: string };
   /** the oneDNN implementation of a bf16 product of this shape */
   matmulImplementation(batchA: number, batchB: number, m: number, n: number, k: number, transposeA: boolean, transposeB: boolean): string;

@@ -38,5 +38,6 @@ export function registerNativeBackend(addon: NativeAddon, threads: number, wasmT
     if (kernel == null) throw new Error(`no wasm kernel ${name} to fall back to`);
     return kernel.kernelFunc;
   };
-  for (const config of nativeKernels(addon, NATIVE_BACKEND, wasmKernel)) register(config);
+  // a replaced wasm kernel keeps its setup (binding its wasm function), which its fallback needs
+  for (const config of nativeKernels(addon, NATIVE_BACKEND, wasmKernel)) register({ ...config, setupFunc: tf.getKernel(config.kernelName, 'wasm')?.setupFunc });
 }

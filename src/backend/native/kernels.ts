@@ -2,7 +2,9 @@
  * Kernels of the `native` backend that run on oneDNN (the addon) in place on the wasm heap:
  * Conv2D, Conv2DBackpropInput (also conv2dTranspose), Conv2DBackpropFilter, BatchMatMul, MaxPool
  * and MaxPoolGrad replace the wasm versions; KtgBatchNormTrain / KtgBatchNormTrainGrad are ktg's
- * fused training batch norm (+ ReLU) used by models/batch_norm.ts. Identity shares the input's
+ * fused training batch norm (+ ReLU) used by models/batch_norm.ts, KtgAddRelu / KtgReluGrad the
+ * fused residual add + ReLU of models/residual.ts. Add of two large float32 tensors of one shape
+ * (residual connections, gradients summed over a tensor's uses) runs multithreaded. Identity shares the input's
  * buffer (as the cpu backend does) instead of copying it: tfjs clones every tensor a gradient
  * saves. Anything these do not cover (NCHW, non-float32, broadcasting they do not handle) goes to
  * the wasm kernel they replace.
@@ -25,6 +27,13 @@ import { heapOf, offsetOf, WasmBackendInternals } from './wasm_heap';
 
 export const BATCH_NORM_TRAIN = 'KtgBatchNormTrain';
 export const BATCH_NORM_TRAIN_GRAD = 'KtgBatchNormTrainGrad';
+/** max(a + b, 0) for float32 tensors of one shape (a residual connection and its ReLU) */
+export const ADD_RELU = 'KtgAddRelu';
+/** dy where y > 0, else 0: the ReLU's gradient from its output y */
+export const RELU_GRAD = 'KtgReluGrad';
+
+/** below this many elements the wasm kernel's single thread beats a oneDNN call */
+const NATIVE_ELTWISE_MIN = 16384;
 
 export interface BatchNormTrainAttrs {
   epsilon: number;
@@ -197,6 +206,39 @@ export function nativeKernels(addon: NativeAddon, backendName: string, fallback:
     return dx;
   };
 
+  const sameShapeFloats = (a: TensorInfo, b: TensorInfo) => a.dtype === 'float32' && b.dtype === 'float32' && util.arraysEqual(a.shape, b.shape);
+
+  const add: KernelFunc = (args) => {
+    const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
+    if (!sameShapeFloats(a, b) || util.sizeFromShape(a.shape) < NATIVE_ELTWISE_MIN) return fallback('Add')(args);
+    const backend = args.backend as unknown as WasmBackendInternals;
+    const y = backend.makeOutput(a.shape, 'float32');
+    addon.add(heapOf(backend), offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, y), util.sizeFromShape(a.shape), false);
+    return y;
+  };
+
+  const addRelu: KernelFunc = (args) => {
+    const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
+    if (!sameShapeFloats(a, b))
+      throw new Error(`${ADD_RELU}: inputs must be float32 tensors of one shape, got [${a.shape}] ${a.dtype} and [${b.shape}] ${b.dtype}`);
+    const backend = args.backend as unknown as WasmBackendInternals;
+    const y = backend.makeOutput(a.shape, 'float32');
+    const count = util.sizeFromShape(a.shape);
+    if (count > 0) addon.add(heapOf(backend), offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, y), count, true);
+    return y;
+  };
+
+  const reluGrad: KernelFunc = (args) => {
+    const { y, dy } = args.inputs as { y: TensorInfo; dy: TensorInfo };
+    if (!sameShapeFloats(y, dy))
+      throw new Error(`${RELU_GRAD}: y and dy must be float32 tensors of one shape, got [${y.shape}] ${y.dtype} and [${dy.shape}] ${dy.dtype}`);
+    const backend = args.backend as unknown as WasmBackendInternals;
+    const dx = backend.makeOutput(y.shape, 'float32');
+    const count = util.sizeFromShape(y.shape);
+    if (count > 0) addon.reluBackward(heapOf(backend), offsetOf(backend, y), offsetOf(backend, dy), offsetOf(backend, dx), count);
+    return dx;
+  };
+
   const identity: KernelFunc = ({ inputs, backend }) => {
     const { x } = inputs as { x: TensorInfo };
     (backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
@@ -281,6 +323,9 @@ export function nativeKernels(addon: NativeAddon, backendName: string, fallback:
     ['MaxPool', maxPool],
     ['MaxPoolGrad', maxPoolGrad],
     ['Identity', identity],
+    ['Add', add],
+    [ADD_RELU, addRelu],
+    [RELU_GRAD, reluGrad],
     [BATCH_NORM_TRAIN, batchNormTrain],
     [BATCH_NORM_TRAIN_GRAD, batchNormTrainGrad],
   ];
