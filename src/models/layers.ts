@@ -4,6 +4,7 @@
  * intermediate feature map, which knowledge-transfer losses need.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { RUNNING_STATS, RunningStatsAttrs } from '../backend/native/kernels';
 import { BatchStats, trainingBatchNorm } from './batch_norm';
 
 export class ParamStore {
@@ -123,7 +124,15 @@ function normalise<T extends tf.Tensor>(p: ParamStore, name: string, x: T, train
     const y = tf.batchNorm(x, runningMean, runningVar, beta, gamma, eps) as T;
     return relu ? tf.relu(y) : y;
   }
+  const fused = tf.getKernel(RUNNING_STATS, tf.getBackend()) != null;
   const onStats = ({ mean, variance }: BatchStats): void => {
+    if (fused) {
+      const attrs: RunningStatsAttrs = { momentum };
+      const [m, v] = tf.engine().runKernel(RUNNING_STATS, { runningMean, runningVar, mean, variance }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      runningMean.assign(m);
+      runningVar.assign(v);
+      return;
+    }
     runningMean.assign(tf.add(tf.mul(runningMean, momentum), tf.mul(mean, 1 - momentum)));
     runningVar.assign(tf.add(tf.mul(runningVar, momentum), tf.mul(variance, 1 - momentum)));
   };

@@ -17,6 +17,7 @@ import { loadDataset } from '../../src/data/registry';
 import { trainOverSeeds, vanillaGraph } from '../../src/graph';
 import { trainingBatchNorm } from '../../src/models/batch_norm';
 import { addRelu } from '../../src/models/residual';
+import { batchNormRelu, ParamStore } from '../../src/models/layers';
 import { SmallCnn } from '../../src/models/small_cnn';
 import { build, trainableVariables } from '../../src/models/model';
 import { Adam, SgdMomentum } from '../../src/optim';
@@ -184,6 +185,14 @@ describe('fused training batch norm (+ ReLU) vs the composed op on cpu', () => {
       });
     }
   }
+
+  it('running averages after three training batches (one fused update per layer on native)', async () => {
+    await assertSame(() => {
+      const p = new ParamStore(3);
+      for (let step = 0; step < 3; step++) batchNormRelu(p, 'bn', tf.randomNormal([4, 3, 3, 5], step, 1 + step, 'float32', 30 + step), true, { momentum: 0.8 });
+      return ['bn/moving_mean', 'bn/moving_variance'].map((name) => tf.clone(p.state.get(name)!));
+    }, 'running averages');
+  });
 
   it('a gradient through it can be differentiated again (as WGAN-GP does)', async () => {
     await assertSame(
