@@ -1,10 +1,11 @@
 // 2-D convolution (NHWC activations, TensorFlow's HWIO filters) forward, backward-data and
 // backward-weights on oneDNN. Backward-data is also the forward pass of a transposed convolution.
-// Primitives are created once per geometry and precision and cached; filters are reordered into the
-// layout the chosen implementation wants (and gradients back to HWIO) on every call, since they
-// change each step. In bf16 the primitives read bf16 inputs (activations and incoming gradients
-// converted into the plan's scratch buffers, filters converted by their reorder) and write f32
-// outputs, accumulating in f32: the heap, the weights and every output stay f32.
+// Primitives (and the reorders of filters into the layout the chosen implementation wants, and of
+// weight gradients back to HWIO) are created once per geometry and precision and cached; filters
+// are reordered on every call, since they change each step. In bf16 the primitives read bf16 inputs
+// (activations and incoming gradients converted into the plan's scratch buffers, filters converted
+// by their reorder) and write f32 outputs, accumulating in f32: the heap, the weights and every
+// output stay f32.
 #include "common.h"
 #include <array>
 #include <map>
@@ -54,20 +55,26 @@ struct ConvPlan {
   convolution_forward::primitive_desc fwdPd;
   convolution_forward fwd;
   memory fwdWeights;  // filter in fwdPd's layout (empty when HWIO is what it wants)
+  reorder fwdWeightsReorder;
   bool hasBwdData = false, hasBwdWeights = false;
   convolution_backward_data::primitive_desc bwdDataPd;
   convolution_backward_data bwdData;
   memory bwdDataWeights;
+  reorder bwdDataWeightsReorder;
   convolution_backward_weights::primitive_desc bwdWeightsPd;
   convolution_backward_weights bwdWeights;
   memory bwdDiffWeights;
+  reorder bwdDiffWeightsReorder;  // bwdDiffWeights → HWIO
 
   ConvPlan(const Geometry &g, dt compute) : d(describe(g, compute)), low(compute != dt::f32) {
     convolution_forward::desc desc(prop_kind::forward_training, algorithm::convolution_direct, d.srcLow, d.weightsAny, d.dst, d.strides, d.dilates,
                                    d.padL, d.padR);
     fwdPd = convolution_forward::primitive_desc(desc, cpuEngine());
     fwd = convolution_forward(fwdPd);
-    if (fwdPd.weights_desc() != d.weightsUser) fwdWeights = memory(fwdPd.weights_desc(), cpuEngine());
+    if (fwdPd.weights_desc() != d.weightsUser) {
+      fwdWeights = memory(fwdPd.weights_desc(), cpuEngine());
+      fwdWeightsReorder = reorder(reorder::primitive_desc(cpuEngine(), d.weightsUser, cpuEngine(), fwdPd.weights_desc()));
+    }
   }
 
   /** the scratch buffer an f32 input of this shape is converted into (none in f32) */
@@ -80,7 +87,10 @@ struct ConvPlan {
     convolution_backward_data::desc desc(algorithm::convolution_direct, d.src, d.weightsAny, d.dstLow, d.strides, d.dilates, d.padL, d.padR);
     bwdDataPd = convolution_backward_data::primitive_desc(desc, cpuEngine(), fwdPd);
     bwdData = convolution_backward_data(bwdDataPd);
-    if (bwdDataPd.weights_desc() != d.weightsUser) bwdDataWeights = memory(bwdDataPd.weights_desc(), cpuEngine());
+    if (bwdDataPd.weights_desc() != d.weightsUser) {
+      bwdDataWeights = memory(bwdDataPd.weights_desc(), cpuEngine());
+      bwdDataWeightsReorder = reorder(reorder::primitive_desc(cpuEngine(), d.weightsUser, cpuEngine(), bwdDataPd.weights_desc()));
+    }
     hasBwdData = true;
   }
 
@@ -89,7 +99,10 @@ struct ConvPlan {
                                             d.padR);
     bwdWeightsPd = convolution_backward_weights::primitive_desc(desc, cpuEngine(), fwdPd);
     bwdWeights = convolution_backward_weights(bwdWeightsPd);
-    if (bwdWeightsPd.diff_weights_desc() != d.weightsUser) bwdDiffWeights = memory(bwdWeightsPd.diff_weights_desc(), cpuEngine());
+    if (bwdWeightsPd.diff_weights_desc() != d.weightsUser) {
+      bwdDiffWeights = memory(bwdWeightsPd.diff_weights_desc(), cpuEngine());
+      bwdDiffWeightsReorder = reorder(reorder::primitive_desc(cpuEngine(), bwdWeightsPd.diff_weights_desc(), cpuEngine(), d.weightsUser));
+    }
     hasBwdWeights = true;
   }
 };
@@ -113,10 +126,10 @@ int64_t srcCount(const Geometry &g) { return g[0] * g[1] * g[2] * g[3]; }
 int64_t weightCount(const Geometry &g) { return g[4] * g[5] * g[3] * g[6]; }
 int64_t dstCount(const Geometry &g) { return g[0] * g[7] * g[8] * g[6]; }
 
-/** memory in `internal` (if any) holding the user's HWIO filter */
-memory filterFor(const memory &internal, const memory &user) {
+/** memory in `internal` (if any) holding the user's HWIO filter, reordered by the plan's `toInternal` */
+memory filterFor(const memory &internal, const reorder &toInternal, const memory &user) {
   if (!internal) return user;
-  reorder(user, internal).execute(cpuStream(), const_cast<memory &>(user), const_cast<memory &>(internal));
+  toInternal.execute(cpuStream(), const_cast<memory &>(user), const_cast<memory &>(internal));
   return internal;
 }
 
@@ -131,7 +144,7 @@ Napi::Value ConvForward(const Napi::CallbackInfo &info) {
     float *y = heap.floats(a.number(3), dstCount(g), "convForward y");
     ConvPlan &p = planFor(g);
     memory src(p.d.src, cpuEngine(), x), user(p.d.weightsUser, cpuEngine(), w), dst(p.d.dst, cpuEngine(), y);
-    memory weights = filterFor(p.fwdWeights, user);
+    memory weights = filterFor(p.fwdWeights, p.fwdWeightsReorder, user);
     memory input = converted(src, p.lowFor(p.srcLowMem, p.d.srcLow));
     p.fwd.execute(cpuStream(), {{DNNL_ARG_SRC, input}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}});
     cpuStream().wait();
@@ -150,7 +163,7 @@ Napi::Value ConvBackwardData(const Napi::CallbackInfo &info) {
     ConvPlan &p = planFor(g);
     if (!p.hasBwdData) p.buildBwdData();
     memory diffDst(p.d.dst, cpuEngine(), dy), user(p.d.weightsUser, cpuEngine(), w), diffSrc(p.d.src, cpuEngine(), dx);
-    memory weights = filterFor(p.bwdDataWeights, user);
+    memory weights = filterFor(p.bwdDataWeights, p.bwdDataWeightsReorder, user);
     memory gradient = converted(diffDst, p.lowFor(p.dstLowMem, p.d.dstLow));
     p.bwdData.execute(cpuStream(), {{DNNL_ARG_DIFF_DST, gradient}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DIFF_SRC, diffSrc}});
     cpuStream().wait();
@@ -173,7 +186,7 @@ Napi::Value ConvBackwardWeights(const Napi::CallbackInfo &info) {
     memory input = converted(src, p.lowFor(p.srcLowMem, p.d.srcLow));
     memory gradient = converted(diffDst, p.lowFor(p.dstLowMem, p.d.dstLow));
     p.bwdWeights.execute(cpuStream(), {{DNNL_ARG_SRC, input}, {DNNL_ARG_DIFF_DST, gradient}, {DNNL_ARG_DIFF_WEIGHTS, diffWeights}});
-    if (p.bwdDiffWeights) reorder(diffWeights, user).execute(cpuStream(), diffWeights, user);
+    if (p.bwdDiffWeights) p.bwdDiffWeightsReorder.execute(cpuStream(), diffWeights, user);
     cpuStream().wait();
   });
 }
