@@ -1,6 +1,7 @@
 /**
  * The training kernels registered for wasm must agree with tfjs's reference cpu kernels.
- * Every case runs the same op on both backends and compares with relative error ≤ 1e-5.
+ * Every case runs the same op on both backends and compares with relative error ≤ 1e-5 (ktg's
+ * broadcasting batch-norm and mean gradients against tfjs-core's own).
  */
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -62,6 +63,26 @@ describe('wasm training kernels vs cpu reference', () => {
     assert.ok(relError(ours[0], reference[0]) <= 1e-5);
   });
 
+  for (const [shape, axis, keepDims] of [
+    [[4, 3, 3, 5], [1, 2], false],
+    [[4, 3, 3, 5], [1, 2], true],
+    [[6, 7], undefined, false],
+    [[2, 3, 4], [0], false],
+    [[2, 3, 4], [-1], true],
+  ] as Array<[number[], number[] | undefined, boolean]>) {
+    it(`broadcasting mean gradient matches tfjs's (shape ${shape}, axis ${axis ?? 'all'}${keepDims ? ', keepDims' : ''})`, async () => {
+      const run = () => {
+        const x = tf.randomNormal(shape, 0, 1, 'float32', 8);
+        const y = tf.mean(x, axis, keepDims);
+        const probe = tf.randomNormal(y.shape, 0, 1, 'float32', 9);
+        return [tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.mean(xx, axis, keepDims), probe)))(x)];
+      };
+      const ours = await onBackend('wasm', run);
+      const reference = await referenceCpu(run);
+      assert.ok(relError(ours[0], reference[0]) <= 1e-6, `relative error ${relError(ours[0], reference[0])}`);
+    });
+  }
+
   it('broadcasting batch-norm gradient matches the tiled reference', async () => {
     const run = () => {
       const x = tf.randomNormal([4, 5, 5, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
@@ -89,8 +110,11 @@ async function referenceCpu(fn: () => tf.Tensor[]) {
   tf.registerKernel(stock.conv2DBackpropFilterConfig);
   tf.registerKernel(stockIn.conv2DBackpropInputConfig);
   const core = await import('@tensorflow/tfjs-core/dist/gradients/FusedBatchNorm_grad');
+  const coreMean = await import('@tensorflow/tfjs-core/dist/gradients/Mean_grad');
   const ours = tf.getGradient('FusedBatchNorm')!;
+  const ourMean = tf.getGradient('Mean')!;
   tf.registerGradient(core.fusedBatchNormGradConfig);
+  tf.registerGradient(coreMean.meanGradConfig);
   try {
     return await onBackend('cpu', fn);
   } finally {
@@ -98,5 +122,6 @@ async function referenceCpu(fn: () => tf.Tensor[]) {
     unregisterKernel('Conv2DBackpropInput', 'cpu');
     for (const k of saved) tf.registerKernel(k);
     tf.registerGradient(ours);
+    tf.registerGradient(ourMean);
   }
 }

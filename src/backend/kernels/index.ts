@@ -3,8 +3,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { batchNormGradConfig } from './batch_norm_grad';
 import { conv2dBackpropFilterKernel } from './conv2d_backprop_filter';
 import { conv2dBackpropInputKernel } from './conv2d_backprop_input';
+import { meanGradConfig } from './mean_grad';
 
-export { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, batchNormGradConfig };
+export { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, batchNormGradConfig, meanGradConfig };
 
 const registered = new Set<string>();
 
@@ -20,11 +21,12 @@ export function registerTrainingKernels(backendName: string): void {
 
 let gradientsRegistered = false;
 
-/** The broadcasting batch-norm gradient serves every backend. */
+/** The broadcasting batch-norm and mean gradients serve every backend. */
 export function registerTrainingGradients(): void {
   if (gradientsRegistered) return;
   const debug = tf.env().getBool('DEBUG');
   tf.registerGradient(batchNormGradConfig);
+  tf.registerGradient(meanGradConfig);
   if (debug) tf.env().set('DEBUG', true);
   gradientsRegistered = true;
 }
