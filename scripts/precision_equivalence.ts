@@ -4,7 +4,9 @@
  * once in bf16 (same data order, same initial weights), alone on the native backend; the paired
  * differences (bf16 − fp32, points of test accuracy) give a 95 % t-interval, which must lie inside
  * ±0.5 points for bf16 to count as equivalent. Writes results/measurements/precision_equivalence.json.
- *   env: EQ_MODELS=cnn8,resnet20  EQ_SEEDS=5
+ * A replication on fresh seeds (EQ_FIRST_SEED > 0) is stored beside the first run, under the model's
+ * name with its seeds (e.g. `resnet20, seeds 5–9`), never over it.
+ *   env: EQ_MODELS=cnn8,resnet20  EQ_SEEDS=5  EQ_FIRST_SEED=0
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -34,10 +36,13 @@ const MARGIN = 0.5;
 
 async function main(): Promise<void> {
   const models = (process.env.EQ_MODELS ?? 'cnn8,resnet20').split(',');
-  const seeds = Array.from({ length: Number(process.env.EQ_SEEDS ?? 5) }, (_, i) => i);
+  const firstSeed = Number(process.env.EQ_FIRST_SEED ?? 0);
+  if (!Number.isInteger(firstSeed) || firstSeed < 0) throw new Error(`EQ_FIRST_SEED must be a non-negative integer, got ${process.env.EQ_FIRST_SEED}`);
+  const seeds = Array.from({ length: Number(process.env.EQ_SEEDS ?? 5) }, (_, i) => firstSeed + i);
+  const keyOf = (name: string) => (firstSeed === 0 ? name : `${name}, seeds ${seeds[0]}–${seeds[seeds.length - 1]}`);
   const info = await initBackend({ backend: 'native', precision: 'bf16' });
   if (info.precision !== 'bf16') throw new Error(`bf16 is not available here: ${info.precisionFallback}`);
-  const report: Record<string, unknown> = { backend: info.detail, seeds, margin: MARGIN, models: {} };
+  const report: Record<string, unknown> = { backend: info.detail, margin: MARGIN, models: {} };
   for (const name of models) {
     const s = settings[name];
     if (!s) throw new Error(`unknown model ${name} (known: ${Object.keys(settings).join(', ')})`);
@@ -60,10 +65,12 @@ async function main(): Promise<void> {
     }
     const c = pairedComparison(accuracy.bf16, accuracy.fp32);
     const inside = c.interval[0] > -MARGIN && c.interval[1] < MARGIN;
-    const line = `${name}: bf16 − fp32 = ${c.mean.toFixed(2)} points, 95 % interval [${c.interval[0].toFixed(2)}, ${c.interval[1].toFixed(2)}] over ${c.n} paired seeds: ${inside ? 'inside' : 'not inside'} ±${MARGIN}`;
+    const line = `${keyOf(name)}: bf16 − fp32 = ${c.mean.toFixed(2)} points, 95 % interval [${c.interval[0].toFixed(2)}, ${c.interval[1].toFixed(2)}] over ${c.n} paired seeds: ${inside ? 'inside' : 'not inside'} ±${MARGIN}`;
     console.log(line);
-    (report.models as Record<string, unknown>)[name] = {
+    (report.models as Record<string, unknown>)[keyOf(name)] = {
       setting: s,
+      seeds,
+      backend: info.detail,
       accuracy,
       seconds,
       differences: c.differences,
@@ -77,8 +84,14 @@ async function main(): Promise<void> {
   const file = path.join(__dirname, '..', 'results', 'measurements', 'precision_equivalence.json');
   fs.mkdirSync(path.dirname(file), { recursive: true });
   // models measured by earlier runs stay (one model per run is how it fits beside other work)
-  const earlier = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as { models?: Record<string, unknown> }).models : undefined;
-  const measured = { ...earlier, ...(report.models as Record<string, unknown>) };
+  const earlier = fs.existsSync(file)
+    ? (JSON.parse(fs.readFileSync(file, 'utf8')) as { backend?: string; seeds?: number[]; models?: Record<string, Record<string, unknown>> })
+    : undefined;
+  // the first runs recorded their seeds and backend once for all models
+  const earlierModels = Object.fromEntries(
+    Object.entries(earlier?.models ?? {}).map(([k, m]) => [k, { seeds: earlier?.seeds, backend: earlier?.backend, ...m }]),
+  );
+  const measured = { ...earlierModels, ...(report.models as Record<string, unknown>) };
   fs.writeFileSync(file, JSON.stringify({ ...report, models: measured, recordedAt: new Date().toISOString() }, null, 1) + '\n');
   console.log(`written to ${path.relative(process.cwd(), file)}`);
   process.exit(0);
