@@ -7,7 +7,10 @@
  * precision), a kernel profile of what remains on the fastest backend, the line
  * `worst ktg-bf16/pytorch-fp32 ratio: Y`, and last `worst tfjs/pytorch ratio: X` (ktg's fastest mode
  * against PyTorch's fastest mode).
- *   env: BENCH_MODELS=resnet20,smallcnn,dcgan  BENCH_STEPS=10  BENCH_CPU=1 (also time the slow cpu backend)
+ * Every configuration and the peer run once per round, rounds one after another, and each cell is the
+ * median over the rounds: this VM's speed drifts by tens of percent over minutes (ResNet-20 bf16 63
+ * then 87 ms in two runs ten minutes apart), so one pass compares moments, not backends.
+ *   env: BENCH_MODELS=resnet20,smallcnn,dcgan  BENCH_STEPS=10  BENCH_ROUNDS=3  BENCH_CPU=1 (also time the slow cpu backend)
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -23,6 +26,8 @@ interface Row {
   flops?: number;
   /** gemm-peak rows: the product's rate */
   gflops?: number;
+  /** which round of the bench measured it */
+  round?: number;
 }
 
 /** a table column: backend/threads, with the precision when it is not fp32 */
@@ -30,6 +35,7 @@ const columnOf = (r: Row) => `${r.backend}/${r.threads}t${r.precision && r.preci
 
 const models = (process.env.BENCH_MODELS ?? 'resnet20,smallcnn,dcgan').split(',');
 const steps = Number(process.env.BENCH_STEPS ?? 10);
+const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const batch = 64;
 const root = path.resolve(__dirname, '..');
 const python = '/usr/bin/python3';
@@ -111,21 +117,37 @@ function main(): void {
     ['wasm', 2, 'fp32'],
   ];
   if (process.env.BENCH_CPU === '1') configs.push(['cpu', 1, 'fp32']);
-  const rows: Row[] = [];
-  for (const model of models) {
-    for (const [backend, threads, precision] of configs) {
-      const row = runTfjs(backend, threads, model, precision);
-      if (row) rows.push(row);
+  const samples: Row[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    for (const model of models) {
+      for (const [backend, threads, precision] of configs) {
+        const row = runTfjs(backend, threads, model, precision);
+        if (row) samples.push({ ...row, round });
+      }
     }
+    samples.push(...runPytorch().map((r) => ({ ...r, round })));
   }
   const peaks = ['fp32', 'bf16'].map((p) => runTfjs('native', 2, 'gemm-peak', p)).filter((r): r is Row => r !== undefined);
-  const torchRows = runPytorch();
-  rows.push(...torchRows);
+  // one row per (model, column): the median round
+  const rows: Row[] = [];
+  for (const key of new Set(samples.map((r) => `${r.model}|${columnOf(r)}`))) {
+    const group = samples.filter((r) => `${r.model}|${columnOf(r)}` === key).sort((a, b) => a.msPerStep - b.msPerStep);
+    rows.push(group[Math.floor(group.length / 2)]);
+  }
+  const torchRows = rows.filter((r) => r.backend === 'pytorch');
   const columns = [...new Set(rows.map(columnOf))];
   const cell = (model: string, column: string) => rows.find((r) => r.model === model && columnOf(r) === column);
-  console.log(`\nms per training step, batch ${batch} (median of ${steps})`);
+  const spread = (model: string, column: string) => {
+    const ms = samples.filter((r) => r.model === model && columnOf(r) === column).map((r) => r.msPerStep);
+    return ms.length > 1 ? `${Math.min(...ms).toFixed(0)}–${Math.max(...ms).toFixed(0)}` : '';
+  };
+  console.log(`\nms per training step, batch ${batch} (median of ${rounds} round${rounds === 1 ? '' : 's'}, each the median of ${steps} steps)`);
   console.log(['model'.padEnd(10), ...columns.map((c) => c.padStart(16))].join(''));
   for (const model of models) console.log([model.padEnd(10), ...columns.map((c) => (cell(model, c)?.msPerStep.toFixed(0) ?? '-').padStart(16))].join(''));
+  if (rounds > 1) {
+    console.log('range over the rounds');
+    for (const model of models) console.log([model.padEnd(10), ...columns.map((c) => spread(model, c).padStart(16))].join(''));
+  }
 
   if (peaks.length) {
     console.log(
@@ -174,6 +196,15 @@ function main(): void {
     const [ours, theirs] = [fastestFor(m, ktgColumns), fastestFor(m, torchColumns)];
     return { m: `${m} (${ours} vs ${theirs})`, ratio: cell(m, ours)!.msPerStep / cell(m, theirs)!.msPerStep };
   });
+  if (rounds > 1) {
+    // the same ratio within each round (both sides measured minutes apart at most)
+    const perRound = Array.from({ length: rounds }, (_, i) => {
+      const at = (m: string, c: string) => samples.find((r) => r.round === i + 1 && r.model === m && columnOf(r) === c)?.msPerStep ?? NaN;
+      const best = (m: string, cs: string[]) => Math.min(...cs.map((c) => at(m, c)).filter((v) => !Number.isNaN(v)));
+      return worst(models.map((m) => ({ ratio: best(m, ktgColumns) / best(m, torchColumns) })));
+    });
+    console.log(`\nworst tfjs/pytorch ratio within each round: ${perRound.join(', ')}`);
+  }
   console.log(`\ntfjs/pytorch ratio, fastest mode of each: ${show(x)}`);
   console.log(`worst tfjs/pytorch ratio: ${worst(x)}`);
 }
