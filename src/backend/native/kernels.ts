@@ -3,8 +3,9 @@
  * Conv2D, Conv2DBackpropInput (also conv2dTranspose), Conv2DBackpropFilter, BatchMatMul, MaxPool
  * and MaxPoolGrad replace the wasm versions; KtgBatchNormTrain / KtgBatchNormTrainGrad are ktg's
  * fused training batch norm (+ ReLU) used by models/batch_norm.ts, KtgAddRelu / KtgReluGrad the
- * fused residual add + ReLU of models/residual.ts. Add of two large float32 tensors of one shape
- * (residual connections, gradients summed over a tensor's uses) runs multithreaded. Identity shares the input's
+ * fused residual add + ReLU of models/residual.ts, KtgRunningStats batch norm's running averages
+ * (models/layers.ts). Add of two large float32 tensors of one shape (residual connections,
+ * gradients summed over a tensor's uses) runs multithreaded on oneDNN. Identity shares the input's
  * buffer (as the cpu backend does) instead of copying it: tfjs clones every tensor a gradient
  * saves. Anything these do not cover (NCHW, non-float32, broadcasting they do not handle) goes to
  * the wasm kernel they replace.
@@ -39,7 +40,7 @@ export interface RunningStatsAttrs {
   momentum: number;
 }
 
-/** below this many elements the wasm kernel's single thread beats a oneDNN call */
+/** smaller Adds stay on the wasm kernel (a threshold chosen, not measured: the call overhead of a few µs) */
 const NATIVE_ELTWISE_MIN = 16384;
 
 export interface BatchNormTrainAttrs {
