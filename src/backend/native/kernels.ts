@@ -216,35 +216,40 @@ export function nativeKernels(addon: NativeAddon, backendName: string, fallback:
 
   const sameShapeFloats = (a: TensorInfo, b: TensorInfo) => a.dtype === 'float32' && b.dtype === 'float32' && util.arraysEqual(a.shape, b.shape);
 
+  /** an output of a's shape, filled by `run` from a and b (skipped for empty tensors) */
+  const elementwise = (
+    backend: WasmBackendInternals,
+    a: TensorInfo,
+    b: TensorInfo,
+    run: (heap: Float32Array, a: number, b: number, y: number, count: number) => void,
+  ): TensorInfo => {
+    const y = backend.makeOutput(a.shape, 'float32');
+    const count = util.sizeFromShape(a.shape);
+    if (count > 0) run(heapOf(backend), offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, y), count);
+    return y;
+  };
+
+  const requireSameShapeFloats = (kernel: string, [nameA, a]: [string, TensorInfo], [nameB, b]: [string, TensorInfo]): void => {
+    if (!sameShapeFloats(a, b))
+      throw new Error(`${kernel}: ${nameA} and ${nameB} must be float32 tensors of one shape, got [${a.shape}] ${a.dtype} and [${b.shape}] ${b.dtype}`);
+  };
+
   const add: KernelFunc = (args) => {
     const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
     if (!sameShapeFloats(a, b) || util.sizeFromShape(a.shape) < NATIVE_ELTWISE_MIN) return fallback('Add')(args);
-    const backend = args.backend as unknown as WasmBackendInternals;
-    const y = backend.makeOutput(a.shape, 'float32');
-    addon.add(heapOf(backend), offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, y), util.sizeFromShape(a.shape), false);
-    return y;
+    return elementwise(args.backend as unknown as WasmBackendInternals, a, b, (heap, x0, x1, y, n) => addon.add(heap, x0, x1, y, n, false));
   };
 
   const addRelu: KernelFunc = (args) => {
     const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
-    if (!sameShapeFloats(a, b))
-      throw new Error(`${ADD_RELU}: inputs must be float32 tensors of one shape, got [${a.shape}] ${a.dtype} and [${b.shape}] ${b.dtype}`);
-    const backend = args.backend as unknown as WasmBackendInternals;
-    const y = backend.makeOutput(a.shape, 'float32');
-    const count = util.sizeFromShape(a.shape);
-    if (count > 0) addon.add(heapOf(backend), offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, y), count, true);
-    return y;
+    requireSameShapeFloats(ADD_RELU, ['a', a], ['b', b]);
+    return elementwise(args.backend as unknown as WasmBackendInternals, a, b, (heap, x0, x1, y, n) => addon.add(heap, x0, x1, y, n, true));
   };
 
   const reluGrad: KernelFunc = (args) => {
     const { y, dy } = args.inputs as { y: TensorInfo; dy: TensorInfo };
-    if (!sameShapeFloats(y, dy))
-      throw new Error(`${RELU_GRAD}: y and dy must be float32 tensors of one shape, got [${y.shape}] ${y.dtype} and [${dy.shape}] ${dy.dtype}`);
-    const backend = args.backend as unknown as WasmBackendInternals;
-    const dx = backend.makeOutput(y.shape, 'float32');
-    const count = util.sizeFromShape(y.shape);
-    if (count > 0) addon.reluBackward(heapOf(backend), offsetOf(backend, y), offsetOf(backend, dy), offsetOf(backend, dx), count);
-    return dx;
+    requireSameShapeFloats(RELU_GRAD, ['y', y], ['dy', dy]);
+    return elementwise(args.backend as unknown as WasmBackendInternals, y, dy, (heap, out, grad, dx, n) => addon.reluBackward(heap, out, grad, dx, n));
   };
 
   // a few hundred values: computed here on the heap, one kernel instead of six tf ops per layer
