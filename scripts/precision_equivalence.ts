@@ -4,14 +4,19 @@
  * once in bf16 (same data order, same initial weights), alone on the native backend; the paired
  * differences (bf16 − fp32, points of test accuracy) give a 95 % t-interval, which must lie inside
  * ±0.5 points for bf16 to count as equivalent. Writes results/measurements/precision_equivalence.json.
- * A replication on fresh seeds (EQ_FIRST_SEED > 0) is stored beside the first run, under the model's
- * name with its seeds (e.g. `resnet20, seeds 5–9`), never over it.
+ *
+ * The verdict is taken once, over the number of pairs planned for the model (`plannedPairs`, fixed
+ * before the pairs ran), pooled over the first run and its replications; a smaller pool is printed as
+ * interim, without a verdict. A replication on fresh seeds (EQ_FIRST_SEED > 0) is stored beside the
+ * first run, under the model's name with its seeds (e.g. `resnet20, seeds 5–9`), never over it. Each
+ * pair is written as soon as it is done: a run stopped half-way and started again with the same
+ * variables continues after the last finished pair.
  *   env: EQ_MODELS=cnn8,resnet20  EQ_SEEDS=5  EQ_FIRST_SEED=0
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { initBackend, Precision } from '../src/backend';
-import { pairedComparison } from '../src/claims/paired';
+import { judgeDifferences, pairedDifferences } from '../src/claims/paired';
 import { randomSubset } from '../src/data/splits';
 import { loadDataset } from '../src/data/registry';
 import { trainGraph, vanillaGraph, disposeModels } from '../src/graph';
@@ -32,7 +37,85 @@ const settings: Record<string, Setting> = {
   resnet20: { model: 'resnet20', dataset: 'cifar10', trainSize: 5000, testSize: 5000, epochs: 12, learningRate: 0.1, augmentation: 'weak' },
 };
 
+/**
+ * Pairs the verdict is taken over. cnn8: the first run's 5. resnet20: 100, fixed on 2026-12-06 before
+ * seeds 20 and later ran: the first 20 pairs' differences spread by 1.63 points (sd), which puts the
+ * 95 % half-width at 20 pairs at ±0.76 and at 100 pairs at ±0.32 — the smallest round number at which
+ * a true difference near 0 can land inside ±0.5.
+ */
+const plannedPairs: Record<string, number> = { cnn8: 5, resnet20: 100 };
+
 const MARGIN = 0.5;
+
+const FILE = path.join(__dirname, '..', 'results', 'measurements', 'precision_equivalence.json');
+
+interface Run {
+  setting: Setting;
+  seeds: number[];
+  backend?: string;
+  accuracy: Record<Precision, number[]>;
+  seconds: Record<Precision, number[]>;
+  [field: string]: unknown;
+}
+
+interface Report {
+  backend?: string;
+  margin?: number;
+  /** the first runs recorded their seeds once for all models */
+  seeds?: number[];
+  models: Record<string, Run>;
+  pooled?: Record<string, unknown>;
+  recordedAt?: string;
+}
+
+function readReport(): Report {
+  if (!fs.existsSync(FILE)) return { models: {} };
+  const report = JSON.parse(fs.readFileSync(FILE, 'utf8')) as Report;
+  for (const run of Object.values(report.models)) {
+    run.seeds ??= report.seeds ?? [];
+    run.backend ??= report.backend;
+  }
+  delete report.seeds;
+  return report;
+}
+
+function writeReport(report: Report): void {
+  // beside the claims ledgers, not among them (results/*.json are ledgers)
+  fs.mkdirSync(path.dirname(FILE), { recursive: true });
+  fs.writeFileSync(FILE, JSON.stringify({ ...report, recordedAt: new Date().toISOString() }, null, 1) + '\n');
+}
+
+function summarise(label: string, differences: number[]): { mean: number; interval: [number, number]; inside: boolean; line: string } {
+  const c = judgeDifferences(differences);
+  const inside = c.interval[0] > -MARGIN && c.interval[1] < MARGIN;
+  const line = `${label}: bf16 − fp32 = ${c.mean.toFixed(2)} points, 95 % interval [${c.interval[0].toFixed(2)}, ${c.interval[1].toFixed(2)}] over ${c.n} paired seeds`;
+  return { mean: c.mean, interval: c.interval, inside, line };
+}
+
+/** the pooled differences of a model's first run and replications, and the verdict once the planned pairs are in */
+function pool(report: Report, name: string): Record<string, unknown> {
+  const runs = Object.entries(report.models).filter(([key]) => key === name || key.startsWith(`${name}, seeds `));
+  const seeds = runs.flatMap(([, run]) => run.seeds.slice(0, run.accuracy.bf16.length));
+  if (new Set(seeds).size !== seeds.length) throw new Error(`${name}: a seed is stored in two runs (${seeds.join(', ')})`);
+  const differences = runs.flatMap(([, run]) => pairedDifferences(run.accuracy.bf16, run.accuracy.fp32));
+  const planned = plannedPairs[name];
+  const s = summarise(`${name} pooled over ${runs.length} runs`, differences);
+  const status =
+    differences.length < planned
+      ? `interim, ${differences.length} of ${planned} planned pairs: no verdict`
+      : `${s.inside ? 'inside' : 'not inside'} ±${MARGIN}: bf16 ${s.inside ? 'is' : 'is not shown'} equivalent`;
+  const line = `${s.line}: ${status}`;
+  console.log(line);
+  return {
+    runs: runs.map(([key]) => key),
+    pairs: differences.length,
+    plannedPairs: planned,
+    mean: s.mean,
+    interval: s.interval,
+    equivalent: differences.length >= planned ? s.inside : null,
+    summary: line,
+  };
+}
 
 async function main(): Promise<void> {
   const models = (process.env.EQ_MODELS ?? 'cnn8,resnet20').split(',');
@@ -42,58 +125,57 @@ async function main(): Promise<void> {
   const keyOf = (name: string) => (firstSeed === 0 ? name : `${name}, seeds ${seeds[0]}–${seeds[seeds.length - 1]}`);
   const info = await initBackend({ backend: 'native', precision: 'bf16' });
   if (info.precision !== 'bf16') throw new Error(`bf16 is not available here: ${info.precisionFallback}`);
-  const report: Record<string, unknown> = { backend: info.detail, margin: MARGIN, models: {} };
+  const report = readReport();
+  report.backend = info.detail;
+  report.margin = MARGIN;
   for (const name of models) {
     const s = settings[name];
     if (!s) throw new Error(`unknown model ${name} (known: ${Object.keys(settings).join(', ')})`);
+    const key = keyOf(name);
+    const stored = report.models[key];
+    if (stored && (JSON.stringify(stored.setting) !== JSON.stringify(s) || JSON.stringify(stored.seeds) !== JSON.stringify(seeds)))
+      throw new Error(`${key} is stored with other settings or seeds (${stored.seeds.join(', ')}); it is never overwritten`);
+    const run: Run = stored ?? { setting: s, seeds, backend: info.detail, accuracy: { fp32: [], bf16: [] }, seconds: { fp32: [], bf16: [] } };
+    report.models[key] = run;
+    const done = run.accuracy.bf16.length;
+    if (done > 0) console.log(`${key}: ${done} of ${seeds.length} pairs stored, continuing with seed ${seeds[done] ?? '(none left)'}`);
     const all = await loadDataset(s.dataset);
     const data = { train: randomSubset(all.train, s.trainSize, 1), test: randomSubset(all.test, s.testSize, 2) };
     const spec = vanillaGraph({ numClasses: all.train.classes.length, inputShape: all.train.shape, model: s.model });
-    const accuracy: Record<Precision, number[]> = { fp32: [], bf16: [] };
-    const seconds: Record<Precision, number[]> = { fp32: [], bf16: [] };
-    for (const seed of seeds) {
+    for (const seed of seeds.slice(done)) {
+      const pair: Partial<Record<Precision, { accuracy: number; seconds: number }>> = {};
       for (const precision of ['fp32', 'bf16'] as Precision[]) {
         await initBackend({ backend: 'native', precision, quiet: true });
         const t0 = Date.now();
         const result = await trainGraph(spec, data, { epochs: s.epochs, batchSize: 64, learningRate: s.learningRate, seed, augmentation: s.augmentation });
         if (result.status !== 'completed') throw new Error(`${name} seed ${seed} ${precision}: ${result.status} ${result.error ?? ''}`);
-        accuracy[precision].push(100 * result.targetAccuracy);
-        seconds[precision].push((Date.now() - t0) / 1000);
+        pair[precision] = { accuracy: 100 * result.targetAccuracy, seconds: (Date.now() - t0) / 1000 };
         disposeModels(result);
         console.log(`${name} seed ${seed} ${precision}: ${(100 * result.targetAccuracy).toFixed(2)} % in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
       }
+      // both precisions of a seed, or neither: a stop in between leaves no half pair
+      for (const precision of ['fp32', 'bf16'] as Precision[]) {
+        run.accuracy[precision].push(pair[precision]!.accuracy);
+        run.seconds[precision].push(pair[precision]!.seconds);
+      }
+      writeReport(report);
     }
-    const c = pairedComparison(accuracy.bf16, accuracy.fp32);
-    const inside = c.interval[0] > -MARGIN && c.interval[1] < MARGIN;
-    const line = `${keyOf(name)}: bf16 − fp32 = ${c.mean.toFixed(2)} points, 95 % interval [${c.interval[0].toFixed(2)}, ${c.interval[1].toFixed(2)}] over ${c.n} paired seeds: ${inside ? 'inside' : 'not inside'} ±${MARGIN}`;
-    console.log(line);
-    (report.models as Record<string, unknown>)[keyOf(name)] = {
-      setting: s,
-      seeds,
-      backend: info.detail,
-      accuracy,
-      seconds,
-      differences: c.differences,
-      mean: c.mean,
-      interval: c.interval,
-      equivalent: inside,
-      summary: line,
-    };
+    if (run.accuracy.bf16.length >= 2) {
+      const differences = pairedDifferences(run.accuracy.bf16, run.accuracy.fp32);
+      const sm = summarise(key, differences);
+      Object.assign(run, {
+        differences,
+        mean: sm.mean,
+        interval: sm.interval,
+        equivalent: sm.inside,
+        summary: `${sm.line}: ${sm.inside ? 'inside' : 'not inside'} ±${MARGIN}`,
+      });
+      console.log(run.summary);
+    }
+    report.pooled = { ...report.pooled, [name]: pool(report, name) };
+    writeReport(report);
   }
-  // beside the claims ledgers, not among them (results/*.json are ledgers)
-  const file = path.join(__dirname, '..', 'results', 'measurements', 'precision_equivalence.json');
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  // models measured by earlier runs stay (one model per run is how it fits beside other work)
-  const earlier = fs.existsSync(file)
-    ? (JSON.parse(fs.readFileSync(file, 'utf8')) as { backend?: string; seeds?: number[]; models?: Record<string, Record<string, unknown>> })
-    : undefined;
-  // the first runs recorded their seeds and backend once for all models
-  const earlierModels = Object.fromEntries(
-    Object.entries(earlier?.models ?? {}).map(([k, m]) => [k, { seeds: earlier?.seeds, backend: earlier?.backend, ...m }]),
-  );
-  const measured = { ...earlierModels, ...(report.models as Record<string, unknown>) };
-  fs.writeFileSync(file, JSON.stringify({ ...report, models: measured, recordedAt: new Date().toISOString() }, null, 1) + '\n');
-  console.log(`written to ${path.relative(process.cwd(), file)}`);
+  console.log(`written to ${path.relative(process.cwd(), FILE)}`);
   process.exit(0);
 }
 
