@@ -11,7 +11,8 @@
  * first run, under the model's name with its seeds (e.g. `resnet20, seeds 5–9`), never over it. Each
  * pair is written as soon as it is done: a run stopped half-way and started again with the same
  * variables continues after the last finished pair.
- *   env: EQ_MODELS=cnn8,resnet20  EQ_SEEDS=5  EQ_FIRST_SEED=0
+ *   env: EQ_MODELS=cnn8,resnet20  EQ_SEEDS=5  EQ_FIRST_SEED=0  EQ_POOL_ONLY=1 (no training: recompute the
+ *   stored runs' intervals and the pools)
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -117,6 +118,22 @@ function pool(report: Report, name: string): Record<string, unknown> {
   };
 }
 
+/** a run's own interval (a stopped run: over its finished pairs) */
+function summariseRun(key: string, run: Run): void {
+  if (run.accuracy.bf16.length < 2) return;
+  const differences = pairedDifferences(run.accuracy.bf16, run.accuracy.fp32);
+  const sm = summarise(key, differences);
+  const finished = run.accuracy.bf16.length < run.seeds.length ? ` (${run.accuracy.bf16.length} of its ${run.seeds.length} seeds run)` : '';
+  Object.assign(run, {
+    differences,
+    mean: sm.mean,
+    interval: sm.interval,
+    equivalent: sm.inside,
+    summary: `${sm.line}${finished}: ${sm.inside ? 'inside' : 'not inside'} ±${MARGIN}`,
+  });
+  console.log(run.summary);
+}
+
 async function main(): Promise<void> {
   const models = (process.env.EQ_MODELS ?? 'cnn8,resnet20').split(',');
   const firstSeed = Number(process.env.EQ_FIRST_SEED ?? 0);
@@ -126,6 +143,14 @@ async function main(): Promise<void> {
   const info = await initBackend({ backend: 'native', precision: 'bf16' });
   if (info.precision !== 'bf16') throw new Error(`bf16 is not available here: ${info.precisionFallback}`);
   const report = readReport();
+  if (process.env.EQ_POOL_ONLY === '1') {
+    // no training: the stored runs' intervals and the pools, e.g. after a run was stopped
+    for (const [key, run] of Object.entries(report.models))
+      if (models.some((name) => key === name || key.startsWith(`${name}, seeds `))) summariseRun(key, run);
+    for (const name of models) report.pooled = { ...report.pooled, [name]: pool(report, name) };
+    writeReport(report);
+    process.exit(0);
+  }
   report.backend = info.detail;
   report.margin = MARGIN;
   for (const name of models) {
@@ -160,18 +185,7 @@ async function main(): Promise<void> {
       }
       writeReport(report);
     }
-    if (run.accuracy.bf16.length >= 2) {
-      const differences = pairedDifferences(run.accuracy.bf16, run.accuracy.fp32);
-      const sm = summarise(key, differences);
-      Object.assign(run, {
-        differences,
-        mean: sm.mean,
-        interval: sm.interval,
-        equivalent: sm.inside,
-        summary: `${sm.line}: ${sm.inside ? 'inside' : 'not inside'} ±${MARGIN}`,
-      });
-      console.log(run.summary);
-    }
+    summariseRun(key, run);
     report.pooled = { ...report.pooled, [name]: pool(report, name) };
     writeReport(report);
   }
