@@ -93,27 +93,39 @@ function summarise(label: string, differences: number[]): { mean: number; interv
   return { mean: c.mean, interval: c.interval, inside, line };
 }
 
-/** the pooled differences of a model's first run and replications, and the verdict once the planned pairs are in */
+/**
+ * The pooled differences of a model's first run and replications, in seed order, and the verdict
+ * once the planned pairs are in: over exactly the first `plannedPairs` seeds; pairs beyond the plan
+ * are counted but left out of it.
+ */
 function pool(report: Report, name: string): Record<string, unknown> {
   const runs = Object.entries(report.models).filter(([key]) => key === name || key.startsWith(`${name}, seeds `));
-  const seeds = runs.flatMap(([, run]) => run.seeds.slice(0, run.accuracy.bf16.length));
+  const pairs = runs
+    .flatMap(([, run]) => pairedDifferences(run.accuracy.bf16, run.accuracy.fp32).map((difference, i) => ({ seed: run.seeds[i], difference })))
+    .sort((x, y) => x.seed - y.seed);
+  const seeds = pairs.map((p) => p.seed);
   if (new Set(seeds).size !== seeds.length) throw new Error(`${name}: a seed is stored in two runs (${seeds.join(', ')})`);
-  const differences = runs.flatMap(([, run]) => pairedDifferences(run.accuracy.bf16, run.accuracy.fp32));
   const planned = plannedPairs[name];
-  const s = summarise(`${name} pooled over ${runs.length} runs`, differences);
+  const judged = pairs.slice(0, planned);
+  if (judged.length < 2) return { runs: runs.map(([key]) => key), pairs: judged.length, plannedPairs: planned, equivalent: null };
+  const s = summarise(
+    `${name}, seeds ${seeds[0]}–${judged[judged.length - 1].seed} pooled over ${runs.length} runs`,
+    judged.map((p) => p.difference),
+  );
+  const beyond = pairs.length > planned ? ` (${pairs.length - planned} more pairs stored beyond the plan, not in the verdict)` : '';
   const status =
-    differences.length < planned
-      ? `interim, ${differences.length} of ${planned} planned pairs: no verdict`
-      : `${s.inside ? 'inside' : 'not inside'} ±${MARGIN}: bf16 ${s.inside ? 'is' : 'is not shown'} equivalent`;
+    judged.length < planned
+      ? `interim, ${judged.length} of ${planned} planned pairs: no verdict`
+      : `${s.inside ? 'inside' : 'not inside'} ±${MARGIN}: bf16 ${s.inside ? 'is' : 'is not shown'} equivalent${beyond}`;
   const line = `${s.line}: ${status}`;
   console.log(line);
   return {
     runs: runs.map(([key]) => key),
-    pairs: differences.length,
+    pairs: judged.length,
     plannedPairs: planned,
     mean: s.mean,
     interval: s.interval,
-    equivalent: differences.length >= planned ? s.inside : null,
+    equivalent: judged.length >= planned ? s.inside : null,
     summary: line,
   };
 }
