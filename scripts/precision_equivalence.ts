@@ -93,13 +93,18 @@ function summarise(label: string, differences: number[]): { mean: number; interv
   return { mean: c.mean, interval: c.interval, inside, line };
 }
 
+/** a model's first run and its replications (`name, seeds a–b`), as stored */
+function runsOf(report: Report, name: string): [string, Run][] {
+  return Object.entries(report.models).filter(([key]) => key === name || key.startsWith(`${name}, seeds `));
+}
+
 /**
  * The pooled differences of a model's first run and replications, in seed order, and the verdict
  * once the planned pairs are in: over exactly the first `plannedPairs` seeds; pairs beyond the plan
  * are counted but left out of it.
  */
 function pool(report: Report, name: string): Record<string, unknown> {
-  const runs = Object.entries(report.models).filter(([key]) => key === name || key.startsWith(`${name}, seeds `));
+  const runs = runsOf(report, name);
   const pairs = runs
     .flatMap(([, run]) => pairedDifferences(run.accuracy.bf16, run.accuracy.fp32).map((difference, i) => ({ seed: run.seeds[i], difference })))
     .sort((x, y) => x.seed - y.seed);
@@ -152,17 +157,18 @@ async function main(): Promise<void> {
   if (!Number.isInteger(firstSeed) || firstSeed < 0) throw new Error(`EQ_FIRST_SEED must be a non-negative integer, got ${process.env.EQ_FIRST_SEED}`);
   const seeds = Array.from({ length: Number(process.env.EQ_SEEDS ?? 5) }, (_, i) => firstSeed + i);
   const keyOf = (name: string) => (firstSeed === 0 ? name : `${name}, seeds ${seeds[0]}–${seeds[seeds.length - 1]}`);
-  const info = await initBackend({ backend: 'native', precision: 'bf16' });
-  if (info.precision !== 'bf16') throw new Error(`bf16 is not available here: ${info.precisionFallback}`);
   const report = readReport();
   if (process.env.EQ_POOL_ONLY === '1') {
-    // no training: the stored runs' intervals and the pools, e.g. after a run was stopped
-    for (const [key, run] of Object.entries(report.models))
-      if (models.some((name) => key === name || key.startsWith(`${name}, seeds `))) summariseRun(key, run);
-    for (const name of models) report.pooled = { ...report.pooled, [name]: pool(report, name) };
+    // no training (and no backend): the stored runs' intervals and the pools, e.g. after a run was stopped
+    for (const name of models) {
+      for (const [key, run] of runsOf(report, name)) summariseRun(key, run);
+      report.pooled = { ...report.pooled, [name]: pool(report, name) };
+    }
     writeReport(report);
     process.exit(0);
   }
+  const info = await initBackend({ backend: 'native', precision: 'bf16' });
+  if (info.precision !== 'bf16') throw new Error(`bf16 is not available here: ${info.precisionFallback}`);
   report.backend = info.detail;
   report.margin = MARGIN;
   for (const name of models) {
