@@ -10,7 +10,9 @@
  * interim, without a verdict. A replication on fresh seeds (EQ_FIRST_SEED > 0) is stored beside the
  * first run, under the model's name with its seeds (e.g. `resnet20, seeds 5–9`), never over it. Each
  * pair is written as soon as it is done: a run stopped half-way and started again with the same
- * variables continues after the last finished pair.
+ * variables continues after the last finished pair. Runs of different keys may go on at the same time
+ * (e.g. one process per core with KTG_THREADS=1): each write re-reads the file under a lock file and
+ * replaces only its own run, so no process loses another's pairs.
  *   env: EQ_MODELS=cnn8,resnet20  EQ_SEEDS=5  EQ_FIRST_SEED=0  EQ_POOL_ONLY=1 (no training: recompute the
  *   stored runs' intervals and the pools)
  */
@@ -54,6 +56,8 @@ interface Run {
   setting: Setting;
   seeds: number[];
   backend?: string;
+  /** a run resumed on another backend (e.g. other threads): from which seed on, and on what */
+  resumedOn?: { fromSeed: number; backend: string }[];
   accuracy: Record<Precision, number[]>;
   seconds: Record<Precision, number[]>;
   [field: string]: unknown;
@@ -81,9 +85,38 @@ function readReport(): Report {
 }
 
 function writeReport(report: Report): void {
-  // beside the claims ledgers, not among them (results/*.json are ledgers)
+  // beside the claims ledgers, not among them (results/*.json are ledgers); a rename, so a reader never sees half a file
   fs.mkdirSync(path.dirname(FILE), { recursive: true });
-  fs.writeFileSync(FILE, JSON.stringify({ ...report, recordedAt: new Date().toISOString() }, null, 1) + '\n');
+  const partial = `${FILE}.${process.pid}.partial`;
+  fs.writeFileSync(partial, JSON.stringify({ ...report, recordedAt: new Date().toISOString() }, null, 1) + '\n');
+  fs.renameSync(partial, FILE);
+}
+
+const LOCK = `${FILE}.lock`;
+
+/** runs `update` on the stored report under a lock file and writes it back: concurrent runs of other keys keep their pairs */
+function updateReport(update: (report: Report) => void): Report {
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  for (let waited = 0; ; waited += 50) {
+    try {
+      fs.closeSync(fs.openSync(LOCK, 'wx'));
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      // a lock older than a minute belongs to a process that died while writing (a write takes milliseconds)
+      const lock = fs.statSync(LOCK, { throwIfNoEntry: false });
+      if (waited > 60_000 || (lock && Date.now() - lock.mtimeMs > 60_000)) fs.rmSync(LOCK, { force: true });
+      Atomics.wait(sleeper, 0, 0, 50);
+    }
+  }
+  try {
+    const report = readReport();
+    update(report);
+    writeReport(report);
+    return report;
+  } finally {
+    fs.rmSync(LOCK, { force: true });
+  }
 }
 
 function summarise(label: string, differences: number[]): { mean: number; interval: [number, number]; inside: boolean; line: string } {
@@ -113,8 +146,11 @@ function pool(report: Report, name: string): Record<string, unknown> {
   const planned = plannedPairs[name];
   const judged = pairs.slice(0, planned);
   if (judged.length < 2) return { runs: runs.map(([key]) => key), pairs: judged.length, plannedPairs: planned, equivalent: null };
+  const last = judged[judged.length - 1].seed;
+  // runs going on at once can leave seeds missing in the middle of an interim pool
+  const missing = Array.from({ length: last - seeds[0] + 1 }, (_, i) => seeds[0] + i).filter((seed) => !seeds.includes(seed));
   const s = summarise(
-    `${name}, seeds ${seeds[0]}–${judged[judged.length - 1].seed} pooled over ${runs.length} runs`,
+    `${name}, seeds ${seeds[0]}–${last}${missing.length ? ` except ${missing.join(', ')}` : ''} pooled over ${runs.length} runs`,
     judged.map((p) => p.difference),
   );
   const beyond = pairs.length > planned ? ` (${pairs.length - planned} more pairs stored beyond the plan, not in the verdict)` : '';
@@ -160,17 +196,16 @@ async function main(): Promise<void> {
   const report = readReport();
   if (process.env.EQ_POOL_ONLY === '1') {
     // no training (and no backend): the stored runs' intervals and the pools, e.g. after a run was stopped
-    for (const name of models) {
-      for (const [key, run] of runsOf(report, name)) summariseRun(key, run);
-      report.pooled = { ...report.pooled, [name]: pool(report, name) };
-    }
-    writeReport(report);
+    updateReport((stored) => {
+      for (const name of models) {
+        for (const [key, run] of runsOf(stored, name)) summariseRun(key, run);
+        stored.pooled = { ...stored.pooled, [name]: pool(stored, name) };
+      }
+    });
     process.exit(0);
   }
   const info = await initBackend({ backend: 'native', precision: 'bf16' });
   if (info.precision !== 'bf16') throw new Error(`bf16 is not available here: ${info.precisionFallback}`);
-  report.backend = info.detail;
-  report.margin = MARGIN;
   for (const name of models) {
     const s = settings[name];
     if (!s) throw new Error(`unknown model ${name} (known: ${Object.keys(settings).join(', ')})`);
@@ -182,6 +217,8 @@ async function main(): Promise<void> {
     report.models[key] = run;
     const done = run.accuracy.bf16.length;
     if (done > 0) console.log(`${key}: ${done} of ${seeds.length} pairs stored, continuing with seed ${seeds[done] ?? '(none left)'}`);
+    const lastBackend = run.resumedOn?.[run.resumedOn.length - 1]?.backend ?? run.backend;
+    if (done < seeds.length && lastBackend !== info.detail) (run.resumedOn ??= []).push({ fromSeed: seeds[done], backend: info.detail });
     const all = await loadDataset(s.dataset);
     const data = { train: randomSubset(all.train, s.trainSize, 1), test: randomSubset(all.test, s.testSize, 2) };
     const spec = vanillaGraph({ numClasses: all.train.classes.length, inputShape: all.train.shape, model: s.model });
@@ -201,11 +238,17 @@ async function main(): Promise<void> {
         run.accuracy[precision].push(pair[precision]!.accuracy);
         run.seconds[precision].push(pair[precision]!.seconds);
       }
-      writeReport(report);
+      updateReport((stored) => {
+        stored.backend = info.detail;
+        stored.margin = MARGIN;
+        stored.models[key] = run;
+      });
     }
     summariseRun(key, run);
-    report.pooled = { ...report.pooled, [name]: pool(report, name) };
-    writeReport(report);
+    updateReport((stored) => {
+      stored.models[key] = run;
+      stored.pooled = { ...stored.pooled, [name]: pool(stored, name) };
+    });
   }
   console.log(`written to ${path.relative(process.cwd(), FILE)}`);
   process.exit(0);
