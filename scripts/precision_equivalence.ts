@@ -11,18 +11,18 @@
  * first run, under the model's name with its seeds (e.g. `resnet20, seeds 5–9`), never over it. Each
  * pair is written as soon as it is done: a run stopped half-way and started again with the same
  * variables continues after the last finished pair. Runs of different keys may go on at the same time
- * (e.g. one process per core with KTG_THREADS=1): each write re-reads the file under a lock file and
- * replaces only its own run, so no process loses another's pairs.
+ * (e.g. one process per core with KTG_THREADS=1): each write re-reads the file under a lock
+ * (`locked_json.ts`) and replaces only its own run, so no process loses another's pairs.
  *   env: EQ_MODELS=cnn8,resnet20  EQ_SEEDS=5  EQ_FIRST_SEED=0  EQ_POOL_ONLY=1 (no training: recompute the
  *   stored runs' intervals and the pools)
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { initBackend, Precision } from '../src/backend';
 import { judgeDifferences, pairedDifferences } from '../src/claims/paired';
 import { randomSubset } from '../src/data/splits';
 import { loadDataset } from '../src/data/registry';
 import { trainGraph, vanillaGraph, disposeModels } from '../src/graph';
+import { readJsonFile, updateJsonFile } from './locked_json';
 
 interface Setting {
   model: string;
@@ -73,50 +73,24 @@ interface Report {
   recordedAt?: string;
 }
 
-function readReport(): Report {
-  if (!fs.existsSync(FILE)) return { models: {} };
-  const report = JSON.parse(fs.readFileSync(FILE, 'utf8')) as Report;
-  for (const run of Object.values(report.models)) {
-    run.seeds ??= report.seeds ?? [];
-    run.backend ??= report.backend;
+/** the stored report, with the first runs' shared fields moved into each run */
+function parseReport(stored: Report | undefined): Report {
+  if (!stored) return { models: {} };
+  for (const run of Object.values(stored.models)) {
+    run.seeds ??= stored.seeds ?? [];
+    run.backend ??= stored.backend;
   }
-  delete report.seeds;
-  return report;
+  delete stored.seeds;
+  return stored;
 }
 
-function writeReport(report: Report): void {
-  // beside the claims ledgers, not among them (results/*.json are ledgers); a rename, so a reader never sees half a file
-  fs.mkdirSync(path.dirname(FILE), { recursive: true });
-  const partial = `${FILE}.${process.pid}.partial`;
-  fs.writeFileSync(partial, JSON.stringify({ ...report, recordedAt: new Date().toISOString() }, null, 1) + '\n');
-  fs.renameSync(partial, FILE);
-}
-
-const LOCK = `${FILE}.lock`;
-
-/** runs `update` on the stored report under a lock file and writes it back: concurrent runs of other keys keep their pairs */
+/** changes the stored report under a lock (runs of other keys may be writing theirs at the same time) */
 function updateReport(update: (report: Report) => void): Report {
-  const sleeper = new Int32Array(new SharedArrayBuffer(4));
-  for (let waited = 0; ; waited += 50) {
-    try {
-      fs.closeSync(fs.openSync(LOCK, 'wx'));
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      // a lock older than a minute belongs to a process that died while writing (a write takes milliseconds)
-      const lock = fs.statSync(LOCK, { throwIfNoEntry: false });
-      if (waited > 60_000 || (lock && Date.now() - lock.mtimeMs > 60_000)) fs.rmSync(LOCK, { force: true });
-      Atomics.wait(sleeper, 0, 0, 50);
-    }
-  }
-  try {
-    const report = readReport();
+  // beside the claims ledgers, not among them (results/*.json are ledgers)
+  return updateJsonFile<Report>(FILE, parseReport, (report) => {
     update(report);
-    writeReport(report);
-    return report;
-  } finally {
-    fs.rmSync(LOCK, { force: true });
-  }
+    report.recordedAt = new Date().toISOString();
+  });
 }
 
 function summarise(label: string, differences: number[]): { mean: number; interval: [number, number]; inside: boolean; line: string } {
@@ -133,18 +107,18 @@ function runsOf(report: Report, name: string): [string, Run][] {
 
 /**
  * The pooled differences of a model's first run and replications, in seed order, and the verdict
- * once the planned pairs are in: over exactly the first `plannedPairs` seeds; pairs beyond the plan
- * are counted but left out of it.
+ * once the planned pairs are in: over exactly seeds 0 … `plannedPairs` − 1 (however the runs that
+ * trained them were split or ordered); pairs of later seeds are counted but left out of it.
  */
 function pool(report: Report, name: string): Record<string, unknown> {
   const runs = runsOf(report, name);
   const pairs = runs
-    .flatMap(([, run]) => pairedDifferences(run.accuracy.bf16, run.accuracy.fp32).map((difference, i) => ({ seed: run.seeds[i], difference })))
+    .flatMap(([, run]) => run.accuracy.bf16.map((bf16, i) => ({ seed: run.seeds[i], difference: bf16 - run.accuracy.fp32[i] })))
     .sort((x, y) => x.seed - y.seed);
   const seeds = pairs.map((p) => p.seed);
   if (new Set(seeds).size !== seeds.length) throw new Error(`${name}: a seed is stored in two runs (${seeds.join(', ')})`);
   const planned = plannedPairs[name];
-  const judged = pairs.slice(0, planned);
+  const judged = pairs.filter((p) => p.seed < planned);
   if (judged.length < 2) return { runs: runs.map(([key]) => key), pairs: judged.length, plannedPairs: planned, equivalent: null };
   const last = judged[judged.length - 1].seed;
   // runs going on at once can leave seeds missing in the middle of an interim pool
@@ -153,7 +127,7 @@ function pool(report: Report, name: string): Record<string, unknown> {
     `${name}, seeds ${seeds[0]}–${last}${missing.length ? ` except ${missing.join(', ')}` : ''} pooled over ${runs.length} runs`,
     judged.map((p) => p.difference),
   );
-  const beyond = pairs.length > planned ? ` (${pairs.length - planned} more pairs stored beyond the plan, not in the verdict)` : '';
+  const beyond = pairs.length > judged.length ? ` (${pairs.length - judged.length} more pairs stored beyond the plan, not in the verdict)` : '';
   const status =
     judged.length < planned
       ? `interim, ${judged.length} of ${planned} planned pairs: no verdict`
@@ -193,7 +167,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(firstSeed) || firstSeed < 0) throw new Error(`EQ_FIRST_SEED must be a non-negative integer, got ${process.env.EQ_FIRST_SEED}`);
   const seeds = Array.from({ length: Number(process.env.EQ_SEEDS ?? 5) }, (_, i) => firstSeed + i);
   const keyOf = (name: string) => (firstSeed === 0 ? name : `${name}, seeds ${seeds[0]}–${seeds[seeds.length - 1]}`);
-  const report = readReport();
+  const report = parseReport(readJsonFile<Report>(FILE));
   if (process.env.EQ_POOL_ONLY === '1') {
     // no training (and no backend): the stored runs' intervals and the pools, e.g. after a run was stopped
     updateReport((stored) => {

@@ -1,0 +1,117 @@
+/**
+ * A JSON file updated by several processes at once loses nothing (scripts/locked_json.ts, used by
+ * `npm run equivalence` when one process per core writes its own run into one results file).
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { readJsonFile, updateJsonFile } from '../../scripts/locked_json';
+
+const root = path.resolve(__dirname, '..', '..');
+
+type Store = Record<string, number[]>;
+
+/** a process that appends 1..n to its own key, one locked update each, with a read-to-write gap that invites lost updates */
+function writer(file: string, key: string, n: number): Promise<number | null> {
+  const script = `
+    const { updateJsonFile } = require('./scripts/locked_json');
+    const pause = () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
+    for (let i = 1; i <= ${n}; i++)
+      updateJsonFile(${JSON.stringify(file)}, (s) => s ?? {}, (s) => { pause(); (s[${JSON.stringify(key)}] ??= []).push(i); });
+  `;
+  const proc = spawn(process.execPath, ['--import', 'tsx', '-e', script], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    proc.on('error', reject);
+    proc.on('exit', (code) => resolve(code));
+  });
+}
+
+test('three processes updating one file at once keep every one of their updates', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ktg-locked-json-'));
+  const file = path.join(dir, 'report.json');
+  try {
+    const n = 60;
+    const codes = await Promise.all(['a', 'b', 'c'].map((key) => writer(file, key, n)));
+    assert.deepEqual(codes, [0, 0, 0]);
+    const stored = readJsonFile<Store>(file)!;
+    const expected = Array.from({ length: n }, (_, i) => i + 1);
+    for (const key of ['a', 'b', 'c']) assert.deepEqual(stored[key], expected, `key ${key} kept all ${n} updates in order`);
+    assert.deepEqual(fs.readdirSync(dir), ['report.json'], 'no lock or partial file is left behind');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a lock left by a dead process is taken over once stale', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ktg-locked-json-'));
+  const file = path.join(dir, 'report.json');
+  try {
+    fs.writeFileSync(`${file}.lock`, '');
+    const old = new Date(Date.now() - 5 * 60_000);
+    fs.utimesSync(`${file}.lock`, old, old);
+    const value = updateJsonFile<Store>(
+      file,
+      (s) => s ?? {},
+      (s) => (s.x = [1]),
+    );
+    assert.deepEqual(value, { x: [1] });
+    assert.deepEqual(readJsonFile<Store>(file), { x: [1] });
+    assert.ok(!fs.existsSync(`${file}.lock`), 'the lock is released');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an update that throws writes nothing and releases the lock', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ktg-locked-json-'));
+  const file = path.join(dir, 'report.json');
+  try {
+    updateJsonFile<Store>(
+      file,
+      (s) => s ?? {},
+      (s) => (s.x = [1]),
+    );
+    assert.throws(
+      () =>
+        updateJsonFile<Store>(
+          file,
+          (s) => s ?? {},
+          (s) => {
+            s.x.push(2);
+            throw new Error('boom');
+          },
+        ),
+      /boom/,
+    );
+    assert.deepEqual(readJsonFile<Store>(file), { x: [1] });
+    assert.ok(!fs.existsSync(`${file}.lock`));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a held lock is waited for until its holder releases it', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ktg-locked-json-'));
+  const file = path.join(dir, 'report.json');
+  const lock = `${file}.lock`;
+  const released = path.join(dir, 'released');
+  try {
+    fs.writeFileSync(lock, '');
+    // the holder marks its release, then removes the lock, half a second from now
+    const script = `setTimeout(() => { require('fs').writeFileSync(${JSON.stringify(released)}, ''); require('fs').rmSync(${JSON.stringify(lock)}); }, 500)`;
+    const holder = spawn(process.execPath, ['-e', script], { stdio: 'inherit' });
+    await new Promise((resolve) => holder.on('spawn', resolve));
+    updateJsonFile<Store>(
+      file,
+      (s) => s ?? {},
+      (s) => (s.seenRelease = [Number(fs.existsSync(released))]),
+    );
+    assert.deepEqual(readJsonFile<Store>(file), { seenRelease: [1] }, 'the update ran only after the holder released the lock');
+    await new Promise((resolve) => holder.on('exit', resolve));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
