@@ -187,6 +187,11 @@ async function main(): Promise<void> {
     const stored = report.models[key];
     if (stored && (JSON.stringify(stored.setting) !== JSON.stringify(s) || JSON.stringify(stored.seeds) !== JSON.stringify(seeds)))
       throw new Error(`${key} is stored with other settings or seeds (${stored.seeds.join(', ')}); it is never overwritten`);
+    // a seed trained under two keys would count twice in the pool: refuse before training, not at the end
+    const current = parseReport(readJsonFile<Report>(FILE));
+    for (const [other, otherRun] of runsOf(current, name))
+      if (other !== key && otherRun.seeds.some((seed) => seeds.includes(seed)))
+        throw new Error(`${key} overlaps ${other} (seeds ${otherRun.seeds[0]}–${otherRun.seeds[otherRun.seeds.length - 1]}); pick seeds no stored run has`);
     const run: Run = stored ?? { setting: s, seeds, backend: info.detail, accuracy: { fp32: [], bf16: [] }, seconds: { fp32: [], bf16: [] } };
     report.models[key] = run;
     const done = run.accuracy.bf16.length;
