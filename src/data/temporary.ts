@@ -9,9 +9,26 @@ import * as os from 'os';
 import * as path from 'path';
 
 let root: string | undefined;
+const beforeRemoval: (() => void)[] = [];
+
+/**
+ * `stop` runs (synchronously) just before this process's temporary folder is removed: for a child
+ * process that writes into it, e.g. Chromium, which writes its profile's `Local State` as it shuts
+ * down and so re-created the folder after the removal.
+ */
+export function stopBeforeRemoval(stop: () => void): void {
+  beforeRemoval.push(stop);
+}
 
 function removeRoot(): void {
-  if (root) fs.rmSync(root, { recursive: true, force: true });
+  for (const stop of beforeRemoval.splice(0)) {
+    try {
+      stop();
+    } catch {
+      // removal goes on: a writer that could not be stopped is no reason to leave the folder
+    }
+  }
+  if (root) fs.rmSync(root, { recursive: true, force: true, maxRetries: 3 });
   root = undefined;
 }
 
