@@ -14,6 +14,18 @@ const root = path.resolve(__dirname, '..', '..');
 
 type Store = Record<string, number[]>;
 
+const orEmpty = (stored: Store | undefined): Store => stored ?? {};
+
+/** runs `body` with a fresh folder and the path of a report file in it, then removes the folder */
+async function inFolder(body: (file: string, dir: string) => void | Promise<void>): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ktg-locked-json-'));
+  try {
+    await body(path.join(dir, 'report.json'), dir);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** a process that appends 1..n to its own key, one locked update each, with a read-to-write gap that invites lost updates */
 function writer(file: string, key: string, n: number): Promise<number | null> {
   const script = `
@@ -29,10 +41,8 @@ function writer(file: string, key: string, n: number): Promise<number | null> {
   });
 }
 
-test('three processes updating one file at once keep every one of their updates', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ktg-locked-json-'));
-  const file = path.join(dir, 'report.json');
-  try {
+test('three processes updating one file at once keep every one of their updates', () =>
+  inFolder(async (file, dir) => {
     const n = 60;
     const codes = await Promise.all(['a', 'b', 'c'].map((key) => writer(file, key, n)));
     assert.deepEqual(codes, [0, 0, 0]);
@@ -40,78 +50,44 @@ test('three processes updating one file at once keep every one of their updates'
     const expected = Array.from({ length: n }, (_, i) => i + 1);
     for (const key of ['a', 'b', 'c']) assert.deepEqual(stored[key], expected, `key ${key} kept all ${n} updates in order`);
     assert.deepEqual(fs.readdirSync(dir), ['report.json'], 'no lock or partial file is left behind');
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('a lock left by a dead process is taken over once stale', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ktg-locked-json-'));
-  const file = path.join(dir, 'report.json');
-  try {
+test('a lock left by a dead process is taken over once stale', () =>
+  inFolder(async (file, dir) => {
     fs.writeFileSync(`${file}.lock`, '');
     const old = new Date(Date.now() - 5 * 60_000);
     fs.utimesSync(`${file}.lock`, old, old);
-    const value = updateJsonFile<Store>(
-      file,
-      (s) => s ?? {},
-      (s) => (s.x = [1]),
-    );
+    const value = updateJsonFile<Store>(file, orEmpty, (s) => (s.x = [1]));
     assert.deepEqual(value, { x: [1] });
     assert.deepEqual(readJsonFile<Store>(file), { x: [1] });
     assert.ok(!fs.existsSync(`${file}.lock`), 'the lock is released');
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('an update that throws writes nothing and releases the lock', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ktg-locked-json-'));
-  const file = path.join(dir, 'report.json');
-  try {
-    updateJsonFile<Store>(
-      file,
-      (s) => s ?? {},
-      (s) => (s.x = [1]),
-    );
+test('an update that throws writes nothing and releases the lock', () =>
+  inFolder(async (file, dir) => {
+    updateJsonFile<Store>(file, orEmpty, (s) => (s.x = [1]));
     assert.throws(
       () =>
-        updateJsonFile<Store>(
-          file,
-          (s) => s ?? {},
-          (s) => {
-            s.x.push(2);
-            throw new Error('boom');
-          },
-        ),
+        updateJsonFile<Store>(file, orEmpty, (s) => {
+          s.x.push(2);
+          throw new Error('boom');
+        }),
       /boom/,
     );
     assert.deepEqual(readJsonFile<Store>(file), { x: [1] });
     assert.ok(!fs.existsSync(`${file}.lock`));
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('a held lock is waited for until its holder releases it', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ktg-locked-json-'));
-  const file = path.join(dir, 'report.json');
-  const lock = `${file}.lock`;
-  const released = path.join(dir, 'released');
-  try {
+test('a held lock is waited for until its holder releases it', () =>
+  inFolder(async (file, dir) => {
+    const lock = `${file}.lock`;
+    const released = path.join(dir, 'released');
     fs.writeFileSync(lock, '');
     // the holder marks its release, then removes the lock, half a second from now
     const script = `setTimeout(() => { require('fs').writeFileSync(${JSON.stringify(released)}, ''); require('fs').rmSync(${JSON.stringify(lock)}); }, 500)`;
     const holder = spawn(process.execPath, ['-e', script], { stdio: 'inherit' });
     await new Promise((resolve) => holder.on('spawn', resolve));
-    updateJsonFile<Store>(
-      file,
-      (s) => s ?? {},
-      (s) => (s.seenRelease = [Number(fs.existsSync(released))]),
-    );
+    updateJsonFile<Store>(file, orEmpty, (s) => (s.seenRelease = [Number(fs.existsSync(released))]));
     assert.deepEqual(readJsonFile<Store>(file), { seenRelease: [1] }, 'the update ran only after the holder released the lock');
     await new Promise((resolve) => holder.on('exit', resolve));
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
