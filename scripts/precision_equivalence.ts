@@ -167,7 +167,6 @@ async function main(): Promise<void> {
   if (!Number.isInteger(firstSeed) || firstSeed < 0) throw new Error(`EQ_FIRST_SEED must be a non-negative integer, got ${process.env.EQ_FIRST_SEED}`);
   const seeds = Array.from({ length: Number(process.env.EQ_SEEDS ?? 5) }, (_, i) => firstSeed + i);
   const keyOf = (name: string) => (firstSeed === 0 ? name : `${name}, seeds ${seeds[0]}–${seeds[seeds.length - 1]}`);
-  const report = parseReport(readJsonFile<Report>(FILE));
   if (process.env.EQ_POOL_ONLY === '1') {
     // no training (and no backend): the stored runs' intervals and the pools, e.g. after a run was stopped
     updateReport((stored) => {
@@ -184,16 +183,16 @@ async function main(): Promise<void> {
     const s = settings[name];
     if (!s) throw new Error(`unknown model ${name} (known: ${Object.keys(settings).join(', ')})`);
     const key = keyOf(name);
-    const stored = report.models[key];
+    // read afresh for each model: a run of other seeds may be writing to the file at the same time
+    const current = parseReport(readJsonFile<Report>(FILE));
+    const stored = current.models[key];
     if (stored && (JSON.stringify(stored.setting) !== JSON.stringify(s) || JSON.stringify(stored.seeds) !== JSON.stringify(seeds)))
       throw new Error(`${key} is stored with other settings or seeds (${stored.seeds.join(', ')}); it is never overwritten`);
     // a seed trained under two keys would count twice in the pool: refuse before training, not at the end
-    const current = parseReport(readJsonFile<Report>(FILE));
     for (const [other, otherRun] of runsOf(current, name))
       if (other !== key && otherRun.seeds.some((seed) => seeds.includes(seed)))
         throw new Error(`${key} overlaps ${other} (seeds ${otherRun.seeds[0]}–${otherRun.seeds[otherRun.seeds.length - 1]}); pick seeds no stored run has`);
     const run: Run = stored ?? { setting: s, seeds, backend: info.detail, accuracy: { fp32: [], bf16: [] }, seconds: { fp32: [], bf16: [] } };
-    report.models[key] = run;
     const done = run.accuracy.bf16.length;
     if (done > 0) console.log(`${key}: ${done} of ${seeds.length} pairs stored, continuing with seed ${seeds[done] ?? '(none left)'}`);
     const lastBackend = run.resumedOn?.[run.resumedOn.length - 1]?.backend ?? run.backend;
