@@ -3,6 +3,9 @@
  * Chromium profile of the static figure renderer. Each lives in one folder per process under the
  * system temp folder, removed when the process exits normally or on SIGTERM (how Jupyter shuts a
  * kernel down). SIGINT is left alone: in a kernel it interrupts a cell, it does not end the process.
+ * A process killed outright (SIGKILL, e.g. a timeout) cannot clean up: its folder is removed by the
+ * next process that makes one, once no process of that id is alive and nothing in it has changed
+ * for an hour (the hour guards a process this one cannot see, e.g. in another container sharing /tmp).
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -32,6 +35,72 @@ function removeRoot(): void {
   root = undefined;
 }
 
+/**
+ * kills (SIGKILL, nothing written after it) the processes whose command line names a path under
+ * `dir`, e.g. Chromium started with a profile there, and its helpers; Linux only (/proc)
+ */
+export function killProcessesUnder(dir: string): void {
+  if (!fs.existsSync('/proc/self/cmdline')) return;
+  for (const pid of fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    let cmdline: string;
+    try {
+      cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue; // gone meanwhile, or not ours to read
+    }
+    if (Number(pid) !== process.pid && cmdline.includes(`${dir}${path.sep}`)) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // exists, someone else's
+  }
+}
+
+const ABANDONED_AFTER_MS = 60 * 60 * 1000;
+
+/** the latest modification time of `dir` or anything under it (symbolic links not followed) */
+function lastChange(dir: string): number {
+  let latest = fs.lstatSync(dir).mtimeMs;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    latest = Math.max(latest, entry.isDirectory() ? lastChange(file) : fs.lstatSync(file).mtimeMs);
+  }
+  return latest;
+}
+
+/**
+ * removes the temporary folders of this user's processes that are gone (`ktg-<pid>-…` with no
+ * process <pid>, unchanged for an hour), first killing what may still run from there (Chromium can
+ * outlive a SIGKILLed parent)
+ */
+function removeAbandoned(): void {
+  const uid = process.getuid?.();
+  for (const name of fs.readdirSync(os.tmpdir())) {
+    const owner = /^ktg-(\d+)-[A-Za-z0-9]{6}$/.exec(name);
+    if (!owner || Number(owner[1]) === process.pid || alive(Number(owner[1]))) continue;
+    const dir = path.join(os.tmpdir(), name);
+    try {
+      if (uid !== undefined && fs.statSync(dir).uid !== uid) continue;
+      if (Date.now() - lastChange(dir) < ABANDONED_AFTER_MS) continue;
+      killProcessesUnder(dir);
+      fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+    } catch {
+      // another process removed it first, or it is not ours: left alone
+    }
+  }
+}
+
 function onTerm(): void {
   removeRoot();
   // then end as SIGTERM would have without this listener
@@ -41,6 +110,7 @@ function onTerm(): void {
 /** this process's temporary folder, created on first use */
 export function temporaryRoot(): string {
   if (!root) {
+    removeAbandoned();
     root = fs.mkdtempSync(path.join(os.tmpdir(), `ktg-${process.pid}-`));
     process.once('exit', removeRoot);
     if (process.listenerCount('SIGTERM') === 0) process.once('SIGTERM', onTerm);

@@ -9,7 +9,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'worker_threads';
-import { stopBeforeRemoval, temporaryDir } from '../data/temporary';
+import { killProcessesUnder, stopBeforeRemoval, temporaryDir } from '../data/temporary';
 
 export interface StaticRenderOptions {
   /** CSS pixels */
@@ -168,29 +168,9 @@ function why(): string | undefined {
   return undefined;
 }
 
-/** kills (SIGKILL, nothing written after it) the processes started with a profile under `dir`: Chromium and its helpers; Linux only (/proc) */
-function killProcessesUsing(dir: string): void {
-  if (!fs.existsSync('/proc/self/cmdline')) return;
-  for (const pid of fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    let cmdline: string;
-    try {
-      cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    } catch {
-      continue; // gone meanwhile, or not ours to read
-    }
-    if (Number(pid) !== process.pid && cmdline.includes(`--user-data-dir=${dir}${path.sep}`)) {
-      try {
-        process.kill(Number(pid), 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  }
-}
-
 function start(): Renderer {
   const scratch = temporaryDir('chromium');
-  stopBeforeRemoval(() => killProcessesUsing(scratch));
+  stopBeforeRemoval(() => killProcessesUnder(scratch));
   const worker = new Worker(workerSource, {
     eval: true,
     workerData: {
