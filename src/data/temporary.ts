@@ -10,6 +10,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { processAlive, processesUnder } from '../processes';
 
 let root: string | undefined;
 const beforeRemoval: (() => void)[] = [];
@@ -40,30 +41,12 @@ function removeRoot(): void {
  * `dir`, e.g. Chromium started with a profile there, and its helpers; Linux only (/proc)
  */
 export function killProcessesUnder(dir: string): void {
-  if (!fs.existsSync('/proc/self/cmdline')) return;
-  for (const pid of fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    let cmdline: string;
+  for (const pid of processesUnder(dir)) {
     try {
-      cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      process.kill(pid, 'SIGKILL');
     } catch {
-      continue; // gone meanwhile, or not ours to read
+      // already gone
     }
-    if (Number(pid) !== process.pid && cmdline.includes(`${dir}${path.sep}`)) {
-      try {
-        process.kill(Number(pid), 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'; // exists, someone else's
   }
 }
 
@@ -88,7 +71,7 @@ function removeAbandoned(): void {
   const uid = process.getuid?.();
   for (const name of fs.readdirSync(os.tmpdir())) {
     const owner = /^ktg-(\d+)-[A-Za-z0-9]{6}$/.exec(name);
-    if (!owner || Number(owner[1]) === process.pid || alive(Number(owner[1]))) continue;
+    if (!owner || Number(owner[1]) === process.pid || processAlive(Number(owner[1]))) continue;
     const dir = path.join(os.tmpdir(), name);
     try {
       if (uid !== undefined && fs.statSync(dir).uid !== uid) continue;

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { processesUnder } from '../../src/processes';
 
 const root = path.resolve(__dirname, '..', '..');
 const profiles = () => fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('playwright_chromiumdev_profile-')).length;
@@ -59,21 +60,6 @@ function backdate(dir: string, hours: number): void {
     if (!entry.isSymbolicLink()) fs.utimesSync(file, when, when);
   }
   fs.utimesSync(dir, when, when);
-}
-
-/** pids whose command line names a path under `dir` */
-function processesUnder(dir: string): number[] {
-  return fs
-    .readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .filter((pid) => {
-      try {
-        return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`${dir}/`);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
 }
 
 test("a SIGKILLed process's folder is removed by the next one, once its owner is gone and it has been idle for an hour", async () => {

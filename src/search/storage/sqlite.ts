@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { processAlive } from '../../processes';
 import { parseStoredStudyConfig, StudyConfig, trialSeed } from '../study_config';
 import { legacyMetrics } from '../kinds/legacy_metrics';
 import { parseStoredJson } from './epoch_format';
@@ -118,16 +119,6 @@ function migrateEpochs(db: Database.Database): void {
       insert.run(r.study, r.trial, r.epoch, r.value, JSON.stringify(metrics), r.seconds);
     }
   }).immediate();
-}
-
-/** true when a process with this pid exists on this machine */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 const num = (v: number | null): number => (v == null ? NaN : v);
